@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# kovan out-of-tree build and test entry points.
+#
+#   make [KDIR=<kernel build dir>] [ARCH=um]   build kovan.ko, kovan_queue.ko (+ tests)
+#   make check                                  lint + UML and QEMU KUnit suites
+#   make lint                                   checkpatch, sparse, kernel-doc
+#   make run                                    boot a kernel and show kovan working
+#   make selftest                               prove the harness reports failures
+#
+# Options (set on the command line, like a kernel .config would):
+#   CONFIG_KOVAN_ROBUST_DEFAULT=y   every domain is KOVAN_ROBUST
+#   CONFIG_KOVAN_DEBUG=y            contract checks that WARN
+#   CONFIG_KOVAN_KUNIT_TEST=m|n     test modules (default: m when KDIR has KUnit)
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+CONFIG_KOVAN ?= m
+CONFIG_KOVAN_QUEUE ?= m
+CONFIG_KOVAN_ROBUST_DEFAULT ?= n
+CONFIG_KOVAN_DEBUG ?= n
+CONFIG_KOVAN_KUNIT_TEST ?= $(if $(shell grep -s '^CONFIG_KUNIT=[ym]' $(KDIR)/.config),m,n)
+
+KOVAN_CONFIG := CONFIG_KOVAN=$(CONFIG_KOVAN) CONFIG_KOVAN_QUEUE=$(CONFIG_KOVAN_QUEUE) \
+	CONFIG_KOVAN_ROBUST_DEFAULT=$(CONFIG_KOVAN_ROBUST_DEFAULT) \
+	CONFIG_KOVAN_DEBUG=$(CONFIG_KOVAN_DEBUG) \
+	CONFIG_KOVAN_KUNIT_TEST=$(CONFIG_KOVAN_KUNIT_TEST)
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KOVAN_CONFIG) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KOVAN_CONFIG) clean
+
+check:
+	@scripts/check.sh
+
+lint:
+	@scripts/lint.sh
+
+run:
+	@scripts/run.sh
+
+selftest:
+	@scripts/selftest.sh
+
+.PHONY: all modules clean check lint run selftest

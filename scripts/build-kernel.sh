@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+# Build (or find in the cache) the test kernel of one flavour.
+# Usage: build-kernel.sh FLAVOUR     (FLAVOUR: a file name in kunit/configs without .config)
+# Prints the build directory on stdout's last line.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:?usage: build-kernel.sh FLAVOUR}
+config=$KOVAN_ROOT/kunit/configs/$flavour.config
+[ -f "$config" ] || die "no kernel config $config"
+
+ensure_kernel_source
+arch=$(kernel_arch "$flavour")
+build=$(kernel_build_dir "$flavour")
+
+if [ -f "$build/.kovan-built" ]; then
+	stage "$flavour kernel: cached ($build)" >&2
+	echo "$build"
+	exit 0
+fi
+
+log=$KOVAN_LOGDIR/kernel-$flavour.log
+stage "$flavour kernel: building $(kernel_version) with ccache into $build (3-6 min cold; log: $log)" >&2
+mkdir -p "$build"
+t0=$(date +%s)
+if ! python3 "$KSRC/tools/testing/kunit/kunit.py" build \
+	--arch="$arch" --build_dir="$build" --kunitconfig="$config" \
+	--jobs="$JOBS" --make_options="CC=ccache gcc" >"$log" 2>&1; then
+	tail -n 20 "$log" >&2
+	die "$flavour kernel build failed, see $log"
+fi
+touch "$build/.kovan-built"
+stage "$flavour kernel: built in $(($(date +%s) - t0)) s" >&2
+echo "$build"

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+# Shared helpers for kovan's scripts: cache layout, packages, stage lines.
+# Sourced, not executed.
+
+KOVAN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KOVAN_CACHE=${KOVAN_CACHE:-$HOME/.cache/kovan}
+KOVAN_LOGDIR=${KOVAN_LOGDIR:-$KOVAN_CACHE/logs}
+KERNEL_SERIES=${KERNEL_SERIES:-6.12}
+KSRC=$KOVAN_CACHE/src/linux-source-$KERNEL_SERIES
+JOBS=${JOBS:-$(nproc)}
+export CCACHE_DIR=${CCACHE_DIR:-$KOVAN_CACHE/ccache}
+mkdir -p "$KOVAN_CACHE" "$KOVAN_LOGDIR"
+
+KOVAN_T0=${KOVAN_T0:-$(date +%s)}
+export KOVAN_T0
+
+elapsed() {
+	local s=$(($(date +%s) - KOVAN_T0))
+	printf '%d:%02d' $((s / 60)) $((s % 60))
+}
+
+# One progress line per stage, with the elapsed time since the top-level command started.
+stage() {
+	printf '[%s] %s\n' "$(elapsed)" "$*"
+}
+
+die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+# Debian packages every script may need; installed when missing (CI may be a fresh machine).
+KOVAN_PACKAGES="linux-source-$KERNEL_SERIES flex bison bc libelf-dev libssl-dev ccache
+	qemu-system-x86 busybox-static sparse python3 cpio xz-utils kmod perl gcc make"
+
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	stage "installing Debian packages: ${missing[*]}"
+	local log=$KOVAN_LOGDIR/apt.log
+	{
+		apt-get update -q &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+	} >"$log" 2>&1 || die "apt-get install failed, see $log"
+}
+
+# Unpack Debian's kernel source once into the cache.
+ensure_kernel_source() {
+	ensure_packages $KOVAN_PACKAGES
+	[ -f "$KSRC/.kovan-unpacked" ] && return 0
+	local tarball=/usr/src/linux-source-$KERNEL_SERIES.tar.xz
+	[ -f "$tarball" ] || die "$tarball missing after installing linux-source-$KERNEL_SERIES"
+	stage "unpacking $tarball into $KOVAN_CACHE/src"
+	mkdir -p "$KOVAN_CACHE/src"
+	rm -rf "$KSRC"
+	tar -C "$KOVAN_CACHE/src" -xf "$tarball" || die "unpacking $tarball failed"
+	touch "$KSRC/.kovan-unpacked"
+}
+
+kernel_version() {
+	make -s -C "$KSRC" kernelversion 2>/dev/null
+}
+
+# Build directory of a kernel flavour, keyed by everything that shapes the kernel:
+# our config fragment, the source version and the compiler.
+kernel_build_dir() {
+	local flavour=$1 key
+	key=$({
+		cat "$KOVAN_ROOT/kunit/configs/$flavour.config"
+		kernel_version
+		gcc --version | head -n 1
+	} | sha256sum | cut -c1-12)
+	echo "$KOVAN_CACHE/build/$flavour-$KERNEL_SERIES-$key"
+}
+
+kernel_arch() {
+	case $1 in
+	uml*) echo um ;;
+	x86_64*) echo x86_64 ;;
+	*) die "unknown kernel flavour $1" ;;
+	esac
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+"""Turn one test boot's console log into results.
+
+Cuts the log between the init script's markers, splits it into one KTAP
+document per insmod-ed KUnit module (kunit.py parse reads only the first
+document of its input), parses each with the kernel's own kunit.py, adds the
+init script's harness lines (insmod/rmmod), checks that every expected suite
+reported, and scans the whole console for kernel reports.
+
+Writes a JSON summary and prints one line: "<label>: N passed, N failed, N skipped".
+Exit status 0 only when nothing failed.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+BEGIN = 'KOVAN-TESTS-BEGIN'
+END = 'KOVAN-TESTS-END'
+HARNESS = re.compile(r'kovan-harness: (ok|not ok) (.*)$')
+TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+
+# Kernel reports that fail a run wherever they appear on the console:
+# a report in a helper kthread does not fail its KUnit case by itself.
+REPORTS = [
+    ('BUG', re.compile(r'\bBUG:')),
+    ('WARNING', re.compile(r'\bWARNING:')),
+    ('KASAN', re.compile(r'\bKASAN\b')),
+    ('KCSAN', re.compile(r'\bKCSAN\b')),
+    ('lockdep', re.compile(r'possible (recursive|circular) locking|inconsistent lock state|'
+                           r'lock held when returning|bad unlock balance|'
+                           r'suspicious RCU usage|INFO: trying to register non-static key')),
+    ('Oops', re.compile(r'\bOops\b')),
+    ('Call Trace', re.compile(r'Call Trace')),
+    ('panic', re.compile(r'Kernel panic')),
+    ('general protection fault', re.compile(r'general protection fault')),
+    ('UBSAN', re.compile(r'\bUBSAN\b')),
+    ('hung task', re.compile(r'blocked for more than \d+ seconds')),
+    ('RCU stall', re.compile(r'rcu.*detected stalls')),
+]
+
+
+def strip_prefix(line):
+    return TIMESTAMP.sub('', line)
+
+
+def split_ktap(lines):
+    """One list of lines per top-level KTAP document."""
+    docs = []
+    for line in lines:
+        if strip_prefix(line).startswith('KTAP version'):
+            docs.append([])
+        if docs:
+            docs[-1].append(line)
+    return docs
+
+
+def leaves(group, prefix=''):
+    """Yield (name, status) for every leaf case, parameterised ones included."""
+    name = group.get('name', '')
+    path = f'{prefix}.{name}' if prefix else name
+    for sub in group.get('sub_groups', []):
+        yield from leaves(sub, path)
+    for case in group.get('test_cases', []):
+        yield f"{path}.{case['name']}", case['status']
+
+
+def parse_doc(kunit_py, doc, parse_log):
+    """Parse one KTAP document with kunit.py; returns (top-level groups, parser ok)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, 'ktap.log')
+        out = os.path.join(tmp, 'ktap.json')
+        with open(src, 'w') as f:
+            f.write('\n'.join(doc) + '\n')
+        proc = subprocess.run([sys.executable, kunit_py, 'parse', f'--json={out}', src],
+                              capture_output=True, text=True)
+        parse_log.write(proc.stdout + proc.stderr)
+        if not os.path.exists(out):
+            return [], False
+        with open(out) as f:
+            top = json.load(f)
+    # kunit.py parse exits non-zero for failed cases too; a parser error is
+    # recognised by the absence of results.
+    return top.get('sub_groups', []), True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--log', required=True, help='console log of the boot')
+    ap.add_argument('--kunit', required=True, help='path to tools/testing/kunit/kunit.py')
+    ap.add_argument('--expect', default='', help='comma-separated suites that must report')
+    ap.add_argument('--label', required=True)
+    ap.add_argument('--json', required=True, help='where to write the summary')
+    ap.add_argument('--timed-out', action='store_true', help='the boot hit its time limit')
+    args = ap.parse_args()
+
+    with open(args.log, errors='backslashreplace') as f:
+        console = f.read().splitlines()
+
+    passed, failed, skipped = [], [], []
+
+    if args.timed_out:
+        failed.append('boot: timed out (see the console log)')
+
+    try:
+        begin = next(i for i, l in enumerate(console) if strip_prefix(l).strip() == BEGIN)
+    except StopIteration:
+        begin = None
+        failed.append(f'boot: never reached the test marker {BEGIN}')
+    end = None
+    if begin is not None:
+        end = next((i for i, l in enumerate(console) if i > begin and
+                    strip_prefix(l).strip() == END), None)
+        if end is None and not args.timed_out:
+            failed.append(f'boot: test region not closed by {END} (crash or early exit)')
+    region = console[begin + 1:end] if begin is not None else []
+
+    for line in region:
+        m = HARNESS.search(line)
+        if m:
+            (passed if m.group(1) == 'ok' else failed).append(f'harness: {m.group(2)}')
+
+    seen_suites = set()
+    with open(args.log + '.parsed', 'w') as parse_log:
+        for doc in split_ktap(region):
+            groups, ok = parse_doc(args.kunit, doc, parse_log)
+            if not ok:
+                failed.append('ktap: a KTAP document could not be parsed')
+            for group in groups:
+                seen_suites.add(group['name'])
+                for name, status in leaves(group):
+                    {'PASS': passed, 'SKIP': skipped}.get(status, failed).append(
+                        name if status in ('PASS', 'SKIP') else f'{name}: {status}')
+
+    for suite in filter(None, args.expect.split(',')):
+        if suite not in seen_suites:
+            failed.append(f'suite {suite}: expected but did not report')
+
+    reports = []
+    for line in console:
+        for kind, pattern in REPORTS:
+            if pattern.search(line):
+                reports.append(f'{kind}: {line.strip()}')
+                break
+    if reports:
+        failed.append(f'console: {len(reports)} kernel report line(s), first: {reports[0]}')
+
+    summary = {'label': args.label, 'passed': passed, 'failed': failed,
+               'skipped': skipped, 'reports': reports}
+    with open(args.json, 'w') as f:
+        json.dump(summary, f, indent=1)
+
+    for name in failed:
+        print(f'  FAIL {args.label}: {name}')
+    print(f'{args.label}: {len(passed)} passed, {len(failed)} failed, {len(skipped)} skipped')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,163 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+# Build the modules against one test kernel, boot it, load kovan, kovan_queue
+# and every test module of kunit/SUITES, and judge the console log.
+#
+# Usage: run-tests.sh [--smp N] [--selftest MODE] [--timeout S] [--label L] FLAVOUR
+#   FLAVOUR   uml or x86_64 (a kernel config in kunit/configs)
+#   --smp     vCPUs for QEMU (default 2); UML always has one CPU
+#   --selftest  make the harness see a failure of one kind (see kunit/kovan_selftest.c):
+#             fail, warn, kasan, hang, insmod, missing
+# Results: $KOVAN_LOGDIR/<label>.json; console: $KOVAN_LOGDIR/<label>.console
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+smp=2 selftest= timeout=${KOVAN_BOOT_TIMEOUT:-600} label=
+while [ $# -gt 1 ]; do
+	case $1 in
+	--smp) smp=$2; shift 2 ;;
+	--selftest) selftest=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--label) label=$2; shift 2 ;;
+	*) die "unknown option $1" ;;
+	esac
+done
+flavour=${1:?usage: run-tests.sh [options] FLAVOUR}
+arch=$(kernel_arch "$flavour")
+if [ "$arch" = um ]; then
+	smp=1
+fi
+label=${label:-$flavour-smp$smp${selftest:+-selftest-$selftest}}
+
+build=$("$KOVAN_ROOT/scripts/build-kernel.sh" "$flavour" | tail -n 1)
+work=$KOVAN_CACHE/run/$label
+log=$KOVAN_LOGDIR/$label.build.log
+console=$KOVAN_LOGDIR/$label.console
+rm -rf "$work"
+mkdir -p "$work"
+
+# Modules: build from a private copy, so kernels of different arches never
+# share objects, then build the consumer test as a separate external module
+# against kovan's Module.symvers, exactly as a user's driver would.
+tree=$work/src
+mkdir -p "$tree"
+cp -a "$KOVAN_ROOT"/Kbuild "$KOVAN_ROOT"/kovan "$KOVAN_ROOT"/kovan_queue "$KOVAN_ROOT"/kunit "$tree"/
+mflags=(ARCH="$arch" CC="ccache gcc" CONFIG_KOVAN=m CONFIG_KOVAN_QUEUE=m CONFIG_KOVAN_KUNIT_TEST=m
+	CONFIG_KOVAN_DEBUG=y)
+if ! { make -C "$build" M="$tree" "${mflags[@]}" -j"$JOBS" modules &&
+	make -C "$build" M="$tree/kunit/consumer" "${mflags[@]}" KOVAN_DIR="$tree" \
+		KBUILD_EXTRA_SYMBOLS="$tree/Module.symvers" modules; } >"$log" 2>&1; then
+	grep -E 'error|ERROR' "$log" | head -n 20 >&2 || true
+	die "module build against $flavour failed, see $log"
+fi
+grep -q 'warning:' "$log" && die "module build against $flavour has warnings, see $log"
+
+# Module list, expected suites, and the selftest's module parameter.
+modules=() expect=()
+while read -r mod suites; do
+	case $mod in '#'* | '') continue ;; esac
+	[ "$selftest" = missing ] && [ "$mod" = kovan_test ] && continue
+	modules+=("$mod")
+	expect+=("$suites")
+done <"$KOVAN_ROOT/kunit/SUITES"
+[ "$selftest" = missing ] && expect+=(kovan_domain)
+selftest_param=
+case $selftest in
+'' | missing) ;;
+insmod) selftest_param="mode=bogus" ;;
+*) selftest_param="mode=$selftest" ;;
+esac
+[ "$selftest" = hang ] && timeout=${KOVAN_HANG_TIMEOUT:-30}
+
+modpath() {
+	case $1 in
+	kovan | kovan_queue) echo "$1/$1.ko" ;;
+	kovan_consumer_test) echo "kunit/consumer/$1.ko" ;;
+	*) echo "kunit/$1.ko" ;;
+	esac
+}
+
+# The init script: load, run, unload, between markers the parser cuts at.
+# $1: where the .ko files are; $2: how to stop the machine.
+write_init() {
+	local dir=$1 stop=$2 m
+	{
+		echo '#!/bin/busybox sh'
+		echo 'B=/bin/busybox'
+		echo '$B mount -t proc proc /proc'
+		echo '$B mount -t sysfs sysfs /sys'
+		echo '$B mount -t debugfs debugfs /sys/kernel/debug'
+		echo 'echo; echo KOVAN-TESTS-BEGIN'
+		echo 'load() { if $B insmod "$@"; then echo "kovan-harness: ok insmod ${1##*/}";' \
+			'else echo "kovan-harness: not ok insmod ${1##*/} rc=$?"; fi; }'
+		echo 'unload() { if $B rmmod "$1"; then echo "kovan-harness: ok rmmod $1";' \
+			'else echo "kovan-harness: not ok rmmod $1 rc=$?"; fi; }'
+		echo "load $dir/kovan/kovan.ko"
+		echo "load $dir/kovan_queue/kovan_queue.ko"
+		for m in "${modules[@]}"; do
+			if [ "$m" = kovan_selftest ]; then
+				echo "load $dir/$(modpath "$m") $selftest_param"
+			else
+				echo "load $dir/$(modpath "$m")"
+			fi
+		done
+		for ((i = ${#modules[@]} - 1; i >= 0; i--)); do
+			echo "unload ${modules[i]}"
+		done
+		echo 'unload kovan_queue'
+		echo 'unload kovan'
+		echo 'echo; echo KOVAN-TESTS-END'
+		echo "$stop"
+	} >"$work/init"
+	chmod +x "$work/init"
+}
+
+stage "$label: booting ($( [ "$arch" = um ] && echo UML || echo "QEMU TCG -smp $smp"), limit ${timeout} s; console: $console)"
+t0=$(date +%s)
+rc=0
+if [ "$arch" = um ]; then
+	write_init "$tree" '$B poweroff -f'
+	timeout -k 5 "$timeout" "$build/linux" mem=512M root=/dev/root rootfstype=hostfs \
+		rootflags=/ rw init="$work/init" </dev/null >"$console" 2>&1 || rc=$?
+else
+	initrd=$work/initrd
+	mkdir -p "$initrd"
+	write_init /lib/kovan '$B reboot -f'
+	{
+		echo 'dir /bin 0755 0 0'
+		echo 'dir /dev 0755 0 0'
+		echo 'nod /dev/console 0600 0 0 c 5 1'
+		echo 'dir /proc 0755 0 0'
+		echo 'dir /sys 0755 0 0'
+		echo 'dir /lib 0755 0 0'
+		echo 'dir /lib/kovan 0755 0 0'
+		echo 'dir /lib/kovan/kovan 0755 0 0'
+		echo 'dir /lib/kovan/kovan_queue 0755 0 0'
+		echo 'dir /lib/kovan/kunit 0755 0 0'
+		echo 'dir /lib/kovan/kunit/consumer 0755 0 0'
+		echo 'file /bin/busybox /bin/busybox 0755 0 0'
+		echo "file /init $work/init 0755 0 0"
+		echo "file /lib/kovan/kovan/kovan.ko $tree/kovan/kovan.ko 0644 0 0"
+		echo "file /lib/kovan/kovan_queue/kovan_queue.ko $tree/kovan_queue/kovan_queue.ko 0644 0 0"
+		for m in "${modules[@]}"; do
+			echo "file /lib/kovan/$(modpath "$m") $tree/$(modpath "$m") 0644 0 0"
+		done
+	} >"$work/initramfs.list"
+	"$build/usr/gen_init_cpio" "$work/initramfs.list" >"$work/initramfs.cpio"
+	timeout -k 5 "$timeout" qemu-system-x86_64 -nodefaults -no-reboot -nographic \
+		-accel tcg,thread=multi -smp "$smp" -m 1G -serial stdio \
+		-kernel "$build/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio" \
+		-append "console=ttyS0 panic=-1" </dev/null >"$console" 2>&1 || rc=$?
+fi
+secs=$(($(date +%s) - t0))
+timed_out=()
+[ $rc -eq 124 ] || [ $rc -eq 137 ] && timed_out=(--timed-out)
+
+res=0
+summary=$(python3 "$KOVAN_ROOT/scripts/results.py" --log "$console" \
+	--kunit "$KSRC/tools/testing/kunit/kunit.py" --label "$label" \
+	--expect "$(IFS=,; echo "${expect[*]}")" --json "$KOVAN_LOGDIR/$label.json" \
+	"${timed_out[@]}") || res=$?
+printf '%s\n' "$summary" | sed '$d'
+stage "$label: boot+test ${secs} s ... $(printf '%s\n' "$summary" | tail -n 1 | sed "s/^$label: //")"
+exit $res

@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+# Prove the harness reports each kind of failure: boot with a deliberate
+# failure and require that the run fails, for the right reason.
+# Usage: selftest.sh [FLAVOUR:MODE ...]   (default: every mode on UML, "fail" on QEMU)
+# Writes $KOVAN_LOGDIR/selftest.json with one pass/fail entry per mode.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# mode -> text that must appear among the run's failures
+declare -A reason=(
+	[fail]='kovan_harness_selftest.selftest_fail: FAIL'
+	[warn]='console: .* WARNING:'
+	[kasan]='console: .* KASAN'
+	[hang]='boot: timed out'
+	[insmod]='harness: insmod kovan_selftest.ko rc='
+	[missing]='suite kovan_domain: expected but did not report'
+)
+runs=("$@")
+[ ${#runs[@]} -gt 0 ] || runs=(uml:fail uml:warn uml:kasan uml:hang uml:insmod uml:missing x86_64:fail)
+
+passed=() failed=()
+for run in "${runs[@]}"; do
+	flavour=${run%%:*} mode=${run#*:}
+	label=selftest-$flavour-$mode
+	out=$KOVAN_LOGDIR/$label.out
+	KOVAN_HANG_TIMEOUT=20 "$KOVAN_ROOT/scripts/run-tests.sh" --selftest "$mode" \
+		--label "$label" "$flavour" >"$out" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ] && python3 - "$KOVAN_LOGDIR/$label.json" "${reason[$mode]}" <<-'EOF'
+		import json, re, sys
+		failures = json.load(open(sys.argv[1]))['failed']
+		sys.exit(0 if any(re.search(sys.argv[2], f) for f in failures) else 1)
+	EOF
+	then
+		passed+=("$label")
+		stage "harness self-test $flavour $mode: detected ($(grep -c '^  FAIL' "$out") failure line(s))"
+	else
+		failed+=("$label: the harness did not report '${reason[$mode]}' (rc $rc, see $out)")
+		stage "harness self-test $flavour $mode: NOT DETECTED (rc $rc, see $out)"
+	fi
+done
+
+python3 - "$KOVAN_LOGDIR/selftest.json" "${#passed[@]}" "${passed[@]}" "${failed[@]}" <<'EOF'
+import json, sys
+n = int(sys.argv[2])
+items = sys.argv[3:]
+json.dump({'label': 'harness-selftest', 'passed': items[:n], 'failed': items[n:],
+           'skipped': [], 'reports': []}, open(sys.argv[1], 'w'), indent=1)
+EOF
+[ ${#failed[@]} -eq 0 ]
