@@ -4,6 +4,10 @@
  * reports each kind of failure. Every case is skipped unless the module is
  * loaded with mode=<its kind>; an unknown mode makes insmod fail, which the
  * harness must report too. Run them with `make selftest`.
+ *
+ * mode=warn also proves the other direction of expected reports: a WARN
+ * outside a kovan-expect-report bracket fails; mode=expect, a bracket
+ * whose report never comes fails.
  */
 
 #include <kunit/test.h>
@@ -13,7 +17,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-static const char * const selftest_modes[] = { "", "fail", "warn", "kasan", "hang" };
+static const char * const selftest_modes[] = { "", "fail", "warn", "kasan", "hang", "expect" };
 static char selftest_mode[8];
 
 static int selftest_mode_set(const char *val, const struct kernel_param *kp)
@@ -40,7 +44,7 @@ static struct kparam_string selftest_mode_string = {
 };
 
 module_param_cb(mode, &selftest_mode_ops, &selftest_mode_string, 0400);
-MODULE_PARM_DESC(mode, "failure to produce: fail, warn, kasan or hang (default: none)");
+MODULE_PARM_DESC(mode, "failure to produce: fail, warn, kasan, hang or expect (default: none)");
 
 static void selftest_require_mode(struct kunit *test, const char *mode)
 {
@@ -118,11 +122,20 @@ static void selftest_hang(struct kunit *test)
 		msleep(1000);
 }
 
+/* A report announced as expected that never comes must fail the run. */
+static void selftest_expect(struct kunit *test)
+{
+	selftest_require_mode(test, "expect");
+	pr_info("kovan-expect-report: begin WARNING: a WARN that never fires (mode=expect)\n");
+	pr_info("kovan-expect-report: end\n");
+}
+
 static struct kunit_case selftest_cases[] = {
 	KUNIT_CASE(selftest_fail),
 	KUNIT_CASE(selftest_warn),
 	KUNIT_CASE(selftest_kasan),
 	KUNIT_CASE(selftest_hang),
+	KUNIT_CASE(selftest_expect),
 	{}
 };
 

@@ -21,7 +21,7 @@ if [ -f "$build/.kovan-built" ]; then
 fi
 
 log=$KOVAN_LOGDIR/kernel-$flavour.log
-stage "$flavour kernel: building $(kernel_version) with ccache into $build (3-6 min cold; log: $log)" >&2
+stage "$flavour kernel: building $(kernel_version) with ccache into $build (about 8 min cold on 2 cores; log: $log)" >&2
 mkdir -p "$build"
 t0=$(date +%s)
 if ! python3 "$KSRC/tools/testing/kunit/kunit.py" build \

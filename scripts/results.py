@@ -23,6 +23,10 @@ import tempfile
 BEGIN = 'KOVAN-TESTS-BEGIN'
 END = 'KOVAN-TESTS-END'
 HARNESS = re.compile(r'kovan-harness: (ok|not ok) (.*)$')
+# A test that provokes a report on purpose (a documented WARN) brackets it;
+# reports inside a bracket are expected, and a bracket without one fails.
+EXPECT_BEGIN = re.compile(r'kovan-expect-report: begin (\w+): (.*)$')
+EXPECT_END = re.compile(r'kovan-expect-report: end')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 
 # Kernel reports that fail a run wherever they appear on the console:
@@ -142,11 +146,26 @@ def main():
             failed.append(f'suite {suite}: expected but did not report')
 
     reports = []
+    expecting, expected_seen = None, 0
     for line in console:
+        m = EXPECT_BEGIN.search(line)
+        if m:
+            expected_kind, expecting, expected_seen = m.group(1), m.group(2), 0
+            continue
+        if EXPECT_END.search(line) and expecting is not None:
+            (passed if expected_seen else failed).append(
+                f'expected report: {expecting}' + ('' if expected_seen else ' did not appear'))
+            expecting = None
+            continue
         for kind, pattern in REPORTS:
             if pattern.search(line):
-                reports.append(f'{kind}: {line.strip()}')
+                if expecting is not None and kind == expected_kind:
+                    expected_seen += 1
+                elif expecting is None or kind != 'Call Trace':
+                    reports.append(f'{kind}: {line.strip()}')
                 break
+    if expecting is not None:
+        failed.append(f'expected report: {expecting}: bracket never closed')
     if reports:
         failed.append(f'console: {len(reports)} kernel report line(s), first: {reports[0]}')
 

@@ -14,10 +14,11 @@ declare -A reason=(
 	[kasan]='console: .* KASAN'
 	[hang]='boot: timed out'
 	[insmod]='harness: insmod kovan_selftest.ko rc='
-	[missing]='suite kovan_domain: expected but did not report'
+	[missing]='suite kovan: expected but did not report'
+	[expect]='expected report: .* did not appear'
 )
 runs=("$@")
-[ ${#runs[@]} -gt 0 ] || runs=(uml:fail uml:warn uml:kasan uml:hang uml:insmod uml:missing x86_64:fail)
+[ ${#runs[@]} -gt 0 ] || runs=(uml:fail uml:warn uml:kasan uml:hang uml:insmod uml:missing uml:expect x86_64:fail)
 
 passed=() failed=()
 for run in "${runs[@]}"; do
