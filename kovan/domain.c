@@ -1,41 +1,237 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * kovan reclamation domains: lifetime of a domain and of its per-CPU slots.
+ * kovan domains: lifetime, module parameters, statistics and debugfs.
+ * The reclamation algorithm itself is in reclaim.c.
  */
 
+#include <linux/debugfs.h>
+#include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
 
-#include "kovan.h"
+#include "internal.h"
 
-/* One reader slot per CPU; grows the reclamation state as it lands. */
-struct kovan_cpu_slot {
-	unsigned long pinned;
+unsigned int kovan_nr_slots __read_mostly;
+unsigned long kovan_share __read_mostly;
+struct kmem_cache *kovan_batch_cache __read_mostly;
+struct workqueue_struct *kovan_wq __read_mostly;
+
+unsigned int kovan_batch_size __read_mostly = 64;
+unsigned int kovan_stall_batches __read_mostly = 64;
+unsigned int kovan_era_frequency __read_mostly = 64;
+
+static struct dentry *kovan_debugfs_root;
+static atomic_t kovan_domain_ids = ATOMIC_INIT(0);
+
+/* Parameters are range-checked; anything else is refused with -EINVAL. */
+static int kovan_param_set_range(const char *val, const struct kernel_param *kp,
+				 unsigned int min, unsigned int max)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v < min || v > max)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int kovan_batch_set(const char *val, const struct kernel_param *kp)
+{
+	return kovan_param_set_range(val, kp, 1, 4096);
+}
+
+static int kovan_stall_set(const char *val, const struct kernel_param *kp)
+{
+	return kovan_param_set_range(val, kp, 1, 1 << 20);
+}
+
+static int kovan_era_set(const char *val, const struct kernel_param *kp)
+{
+	return kovan_param_set_range(val, kp, 1, 1 << 20);
+}
+
+static const struct kernel_param_ops kovan_batch_ops = {
+	.set = kovan_batch_set,
+	.get = param_get_uint,
 };
 
-int kovan_domain_init(struct kovan_domain *d, unsigned int flags)
+static const struct kernel_param_ops kovan_stall_ops = {
+	.set = kovan_stall_set,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops kovan_era_ops = {
+	.set = kovan_era_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(batch, &kovan_batch_ops, &kovan_batch_size, 0644);
+MODULE_PARM_DESC(batch, "objects per batch, 1..4096 (default 64)");
+module_param_cb(stall_batches, &kovan_stall_ops, &kovan_stall_batches, 0644);
+MODULE_PARM_DESC(stall_batches,
+		 "robust: pins avoid a slot owing more batch walks than this, 1..1048576 (default 64)");
+module_param_cb(era_frequency, &kovan_era_ops, &kovan_era_frequency, 0644);
+MODULE_PARM_DESC(era_frequency,
+		 "robust: kovan_node_init() calls per CPU between era advances, 1..1048576 (default 64)");
+
+static int kovan_stats_show(struct seq_file *m, void *unused)
 {
+	struct kovan_domain *d = m->private;
+	struct kovan_stats s;
+
+	kovan_domain_stats(d, &s);
+	seq_printf(m, "retired %lu\nfreed %lu\npending %lu\nqueued %lu\nbatches %lu\n",
+		   s.retired, s.freed, s.pending, s.queued, s.batches);
+	seq_printf(m, "batches_freed %lu\nera_skips %lu\nstall_avoids %lu\nslots %u\n",
+		   s.batches_freed, s.era_skips, s.stall_avoids, s.slots);
+	seq_printf(m, "robust %d\n", !!(d->flags & KOVAN_ROBUST));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kovan_stats);
+
+/* Debugfs names come from C expressions ("&q->dom"): keep [A-Za-z0-9_]. */
+static void kovan_set_name(struct kovan_domain *d, const char *expr)
+{
+	int id = atomic_inc_return(&kovan_domain_ids);
+	char *p;
+
+	snprintf(d->name, sizeof(d->name), "%s-%d", expr, id);
+	for (p = d->name; *p; p++)
+		if (!isalnum(*p) && *p != '_' && *p != '-')
+			*p = '_';
+}
+
+int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name)
+{
+	int cpu, i;
+
 	if (!d || (flags & ~KOVAN_DOMAIN_FLAGS))
 		return -EINVAL;
 	if (IS_ENABLED(CONFIG_KOVAN_ROBUST_DEFAULT))
 		flags |= KOVAN_ROBUST;
 
-	d->slots = alloc_percpu(struct kovan_cpu_slot);
-	if (!d->slots)
+	d->pcpu = alloc_percpu(struct kovan_pcpu);
+	if (!d->pcpu)
 		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct kovan_pcpu *pc = per_cpu_ptr(d->pcpu, cpu);
+
+		for (i = 0; i < KOVAN_SLOTS_PER_CPU; i++) {
+			atomic_long_set(&pc->slot[i].head, 0);
+			atomic64_set(&pc->slot[i].access, 0);
+			atomic_long_set(&pc->slot[i].owed, 0);
+		}
+		raw_spin_lock_init(&pc->cb.lock);
+	}
+	atomic64_set(&d->era, 1);
 	d->flags = flags;
+	d->parity = 0;
+	atomic_long_set(&d->freed[0], 0);
+	atomic_long_set(&d->freed[1], 0);
+	atomic_long_set(&d->batches_freed, 0);
+	atomic_long_set(&d->queued, 0);
+	init_llist_head(&d->reclaim_list);
+	INIT_WORK(&d->reclaim_work, kovan_reclaim_workfn);
+	init_irq_work(&d->reclaim_irq_work, kovan_reclaim_irq_workfn);
+	INIT_DELAYED_WORK(&d->flush_work, kovan_flush_workfn);
+	mutex_init(&d->barrier_mutex);
+	init_waitqueue_head(&d->barrier_wq);
+	kovan_set_name(d, name);
+	d->debugfs = debugfs_create_dir(d->name, kovan_debugfs_root);
+	debugfs_create_file("stats", 0400, d->debugfs, d, &kovan_stats_fops);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_domain_init, KOVAN);
+EXPORT_SYMBOL_NS_GPL(__kovan_domain_init, KOVAN);
 
 void kovan_domain_destroy(struct kovan_domain *d)
 {
 	if (!d)
 		return;
-	free_percpu(d->slots);
-	d->slots = NULL;
+	if (WARN_ONCE(!d->pcpu || (d->flags & KOVAN_DOMAIN_DEAD),
+		      "kovan: domain destroyed twice or never initialised\n"))
+		return;
+	kovan_barrier(d);
+	cancel_delayed_work_sync(&d->flush_work);
+	irq_work_sync(&d->reclaim_irq_work);
+	flush_work(&d->reclaim_work);
+	debugfs_remove_recursive(d->debugfs);
+	d->debugfs = NULL;
+	d->flags |= KOVAN_DOMAIN_DEAD;
+	/* A pinned guard will still unpin into the slots: leak them instead. */
+	if (WARN_ONCE(!kovan_slots_idle(d), "kovan: domain %s destroyed with pinned guards\n",
+		      d->name))
+		return;
+	free_percpu(d->pcpu);
+	d->pcpu = NULL;
 }
 EXPORT_SYMBOL_NS_GPL(kovan_domain_destroy, KOVAN);
+
+void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s)
+{
+	int cpu;
+
+	memset(s, 0, sizeof(*s));
+	/* Freed before retired, so that pending never looks negative. */
+	s->freed = atomic_long_read(&d->freed[0]) + atomic_long_read(&d->freed[1]);
+	s->batches_freed = atomic_long_read(&d->batches_freed);
+	smp_rmb(); /* Pairs with the fully ordered RMWs that make a batch reclaimable. */
+	for_each_possible_cpu(cpu) {
+		struct kovan_pcpu *pc = per_cpu_ptr(d->pcpu, cpu);
+
+		/* Counters written under the CPU's batch lock; a stale sum is fine. */
+		s->retired += data_race(pc->cb.retired[0] + pc->cb.retired[1]);
+		/* Same lock. */
+		s->batches += data_race(pc->cb.batches);
+		/* this_cpu_inc() counters of pins and closes; approximate by design. */
+		s->era_skips += data_race(pc->era_skips);
+		/* As above. */
+		s->stall_avoids += data_race(pc->stall_avoids);
+	}
+	s->pending = s->retired - s->freed;
+	s->queued = atomic_long_read(&d->queued);
+	s->slots = kovan_nr_slots;
+	s->batch = READ_ONCE(kovan_batch_size);
+	s->stall_batches = READ_ONCE(kovan_stall_batches);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_domain_stats, KOVAN);
+
+static int __init kovan_init(void)
+{
+	unsigned int header;
+
+	BUILD_BUG_ON(sizeof(struct kovan_node) > 3 * sizeof(void *));
+	BUILD_BUG_ON(!IS_ENABLED(CONFIG_64BIT));
+
+	kovan_nr_slots = roundup_pow_of_two(nr_cpu_ids * KOVAN_SLOTS_PER_CPU);
+	kovan_share = 1UL << (BITS_PER_LONG - ilog2(kovan_nr_slots));
+	header = struct_size_t(struct kovan_batch, next, kovan_nr_slots);
+	kovan_batch_cache = kmem_cache_create("kovan_batch", header, KOVAN_BATCH_ALIGN, 0, NULL);
+	if (!kovan_batch_cache)
+		return -ENOMEM;
+	kovan_wq = alloc_workqueue("kovan", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!kovan_wq) {
+		kmem_cache_destroy(kovan_batch_cache);
+		return -ENOMEM;
+	}
+	kovan_debugfs_root = debugfs_create_dir("kovan", NULL);
+	return 0;
+}
+
+static void __exit kovan_exit(void)
+{
+	debugfs_remove_recursive(kovan_debugfs_root);
+	destroy_workqueue(kovan_wq);
+	kmem_cache_destroy(kovan_batch_cache);
+}
+
+module_init(kovan_init);
+module_exit(kovan_exit);
 
 MODULE_DESCRIPTION("kovan: wait-free memory reclamation with per-CPU slots");
 MODULE_LICENSE("Dual MIT/GPL");

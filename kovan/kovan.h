@@ -5,56 +5,239 @@
 /*
  * kovan: wait-free memory reclamation with per-CPU slots.
  *
- * A kovan domain plays the role of an srcu_struct: readers pin the domain,
- * load pointers to shared objects, and unpin; updaters unpublish objects and
- * retire them; the domain frees a retired object once no guard that could
- * have loaded it is still pinned.
+ * A kovan domain plays the role of an srcu_struct. Readers pin the domain,
+ * load pointers to shared objects with kovan_load(), and unpin. Updaters
+ * unpublish an object and retire it; the domain frees it once no guard that
+ * could have loaded it is still pinned - typically microseconds later, not
+ * a grace period later.
  *
- * This header is the contract. The reclamation calls are being built up in
- * stages; what is declared here is implemented and tested.
+ *	struct kovan_guard g;
  *
- * Context summary:
+ *	kovan_pin(&dom, &g);
+ *	p = kovan_load(&table->slot[i], &g);
+ *	... use p; may sleep, may migrate ...
+ *	kovan_unpin(&g);
  *
- *	kovan_domain_init()	process context, may sleep
- *	kovan_domain_destroy()	process context, may sleep
+ *	old = kovan_replace_pointer(&table->slot[i], new);
+ *	kovan_retire(&dom, &old->knode, my_free);
+ *
+ * Contract (each line is tested by kunit/kovan_test.c):
+ *
+ * Safety: an object is never freed while a guard that could have loaded it
+ * is pinned. "Could have loaded" means: the guard was pinned before the
+ * object was unpublished (before the kovan_retire() call that follows the
+ * unpublishing store).
+ *
+ * Liveness: every retired object is freed once the guards that could see it
+ * unpin. A retired object never waits for further retires: a partly filled
+ * batch is closed by a worker within a jiffy, and kovan_barrier() closes
+ * every batch at once.
+ *
+ * Bounded memory: in a domain with %KOVAN_ROBUST, S readers stalled inside
+ * their guards forever hold at most
+ *	S * (kovan.stall_batches + 2) * kovan.batch
+ * objects retired after they stalled, plus the batches that contain an
+ * object born (kovan_node_init()) before they stalled. The bound does not
+ * grow with the number of objects retired. Without %KOVAN_ROBUST a stalled
+ * reader holds back everything retired after it pinned, as with SRCU.
+ *
+ * Contexts:
+ *	kovan_pin(), kovan_unpin(), kovan_load(),
+ *	kovan_assign_pointer() and friends		any context, NMI included
+ *	kovan_node_init()				any context, NMI included
+ *	kovan_retire(), kovan_retire_kfree()		any context but NMI
+ *	kovan_synchronize(), kovan_barrier(),
+ *	kovan_domain_init(), kovan_domain_destroy()	process context, may sleep
+ *	kovan_domain_stats(), kovan_domain_flags()	any context
+ * A free function runs from a kovan workqueue in process context, never
+ * inside the kovan_unpin() or kovan_retire() that made the object
+ * reclaimable; it must not sleep.
+ *
+ * Guards may sleep and migrate between kovan_pin() and kovan_unpin();
+ * kovan_unpin() on another CPU is legal. A guard lives on the caller's
+ * stack and belongs to one pin/unpin pair; guards nest freely, also from
+ * interrupts that arrive while the interrupted task holds a guard.
+ *
+ * Progress: kovan_pin() and, in domains without %KOVAN_ROBUST, kovan_load()
+ * are wait-free (one atomic fetch-and-add; one load). In a robust domain
+ * kovan_load() retries only while the domain's era advances between two of
+ * its loads (once per kovan.era_frequency kovan_node_init() calls on a CPU).
+ * kovan_unpin() is lock-free: its compare-and-swap retries only when another
+ * reader or a retire changed the same slot, and it then walks one list entry
+ * per batch retired into its slot while the guard was held.
+ * kovan_retire() is wait-free except for a per-CPU raw spinlock that another
+ * CPU holds for O(1) steps while flushing that CPU's batch; every
+ * kovan.batch-th call also inserts the batch into each busy slot (one
+ * compare-and-swap per slot, retried only when that slot changes). Nothing
+ * on the read side allocates or takes a lock; kovan_retire() allocates one
+ * batch header (GFP_NOWAIT) per kovan.batch objects and, when that fails,
+ * keeps collecting objects until a header can be had.
+ *
+ * Ordering: kovan_pin() is a full barrier; a pointer loaded with
+ * kovan_load() after it is dependency-ordered after the store that
+ * published it (kovan_assign_pointer() is a release). kovan_retire()
+ * orders the caller's earlier unpublishing stores before it inspects any
+ * reader (a full barrier per batch). kovan_unpin() is a full barrier: the
+ * reader's accesses to loaded objects happen before their free.
+ *
+ * CPU hotplug: slots and batches of offline CPUs never hold up
+ * reclamation; a guard pinned on a CPU that goes offline stays valid and
+ * unpins from wherever it runs.
+ *
+ * Module unload: a module that retires objects whose free function lives
+ * in it must call kovan_barrier() (or kovan_domain_destroy()) in its exit
+ * path, as with rcu_barrier().
  */
 
+#include <linux/atomic.h>
+#include <linux/compiler.h>
+#include <linux/irq_work.h>
+#include <linux/llist.h>
+#include <linux/mutex.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 /* Flags for kovan_domain_init(). */
 #define KOVAN_ROBUST		0x1U	/* bound unfreed memory under stalled readers */
 #define KOVAN_DOMAIN_FLAGS	KOVAN_ROBUST
 
-struct kovan_cpu_slot;
+struct kovan_pcpu;
+struct kovan_batch;
+
+/**
+ * struct kovan_node - reclamation link embedded in every retired object
+ * @next: chain of the retired objects of one batch
+ * @birth: era of kovan_node_init(), read by kovan_retire() in robust domains
+ * @free_fn: what kovan_retire() was asked to call, or the node's offset in
+ *	     its object for kovan_retire_kfree()
+ *
+ * Two words, like an rcu_head. Initialise with kovan_node_init() before the
+ * object is published; retire it at most once per publication.
+ */
+struct kovan_node {
+	struct kovan_node *next;
+	union {
+		u64 birth;
+		void (*free_fn)(struct kovan_node *node);
+	};
+};
 
 /**
  * struct kovan_domain - an independent reclamation domain
- * @slots: per-CPU reader slots, allocated by kovan_domain_init()
- * @flags: KOVAN_* flags the domain was initialised with
+ * @era: robust domains: current era, advanced by kovan_node_init()
+ * @pcpu: per-CPU reader slots and retire batch
+ * @flags: KOVAN_* flags in effect
+ * @parity: which half of @retired/@freed new retires count in
+ * @freed: objects freed, per barrier parity
+ * @batches_freed: batches freed
+ * @queued: objects in batches handed to the reclaim worker, not yet freed
+ * @reclaim_list: batches whose readers are gone, to be freed
+ * @reclaim_work: frees @reclaim_list
+ * @reclaim_irq_work: queues @reclaim_work when a batch completes in NMI
+ * @flush_work: closes partly filled per-CPU batches
+ * @barrier_mutex: serialises kovan_barrier()
+ * @barrier_wq: kovan_barrier() waits here for @freed to catch up
+ * @name: for debugfs
+ * @debugfs: /sys/kernel/debug/kovan/<name>
  *
  * Embed one in your data structure and set it up with kovan_domain_init().
- * Fields are private to kovan.
+ * All fields are private to kovan.
  */
 struct kovan_domain {
-	struct kovan_cpu_slot __percpu *slots;
+	atomic64_t era;
+	struct kovan_pcpu __percpu *pcpu;
 	unsigned int flags;
+	unsigned int parity;
+	atomic_long_t freed[2];
+	atomic_long_t batches_freed;
+	atomic_long_t queued;
+	struct llist_head reclaim_list;
+	struct work_struct reclaim_work;
+	struct irq_work reclaim_irq_work;
+	struct delayed_work flush_work;
+	struct mutex barrier_mutex;	/* serialises kovan_barrier() */
+	wait_queue_head_t barrier_wq;
+	char name[32];
+	struct dentry *debugfs;
 };
+
+/**
+ * struct kovan_guard - a reader's hold on a domain, on the reader's stack
+ * @domain: the pinned domain
+ * @handle: newest batch of the slot when the guard pinned
+ * @era: robust domains: the era this guard's slot is known to cover
+ * @slot: slot the guard counts in (not necessarily the current CPU's)
+ * @robust: the domain is robust; kovan_load() maintains @era
+ *
+ * Fields are private to kovan.
+ */
+struct kovan_guard {
+	struct kovan_domain *domain;
+	struct kovan_batch *handle;
+	u64 era;
+	unsigned int slot;
+	bool robust;
+};
+
+/**
+ * struct kovan_stats - counters of a domain, as kovan_domain_stats() reads them
+ * @retired: objects passed to kovan_retire() and kovan_retire_kfree()
+ * @freed: objects whose free function has returned
+ * @pending: @retired - @freed: retired objects not yet freed
+ * @queued: of @pending, objects no reader holds any more, waiting for the
+ *	    reclaim worker
+ * @batches: batches closed (inserted into the readers' slots)
+ * @batches_freed: batches whose readers were gone and that were freed
+ * @era_skips: robust: slots a batch skipped because their readers were older
+ * @stall_avoids: robust: pins that avoided a slot owing too many batches
+ * @slots: number of reader slots
+ * @batch: objects per batch (module parameter kovan.batch)
+ * @stall_batches: robust: owed walks after which pins avoid a slot
+ *		   (module parameter kovan.stall_batches)
+ */
+struct kovan_stats {
+	unsigned long retired;
+	unsigned long freed;
+	unsigned long pending;
+	unsigned long queued;
+	unsigned long batches;
+	unsigned long batches_freed;
+	unsigned long era_skips;
+	unsigned long stall_avoids;
+	unsigned int slots;
+	unsigned int batch;
+	unsigned int stall_batches;
+};
+
+int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name);
 
 /**
  * kovan_domain_init() - initialise a reclamation domain
  * @d: domain to initialise
- * @flags: zero or more of %KOVAN_ROBUST. When the module is built with
+ * @flags: zero or %KOVAN_ROBUST. When the module is built with
  *	   CONFIG_KOVAN_ROBUST_DEFAULT, %KOVAN_ROBUST is always added.
  *
- * Context: process context; may sleep (allocates per-CPU memory).
+ * The expression @d names the domain's debugfs directory
+ * (/sys/kernel/debug/kovan/<d>-<id>/stats).
+ *
+ * Context: process context; may sleep.
  * Return: 0 on success, -EINVAL for a NULL @d or unknown @flags,
  *	   -ENOMEM when the per-CPU slots cannot be allocated.
  */
-int kovan_domain_init(struct kovan_domain *d, unsigned int flags);
+#define kovan_domain_init(d, flags) __kovan_domain_init((d), (flags), #d)
 
 /**
- * kovan_domain_destroy() - release a domain set up by kovan_domain_init()
+ * kovan_domain_destroy() - tear down a domain set up by kovan_domain_init()
  * @d: domain to destroy; a NULL @d is ignored
+ *
+ * Runs kovan_barrier() first, so every object retired before the call is
+ * freed (and waits for the guards that can still see them). A guard still
+ * pinned after that is a caller bug: the domain WARNs once and leaks its
+ * slots rather than free memory the guard's kovan_unpin() will touch; that
+ * kovan_unpin() stays legal. Destroying a domain twice, or one that was
+ * never initialised (zeroed), WARNs once and does nothing.
  *
  * Context: process context; may sleep.
  */
@@ -70,7 +253,194 @@ void kovan_domain_destroy(struct kovan_domain *d);
  */
 static inline unsigned int kovan_domain_flags(const struct kovan_domain *d)
 {
-	return d->flags;
+	return d->flags & KOVAN_DOMAIN_FLAGS;
 }
+
+/**
+ * kovan_domain_stats() - read a domain's counters
+ * @d: an initialised domain
+ * @s: filled with the counters
+ *
+ * The counters are read one after the other while others may change them;
+ * @s->pending is exact only when nobody retires or frees meanwhile.
+ *
+ * Context: any.
+ */
+void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s);
+
+/**
+ * kovan_node_init() - stamp a node before its object is published
+ * @d: the domain the object will be retired to
+ * @n: the object's embedded node
+ *
+ * Records the birth era robust domains use to skip readers that cannot
+ * hold the object. Required in robust domains, harmless otherwise; call it
+ * again when a retired-then-freed object's memory is reused.
+ *
+ * Context: any, NMI included. Wait-free.
+ */
+void kovan_node_init(struct kovan_domain *d, struct kovan_node *n);
+
+/**
+ * kovan_pin() - enter a read-side critical section
+ * @d: the domain
+ * @g: guard on the caller's stack, filled in here
+ *
+ * Counts the caller as a reader in a slot of the current CPU (or a spare
+ * slot when that one is crowded or, in robust domains, owes too many
+ * batches). The caller may sleep and migrate until kovan_unpin(@g).
+ *
+ * Context: any, NMI included. Wait-free: one atomic fetch-and-add.
+ * Ordering: full barrier.
+ */
+void kovan_pin(struct kovan_domain *d, struct kovan_guard *g);
+
+/**
+ * kovan_unpin() - leave the critical section entered by kovan_pin()
+ * @g: the guard kovan_pin() filled in; may be on another CPU now
+ *
+ * Drops the reader's references to the batches retired into its slot
+ * while it was pinned; batches that no reader holds any more are handed
+ * to a worker to be freed.
+ *
+ * Context: any, NMI included. Lock-free; see the top of this header.
+ * Ordering: full barrier.
+ */
+void kovan_unpin(struct kovan_guard *g);
+
+void *kovan_load_slow(void * const *pp, struct kovan_guard *g);
+
+static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *g)
+{
+	void *p;
+
+	if (!g->robust)
+		return READ_ONCE(*pp);	/* Dependency-ordered after the publisher's release. */
+	/* Pointer before era: the era then covers the loaded object's birth. */
+	p = smp_load_acquire(pp);
+	if (likely(atomic64_read(&g->domain->era) <= g->era))
+		return p;
+	return kovan_load_slow(pp, g);
+}
+
+/**
+ * kovan_load() - load a pointer to a kovan-protected object
+ * @pp: address of the shared pointer
+ * @g: a pinned guard
+ *
+ * Like rcu_dereference(): the object pointed to stays valid until
+ * kovan_unpin(@g).
+ *
+ * Context: any, NMI included. Wait-free in domains without %KOVAN_ROBUST;
+ * see the top of this header for robust domains.
+ * Return: the pointer, with the type of *@pp.
+ */
+#define kovan_load(pp, g)						\
+({									\
+	typeof(pp) ___pp = (pp);					\
+									\
+	(typeof(*___pp))__kovan_load((void * const *)___pp, (g));	\
+})
+
+/**
+ * kovan_assign_pointer() - publish a pointer to an initialised object
+ * @p: the shared pointer (an lvalue)
+ * @v: the new value
+ *
+ * A release store: the object's initialisation, kovan_node_init()
+ * included, is visible to readers that kovan_load() @v.
+ *
+ * Context: any.
+ */
+#define kovan_assign_pointer(p, v) smp_store_release(&(p), (v))
+
+/**
+ * kovan_replace_pointer() - publish a new pointer, return the old one
+ * @pp: address of the shared pointer
+ * @v: the new value
+ *
+ * A fully ordered exchange: @v's initialisation is visible before @v, and
+ * the returned object is unpublished before any later kovan_retire() of it
+ * looks at readers.
+ *
+ * Context: any.
+ * Return: the previous value of *@pp.
+ */
+#define kovan_replace_pointer(pp, v) xchg((pp), (v))
+
+/**
+ * kovan_cmpxchg_pointer() - publish a pointer if the old one is still there
+ * @pp: address of the shared pointer
+ * @old: the expected value
+ * @new: the new value
+ *
+ * Fully ordered on success, like kovan_replace_pointer(); no ordering when
+ * it fails.
+ *
+ * Context: any.
+ * Return: the value *@pp had; equal to @old on success.
+ */
+#define kovan_cmpxchg_pointer(pp, old, new) cmpxchg((pp), (old), (new))
+
+/**
+ * kovan_retire() - free an unpublished object once no reader can hold it
+ * @d: the domain the object's readers pin
+ * @n: the object's embedded node
+ * @free_fn: called with @n once the object can be freed; must not sleep
+ *
+ * Call after the object is no longer reachable for new readers. @free_fn
+ * runs later, in process context, from a kovan worker. A NULL @d, @n or
+ * @free_fn is a caller bug: kovan_retire() WARNs once and leaks the object.
+ *
+ * Context: any but NMI. See the top of this header for progress.
+ */
+void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
+		  void (*free_fn)(struct kovan_node *n));
+
+void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned long offset);
+
+/**
+ * kovan_retire_kfree() - kfree() an unpublished object once no reader can hold it
+ * @d: the domain
+ * @ptr: the object, allocated with kmalloc(); NULL is ignored
+ * @field: name of the struct kovan_node member in *@ptr; its offset must
+ *	   be below 4096
+ *
+ * Like kfree_rcu(). Context: any but NMI.
+ */
+#define kovan_retire_kfree(d, ptr, field)					\
+do {										\
+	typeof(ptr) ___p = (ptr);						\
+	const size_t ___offset = offsetof(typeof(*___p), field);		\
+										\
+	BUILD_BUG_ON(___offset >= 4096);					\
+	if (___p)								\
+		__kovan_retire_kfree((d), (void *)___p + ___offset, ___offset);	\
+} while (0)
+
+/**
+ * kovan_synchronize() - wait for the readers of this moment
+ * @d: the domain
+ *
+ * Returns once every guard that was pinned when the call began has
+ * unpinned. Guards pinned later are not waited for.
+ *
+ * Context: process context; sleeps.
+ */
+void kovan_synchronize(struct kovan_domain *d);
+
+/**
+ * kovan_barrier() - wait until everything retired so far is freed
+ * @d: the domain
+ *
+ * Every object retired to @d before the call has been freed (its free
+ * function returned) when kovan_barrier() returns. Objects retired while
+ * it waits are not waited for. Call it before unloading a module whose
+ * free functions or objects kovan still holds.
+ *
+ * Context: process context; sleeps until the readers that can see those
+ * objects unpin.
+ */
+void kovan_barrier(struct kovan_domain *d);
 
 #endif /* _KOVAN_KOVAN_H */

@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * kovan reclamation: Hyaline-style reference counting over per-CPU slots.
+ *
+ * Algorithm (after Nikolaev & Ravindran, "Snapshot-Free, Transparent, and
+ * Robust Memory Reclamation for Lock-Free Data Structures", PLDI 2021).
+ *
+ * Slots. Every CPU owns KOVAN_SLOTS_PER_CPU reader slots: a home slot and a
+ * spare. There are K = kovan_nr_slots slots in all, a power of two; slot
+ * numbers whose CPU is not possible are never used. A slot's head word
+ * holds a reader count and the newest batch of the slot's list, packed in
+ * one long (internal.h), so that kovan_pin() is a single fetch-and-add. A
+ * slot is not owned by anyone: a guard remembers which slot it counts in
+ * and what the list head was when it pinned (its handle), so it can unpin
+ * from any CPU, and interrupts nest on the same slot like any reader.
+ *
+ * Batches. kovan_retire() chains objects on its CPU; every kovan_batch_size
+ * objects (or when the flush worker or kovan_barrier() asks) the chain is
+ * handed to a batch header and the batch is closed: it is pushed onto the
+ * list of every slot that has readers (the readers' count is kept), and
+ * slots without readers are skipped. The header has one link per slot, so
+ * a batch of any size, even one object, can be closed; nodes need only the
+ * two words of struct kovan_node.
+ *
+ * Counting. A batch's refs counter receives exactly one "share" per slot:
+ *  (a) the closer skipped the slot: it adds SHARE itself;
+ *  (b) a later batch pushed on top of it: that closer adds SHARE + h, h the
+ *      slot's readers at the push, all of which pinned below the batch and
+ *      will each subtract 1 when they unpin and walk over it;
+ *  (c) it was still the head when the slot's last reader left: that reader
+ *      adds SHARE (every reader that left before skipped it, as the head is
+ *      not walked).
+ * SHARE is 2^BITS_PER_LONG / K, so K shares sum to 0 modulo 2^BITS_PER_LONG
+ * and refs is zero exactly when every slot has paid its share and every
+ * counted reader has subtracted its 1, in whatever order they arrive. Before
+ * that it is j * SHARE + r with 0 < j < K and |r| < SHARE, never 0, or the
+ * negative sum of early subtractions. Whoever brings refs to zero queues the
+ * batch for the reclaim worker; frees never run in the reader's context.
+ *
+ * Unpin. A reader replaces the head word by (readers - 1), or by an empty
+ * word if it is the last reader, in one compare-and-swap; then it pays (c)
+ * if it was the last, and walks its slot's list from the entry below the
+ * head it replaced down to its handle, subtracting 1 from each batch. Those
+ * batches were all pushed after it pinned, so each counted it in (b).
+ *
+ * Why the safety holds. An object is freed only when refs hits zero, which
+ * needs a share from every slot. A reader pinned before the retire of an
+ * object O is counted in its slot at the close of O's batch (barriers A and
+ * C below), so that slot's share for O's batch only arrives with (b) or (c),
+ * which count the reader, and the reader subtracts only after it unpinned.
+ *
+ * Robust mode (KOVAN_ROBUST, Hyaline-S). kovan_node_init() stamps a birth
+ * era; a guard makes its slot's access era cover every object it loads
+ * (kovan_load() raises the slot's access era to the domain's era when the
+ * era moved). A close skips a slot whose access era is older than the
+ * oldest birth in the batch: none of its readers can hold those objects,
+ * and new readers cannot reach them any more. A stalled reader freezes its
+ * slot's era once the other readers of that slot leave; to make them
+ * leave, pins avoid a slot that owes more than kovan_stall_batches
+ * subtractions (the slot's owed counter grows by h at every push and
+ * shrinks as readers walk) and take the CPU's spare slot or another one.
+ * So a stalled reader holds at most the batches pushed into its slot
+ * before the owed counter crossed the limit, plus the batches holding an
+ * object born before its era froze: the bound in kovan.h.
+ *
+ * Barriers (letters are cross-referenced at each site):
+ *  A kovan_pin()'s fetch-and-add is fully ordered: the reader counts in the
+ *    slot before it loads any pointer. Pairs with C.
+ *  B kovan_unpin()'s compare-and-swap and each walk decrement are fully
+ *    ordered: the reader's accesses to objects happen before the RMW that
+ *    lets refs reach zero. Pairs with D.
+ *  C kovan_close_batch() runs smp_mb() after the objects were unpublished
+ *    and before it reads any slot: a reader that could still load an object
+ *    is seen in its slot (against A) and with its access era (against E).
+ *  D The RMW that brings refs to zero is fully ordered: the reclaim worker
+ *    runs after every access B ordered.
+ *  E kovan_load_slow() raises the access era, then smp_mb(), then reloads
+ *    the pointer. Pairs with C.
+ *  F A batch's links (next[], objects, counts) are written before the
+ *    compare-and-swap that pushes it (fully ordered); readers reach them
+ *    through their own fully ordered RMW on the same slot word.
+ *  G The parity switch in kovan_barrier() is ordered against retires by
+ *    the per-CPU batch locks that kovan_flush() takes after it.
+ */
+
+#include <linux/completion.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+static inline struct kovan_batch *head_batch(unsigned long head)
+{
+	return (struct kovan_batch *)(((long)head >> KOVAN_READER_BITS) <<
+				      ilog2(KOVAN_BATCH_ALIGN));
+}
+
+static inline unsigned long head_readers(unsigned long head)
+{
+	return head & KOVAN_READER_MASK;
+}
+
+static inline unsigned long make_head(struct kovan_batch *b, unsigned long readers)
+{
+	return ((unsigned long)b << (KOVAN_READER_BITS - ilog2(KOVAN_BATCH_ALIGN))) | readers;
+}
+
+/* Slot @idx, or NULL when no CPU will ever own it. */
+static struct kovan_slot *kovan_slot(struct kovan_domain *d, unsigned int idx)
+{
+	unsigned int cpu = idx / KOVAN_SLOTS_PER_CPU;
+
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return NULL;
+	return &per_cpu_ptr(d->pcpu, cpu)->slot[idx % KOVAN_SLOTS_PER_CPU];
+}
+
+static bool kovan_robust(const struct kovan_domain *d)
+{
+	return d->flags & KOVAN_ROBUST;
+}
+
+/* Hand a batch nobody references any more to the reclaim worker. */
+static void kovan_reclaim(struct kovan_domain *d, struct kovan_batch *b)
+{
+	atomic_long_add(b->count[0] + b->count[1], &d->queued);
+	if (!llist_add(&b->reclaim, &d->reclaim_list))
+		return;
+	if (in_nmi())
+		irq_work_queue(&d->reclaim_irq_work);
+	else
+		queue_work(kovan_wq, &d->reclaim_work);
+}
+
+static void kovan_adjust(struct kovan_domain *d, struct kovan_batch *b, unsigned long delta)
+{
+	/* D: fully ordered; the zero crossing happens after every B. */
+	if (!atomic_long_add_return((long)delta, &b->refs))
+		kovan_reclaim(d, b);
+}
+
+void kovan_node_init(struct kovan_domain *d, struct kovan_node *n)
+{
+	if (!kovan_robust(d)) {
+		n->birth = 0;
+		return;
+	}
+	if (this_cpu_inc_return(d->pcpu->cb.era_tick) >= kovan_era_frequency) {
+		this_cpu_write(d->pcpu->cb.era_tick, 0);
+		atomic64_inc(&d->era);
+	}
+	n->birth = atomic64_read(&d->era);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_node_init, KOVAN);
+
+/* Raise @s's access era to at least @era; returns what the slot now covers. */
+static u64 kovan_raise_access(struct kovan_slot *s, u64 era)
+{
+	s64 seen = atomic64_read(&s->access);
+
+	while ((u64)seen < era) {
+		if (atomic64_try_cmpxchg(&s->access, &seen, era))
+			return era;
+	}
+	return seen;
+}
+
+/*
+ * Pick the slot to pin: the CPU's home slot unless it is crowded or, in a
+ * robust domain, owes too many batches (a stalled reader sits there).
+ * Called with preemption off, so the check and the fetch-and-add of a pin
+ * on this CPU cannot be separated by other pins of this CPU's tasks.
+ */
+static unsigned int kovan_pick_slot(struct kovan_domain *d, unsigned int cpu)
+{
+	unsigned int first = cpu * KOVAN_SLOTS_PER_CPU, idx = first;
+	bool robust = kovan_robust(d);
+	struct kovan_slot *s;
+
+	do {
+		s = kovan_slot(d, idx);
+		if (s && head_readers(atomic_long_read(&s->head)) < KOVAN_READER_LIMIT &&
+		    (!robust || atomic_long_read(&s->owed) <= (long)kovan_stall_batches))
+			break;
+		if (s && robust)
+			this_cpu_inc(d->pcpu->stall_avoids);
+		idx = (idx + 1) & (kovan_nr_slots - 1);
+	} while (idx != first);
+	return idx;
+}
+
+void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
+{
+	struct kovan_slot *s;
+	unsigned long head;
+	unsigned int idx;
+
+	preempt_disable();
+	idx = kovan_pick_slot(d, smp_processor_id());
+	s = kovan_slot(d, idx);
+	g->robust = kovan_robust(d);
+	if (g->robust)
+		g->era = kovan_raise_access(s, atomic64_read(&d->era));
+	head = atomic_long_fetch_add(1, &s->head);	/* A: pairs with C. */
+	preempt_enable();
+
+	g->domain = d;
+	g->slot = idx;
+	g->handle = head_batch(head);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_pin, KOVAN);
+
+void *kovan_load_slow(void * const *pp, struct kovan_guard *g)
+{
+	struct kovan_slot *s = kovan_slot(g->domain, g->slot);
+	void *p;
+	u64 era;
+
+	for (;;) {
+		era = atomic64_read(&g->domain->era);
+		g->era = kovan_raise_access(s, era);
+		smp_mb(); /* E: access era before the reload; pairs with C. */
+		p = smp_load_acquire(pp);	/* Pointer before the era check. */
+		if (atomic64_read(&g->domain->era) <= g->era)
+			return p;
+	}
+}
+EXPORT_SYMBOL_NS_GPL(kovan_load_slow, KOVAN);
+
+/*
+ * Subtract this reader's 1 from every batch from @b down to @stop (NULL:
+ * to the end of the list) in slot @idx's list. Returns how many.
+ */
+static unsigned long kovan_walk(struct kovan_domain *d, struct kovan_batch *b,
+				struct kovan_batch *stop, unsigned int idx)
+{
+	unsigned long walked = 0;
+	struct kovan_batch *next;
+	bool last;
+
+	while (b) {
+		/* Read before our decrement: b may be freed right after it. */
+		next = READ_ONCE(b->next[idx]);
+		last = b == stop;
+		walked++;
+		/* B, D: fully ordered. */
+		if (!atomic_long_dec_return(&b->refs))
+			kovan_reclaim(d, b);
+		if (last)
+			break;
+		b = next;
+	}
+	return walked;
+}
+
+void kovan_unpin(struct kovan_guard *g)
+{
+	struct kovan_domain *d = g->domain;
+	struct kovan_slot *s = kovan_slot(d, g->slot);
+	struct kovan_batch *cur, *below = NULL;
+	unsigned long head, new;
+
+	head = atomic_long_read(&s->head);
+	do {
+		if (IS_ENABLED(CONFIG_KOVAN_DEBUG) && WARN_ON_ONCE(!head_readers(head)))
+			return;
+		cur = head_batch(head);
+		/* Our count still protects cur: it was pushed after we pinned. */
+		if (cur != g->handle)
+			below = READ_ONCE(cur->next[g->slot]);
+		new = head_readers(head) == 1 ? 0 : head - 1;
+	} while (!atomic_long_try_cmpxchg(&s->head, &head, new));	/* B: pairs with D. */
+
+	/* (c): the last reader pays the share of the head it detached. */
+	if (!new && cur)
+		kovan_adjust(d, cur, kovan_share);
+	if (cur != g->handle) {
+		unsigned long walked = kovan_walk(d, below, g->handle, g->slot);
+
+		if (g->robust)
+			atomic_long_sub(walked, &s->owed);
+	}
+}
+EXPORT_SYMBOL_NS_GPL(kovan_unpin, KOVAN);
+
+/*
+ * Push a filled batch onto every slot with readers; pay the skipped slots'
+ * shares. The batch may be freed by others as soon as its last share is in,
+ * so nothing here touches it after that point.
+ */
+static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
+{
+	bool robust = kovan_robust(d);
+	unsigned long skipped = 0;
+	struct kovan_slot *s;
+	unsigned long head;
+	unsigned int idx;
+
+	smp_mb(); /* C: unpublishing stores before reading slots; pairs with A and E. */
+	for (idx = 0; idx < kovan_nr_slots; idx++) {
+		s = kovan_slot(d, idx);
+		if (!s) {
+			skipped++;
+			continue;
+		}
+		if (robust && (s64)(atomic64_read(&s->access) - b->min_birth) < 0) {
+			this_cpu_inc(d->pcpu->era_skips);
+			skipped++;
+			continue;
+		}
+		head = atomic_long_read(&s->head);
+		do {
+			if (!head_readers(head))
+				break;
+			b->next[idx] = head_batch(head);
+		} while (!atomic_long_try_cmpxchg(&s->head, &head,
+						  make_head(b, head_readers(head)))); /* F */
+		if (!head_readers(head)) {
+			skipped++;
+			continue;
+		}
+		if (robust)
+			atomic_long_add(head_readers(head), &s->owed);
+		/* (b): the batch we covered gets its share and our readers' count. */
+		if (head_batch(head))
+			kovan_adjust(d, head_batch(head), kovan_share + head_readers(head));
+	}
+	/* (a); also when every slot was skipped, where the sum wraps to zero. */
+	if (skipped)
+		kovan_adjust(d, b, skipped * kovan_share);
+}
+
+/* Move the objects collected on @cb into @b. Called with cb->lock held. */
+static void kovan_fill_batch(struct kovan_cpu_batch *cb, struct kovan_batch *b)
+{
+	b->objects = cb->first;
+	b->count[0] = cb->count[0];
+	b->count[1] = cb->count[1];
+	b->min_birth = cb->min_birth;
+	cb->first = NULL;
+	cb->count[0] = 0;
+	cb->count[1] = 0;
+	cb->batches++;
+}
+
+static struct kovan_batch *kovan_alloc_batch(gfp_t gfp)
+{
+	struct kovan_batch *b = kmem_cache_alloc(kovan_batch_cache, gfp);
+
+	if (b) {
+		atomic_long_set(&b->refs, 0);
+		b->objects = NULL;
+		b->count[0] = 0;
+		b->count[1] = 0;
+		b->min_birth = 0;
+		b->done = NULL;
+	}
+	return b;
+}
+
+static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
+			      void (*free_fn)(struct kovan_node *n))
+{
+	struct kovan_cpu_batch *cb;
+	struct kovan_batch *b;
+	unsigned int parity;
+	unsigned long flags;
+	u64 birth = n->birth;	/* Shares its word with free_fn. */
+	bool opened, full;
+
+	/* The batch lock is not NMI-safe: leak rather than deadlock. */
+	if (WARN_ON_ONCE(in_nmi()))
+		return;
+	n->free_fn = free_fn;
+
+	local_irq_save(flags);
+	cb = this_cpu_ptr(&d->pcpu->cb);
+	raw_spin_lock(&cb->lock);
+	parity = READ_ONCE(d->parity);	/* G */
+	opened = !cb->first;
+	if (opened || (s64)(birth - cb->min_birth) < 0)
+		cb->min_birth = birth;
+	n->next = cb->first;
+	cb->first = n;
+	cb->count[parity]++;
+	cb->retired[parity]++;
+	full = cb->count[0] + cb->count[1] >= kovan_batch_size;
+	raw_spin_unlock(&cb->lock);
+	local_irq_restore(flags);
+
+	if (opened && !full)
+		queue_delayed_work(kovan_wq, &d->flush_work, 1);
+	if (!full)
+		return;
+
+	/* Allocate outside the raw lock; the batch may have been flushed meanwhile. */
+	b = kovan_alloc_batch(GFP_NOWAIT | __GFP_NOWARN);
+	if (!b) {
+		queue_delayed_work(kovan_wq, &d->flush_work, 1);
+		return;
+	}
+	local_irq_save(flags);
+	cb = this_cpu_ptr(&d->pcpu->cb);
+	raw_spin_lock(&cb->lock);
+	if (cb->first)
+		kovan_fill_batch(cb, b);
+	raw_spin_unlock(&cb->lock);
+	local_irq_restore(flags);
+	if (b->objects)
+		kovan_close_batch(d, b);
+	else
+		kmem_cache_free(kovan_batch_cache, b);
+}
+
+void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
+		  void (*free_fn)(struct kovan_node *n))
+{
+	if (WARN_ONCE(!d || !n || !free_fn, "kovan: retire with a NULL argument\n"))
+		return;
+	kovan_retire_node(d, n, free_fn);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_retire, KOVAN);
+
+void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned long offset)
+{
+	kovan_retire_node(d, n, (void (*)(struct kovan_node *))offset);
+}
+EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN);
+
+/* Close every CPU's partly filled batch. Process context. */
+void kovan_flush(struct kovan_domain *d)
+{
+	struct kovan_batch *b = NULL;
+	struct kovan_cpu_batch *cb;
+	unsigned long flags;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		cb = &per_cpu_ptr(d->pcpu, cpu)->cb;
+		if (!READ_ONCE(cb->first))	/* Rechecked under the lock. */
+			continue;
+		if (!b)
+			b = kovan_alloc_batch(GFP_KERNEL | __GFP_NOFAIL);
+		raw_spin_lock_irqsave(&cb->lock, flags);	/* G */
+		if (cb->first)
+			kovan_fill_batch(cb, b);
+		raw_spin_unlock_irqrestore(&cb->lock, flags);
+		if (b->objects) {
+			kovan_close_batch(d, b);
+			b = NULL;
+		}
+		cond_resched();
+	}
+	if (b)
+		kmem_cache_free(kovan_batch_cache, b);
+}
+
+void kovan_flush_workfn(struct work_struct *work)
+{
+	kovan_flush(container_of(to_delayed_work(work), struct kovan_domain, flush_work));
+}
+
+static void kovan_free_node(struct kovan_node *n)
+{
+	unsigned long offset = (unsigned long)n->free_fn;
+
+	if (offset < 4096)
+		kfree((void *)n - offset);
+	else
+		n->free_fn(n);
+}
+
+void kovan_reclaim_workfn(struct work_struct *work)
+{
+	struct kovan_domain *d = container_of(work, struct kovan_domain, reclaim_work);
+	struct llist_node *list = llist_del_all(&d->reclaim_list);
+	struct kovan_batch *b, *tmp;
+	struct kovan_node *n, *next;
+
+	llist_for_each_entry_safe(b, tmp, list, reclaim) {
+		for (n = b->objects; n; n = next) {
+			next = n->next;
+			kovan_free_node(n);
+		}
+		atomic_long_add(b->count[0], &d->freed[0]);
+		atomic_long_add(b->count[1], &d->freed[1]);
+		atomic_long_inc(&d->batches_freed);
+		atomic_long_sub(b->count[0] + b->count[1], &d->queued);
+		if (b->done)
+			complete(b->done);
+		kmem_cache_free(kovan_batch_cache, b);
+		cond_resched();
+	}
+	/* Its smp_mb() orders the freed counts before the check; pairs with wait_event(). */
+	if (wq_has_sleeper(&d->barrier_wq))
+		wake_up_all(&d->barrier_wq);
+}
+
+void kovan_reclaim_irq_workfn(struct irq_work *work)
+{
+	struct kovan_domain *d = container_of(work, struct kovan_domain, reclaim_irq_work);
+
+	queue_work(kovan_wq, &d->reclaim_work);
+}
+
+void kovan_synchronize(struct kovan_domain *d)
+{
+	DECLARE_COMPLETION_ONSTACK(done);
+	struct kovan_batch *b;
+
+	might_sleep();
+	b = kovan_alloc_batch(GFP_KERNEL | __GFP_NOFAIL);
+	b->done = &done;
+	/* min_birth 0: no slot is old enough to be skipped. */
+	kovan_close_batch(d, b);
+	wait_for_completion(&done);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_synchronize, KOVAN);
+
+static unsigned long kovan_retired_in(struct kovan_domain *d, unsigned int parity)
+{
+	struct kovan_cpu_batch *cb;
+	unsigned long sum = 0, flags;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		cb = &per_cpu_ptr(d->pcpu, cpu)->cb;
+		raw_spin_lock_irqsave(&cb->lock, flags);
+		sum += cb->retired[parity];
+		raw_spin_unlock_irqrestore(&cb->lock, flags);
+	}
+	return sum;
+}
+
+void kovan_barrier(struct kovan_domain *d)
+{
+	unsigned int parity;
+	unsigned long target;
+
+	might_sleep();
+	mutex_lock(&d->barrier_mutex);
+	parity = d->parity;
+	/* G: retires after this count in the other half; kovan_flush() orders it. */
+	WRITE_ONCE(d->parity, !parity);
+	kovan_flush(d);
+	target = kovan_retired_in(d, parity);
+	wait_event(d->barrier_wq,
+		   (long)(atomic_long_read(&d->freed[parity]) - target) >= 0);
+	mutex_unlock(&d->barrier_mutex);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_barrier, KOVAN);
+
+/* True when no guard is pinned in any slot of @d. */
+bool kovan_slots_idle(struct kovan_domain *d)
+{
+	struct kovan_slot *s;
+	unsigned int idx;
+
+	for (idx = 0; idx < kovan_nr_slots; idx++) {
+		s = kovan_slot(d, idx);
+		if (s && head_readers(atomic_long_read(&s->head)))
+			return false;
+	}
+	return true;
+}
