@@ -24,6 +24,7 @@ unsigned int kovan_stall_batches __read_mostly = 64;
 unsigned int kovan_era_frequency __read_mostly = 64;
 
 static struct dentry *kovan_debugfs_root;
+static DEFINE_MUTEX(kovan_debugfs_mutex);	/* debugfs entries of all domains */
 static atomic_t kovan_domain_ids = ATOMIC_INIT(0);
 
 /* Parameters are range-checked; anything else is refused with -EINVAL. */
@@ -95,16 +96,29 @@ static int kovan_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(kovan_stats);
 
-/* Debugfs names come from C expressions ("&q->dom"): keep [A-Za-z0-9_]. */
-static void kovan_set_name(struct kovan_domain *d, const char *expr)
+/*
+ * Give @d its debugfs directory, named after the C expression or variable
+ * that names the domain ("&q->dom" becomes "_q_dom-3"). Domains defined
+ * with DEFINE_KOVAN_DOMAIN() get theirs from their first flush.
+ */
+void kovan_debugfs_add(struct kovan_domain *d)
 {
 	int id = atomic_inc_return(&kovan_domain_ids);
+	char name[sizeof(d->name)];
 	char *p;
 
-	snprintf(d->name, sizeof(d->name), "%s-%d", expr, id);
-	for (p = d->name; *p; p++)
+	mutex_lock(&kovan_debugfs_mutex);
+	if (d->debugfs || (d->flags & KOVAN_DOMAIN_DEAD))
+		goto out;
+	snprintf(name, sizeof(name), "%.*s-%d", (int)sizeof(name) - 12, d->name, id);
+	for (p = name; *p; p++)
 		if (!isalnum(*p) && *p != '_' && *p != '-')
 			*p = '_';
+	strscpy(d->name, name, sizeof(d->name));
+	d->debugfs = debugfs_create_dir(d->name, kovan_debugfs_root);
+	debugfs_create_file("stats", 0400, d->debugfs, d, &kovan_stats_fops);
+out:
+	mutex_unlock(&kovan_debugfs_mutex);
 }
 
 int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name)
@@ -129,22 +143,18 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
 		}
 		raw_spin_lock_init(&pc->cb.lock);
 	}
-	atomic64_set(&d->era, 1);
+	atomic64_set(&d->era, 0);
 	d->flags = flags;
 	d->parity = 0;
+	d->state = 0;
 	atomic_long_set(&d->freed[0], 0);
 	atomic_long_set(&d->freed[1], 0);
 	atomic_long_set(&d->batches_freed, 0);
 	atomic_long_set(&d->queued, 0);
-	init_llist_head(&d->reclaim_list);
-	INIT_WORK(&d->reclaim_work, kovan_reclaim_workfn);
-	init_irq_work(&d->reclaim_irq_work, kovan_reclaim_irq_workfn);
-	INIT_DELAYED_WORK(&d->flush_work, kovan_flush_workfn);
-	mutex_init(&d->barrier_mutex);
-	init_waitqueue_head(&d->barrier_wq);
-	kovan_set_name(d, name);
-	d->debugfs = debugfs_create_dir(d->name, kovan_debugfs_root);
-	debugfs_create_file("stats", 0400, d->debugfs, d, &kovan_stats_fops);
+	atomic_long_set(&d->in_flight, 0);
+	strscpy(d->name, name, sizeof(d->name));
+	d->debugfs = NULL;
+	kovan_debugfs_add(d);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(__kovan_domain_init, KOVAN);
@@ -157,18 +167,20 @@ void kovan_domain_destroy(struct kovan_domain *d)
 		      "kovan: domain destroyed twice or never initialised\n"))
 		return;
 	kovan_barrier(d);
-	cancel_delayed_work_sync(&d->flush_work);
-	irq_work_sync(&d->reclaim_irq_work);
-	flush_work(&d->reclaim_work);
+	kovan_domain_quiesce(d);
+	mutex_lock(&kovan_debugfs_mutex);
+	d->flags |= KOVAN_DOMAIN_DEAD;
 	debugfs_remove_recursive(d->debugfs);
 	d->debugfs = NULL;
-	d->flags |= KOVAN_DOMAIN_DEAD;
+	mutex_unlock(&kovan_debugfs_mutex);
 	/* A pinned guard will still unpin into the slots: leak them instead. */
 	if (WARN_ONCE(!kovan_slots_idle(d), "kovan: domain %s destroyed with pinned guards\n",
 		      d->name))
 		return;
-	free_percpu(d->pcpu);
-	d->pcpu = NULL;
+	if (!(d->flags & KOVAN_DOMAIN_STATIC)) {
+		free_percpu(d->pcpu);
+		d->pcpu = NULL;
+	}
 }
 EXPORT_SYMBOL_NS_GPL(kovan_domain_destroy, KOVAN);
 
@@ -225,6 +237,7 @@ static int __init kovan_init(void)
 
 static void __exit kovan_exit(void)
 {
+	kovan_workers_stop();
 	debugfs_remove_recursive(kovan_debugfs_root);
 	destroy_workqueue(kovan_wq);
 	kmem_cache_destroy(kovan_batch_cache);

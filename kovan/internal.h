@@ -6,6 +6,8 @@
 
 #include <linux/cache.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "kovan.h"
 
@@ -24,34 +26,6 @@
 /* Pins go to another slot above this; the rest of the range absorbs races. */
 #define KOVAN_READER_LIMIT	(1UL << (KOVAN_READER_BITS - 1))
 #define KOVAN_BATCH_ALIGN	64
-#define KOVAN_SLOTS_PER_CPU	2
-/* Set in kovan_domain.flags by kovan_domain_destroy(). */
-#define KOVAN_DOMAIN_DEAD	0x80000000U
-
-struct kovan_slot {
-	atomic_long_t head;	/* batch | readers, see above */
-	atomic64_t access;	/* robust: newest era a reader here may hold */
-	atomic_long_t owed;	/* robust: decrements this slot's readers still owe */
-};
-
-/* The retire side of a CPU; protected by @lock (irqs off). */
-struct kovan_cpu_batch {
-	raw_spinlock_t lock;
-	struct kovan_node *first;	/* objects retired since the last close */
-	unsigned int count[2];		/* ... per barrier parity */
-	u64 min_birth;			/* robust: oldest birth among them */
-	unsigned long retired[2];	/* objects ever retired here, per parity */
-	unsigned long batches;		/* batches closed from this CPU */
-	unsigned int era_tick;		/* kovan_node_init() calls since the era moved */
-};
-
-struct kovan_pcpu {
-	/* Read and swapped by every CPU: a line of their own. */
-	struct kovan_slot slot[KOVAN_SLOTS_PER_CPU] ____cacheline_aligned_in_smp;
-	struct kovan_cpu_batch cb ____cacheline_aligned_in_smp;
-	unsigned long era_skips;	/* robust stats, updated by this CPU's closes */
-	unsigned long stall_avoids;	/* ... and pins */
-};
 
 /*
  * A batch: the unit the readers' slots reference. The objects hang off
@@ -59,6 +33,7 @@ struct kovan_pcpu {
  */
 struct kovan_batch {
 	atomic_long_t refs;
+	struct kovan_domain *domain;
 	struct kovan_node *objects;
 	unsigned int count[2];
 	u64 min_birth;
@@ -76,10 +51,13 @@ extern unsigned int kovan_batch_size;
 extern unsigned int kovan_stall_batches;
 extern unsigned int kovan_era_frequency;
 
-void kovan_reclaim_workfn(struct work_struct *work);
-void kovan_reclaim_irq_workfn(struct irq_work *work);
-void kovan_flush_workfn(struct work_struct *work);
-void kovan_flush(struct kovan_domain *d);
+/* kovan_domain.state bits */
+#define KOVAN_BARRIER_RUNNING	0	/* a kovan_barrier() owns the parity switch */
+#define KOVAN_FLUSH_QUEUED	1	/* on the flush worker's list */
+
+void kovan_debugfs_add(struct kovan_domain *d);
+void kovan_domain_quiesce(struct kovan_domain *d);
+void kovan_workers_stop(void);
 bool kovan_slots_idle(struct kovan_domain *d);
 
 #endif /* _KOVAN_INTERNAL_H */

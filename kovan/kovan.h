@@ -91,20 +91,73 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
-#include <linux/irq_work.h>
 #include <linux/llist.h>
-#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
-#include <linux/wait.h>
-#include <linux/workqueue.h>
 
 /* Flags for kovan_domain_init(). */
 #define KOVAN_ROBUST		0x1U	/* bound unfreed memory under stalled readers */
 #define KOVAN_DOMAIN_FLAGS	KOVAN_ROBUST
+/* Private flags. */
+#define KOVAN_DOMAIN_STATIC	0x40000000U	/* DEFINE_KOVAN_DOMAIN(): static per-CPU data */
+#define KOVAN_DOMAIN_DEAD	0x80000000U	/* kovan_domain_destroy() ran */
 
-struct kovan_pcpu;
 struct kovan_batch;
+struct kovan_node;
+
+/*
+ * Per-CPU state of a domain. Private to kovan; here only so that
+ * DEFINE_KOVAN_DOMAIN() can define it statically.
+ */
+#define KOVAN_SLOTS_PER_CPU	2
+
+/**
+ * struct kovan_slot - a reader slot (private)
+ * @head: newest batch of the slot's list and the number of readers, packed
+ * @access: robust: newest era a reader counting here may hold
+ * @owed: robust: list entries the slot's readers still have to walk
+ */
+struct kovan_slot {
+	atomic_long_t head;
+	atomic64_t access;
+	atomic_long_t owed;
+};
+
+/**
+ * struct kovan_cpu_batch - the retire side of a CPU (private)
+ * @lock: protects the fields below; taken with irqs off
+ * @first: objects retired since the last close
+ * @count: ... per barrier parity
+ * @min_birth: robust: oldest birth among them
+ * @retired: objects ever retired here, per parity
+ * @batches: batches closed from this CPU
+ * @era_tick: robust: kovan_node_init() calls since the era last moved
+ */
+struct kovan_cpu_batch {
+	raw_spinlock_t lock;
+	struct kovan_node *first;
+	unsigned int count[2];
+	u64 min_birth;
+	unsigned long retired[2];
+	unsigned long batches;
+	unsigned int era_tick;
+};
+
+/**
+ * struct kovan_pcpu - one CPU's part of a domain (private)
+ * @slot: the CPU's home and spare reader slots, swapped by every CPU
+ * @cb: the CPU's retire batch
+ * @era_skips: statistics of this CPU's closes
+ * @stall_avoids: statistics of this CPU's pins
+ */
+struct kovan_pcpu {
+	struct kovan_slot slot[KOVAN_SLOTS_PER_CPU] ____cacheline_aligned_in_smp;
+	struct kovan_cpu_batch cb ____cacheline_aligned_in_smp;
+	unsigned long era_skips;
+	unsigned long stall_avoids;
+};
 
 /**
  * struct kovan_node - reclamation link embedded in every retired object
@@ -129,36 +182,31 @@ struct kovan_node {
  * @era: robust domains: current era, advanced by kovan_node_init()
  * @pcpu: per-CPU reader slots and retire batch
  * @flags: KOVAN_* flags in effect
- * @parity: which half of @retired/@freed new retires count in
+ * @parity: which half of the retired/@freed counters new retires count in
+ * @state: KOVAN_DOMAIN_* bits: barrier running, flush requested
  * @freed: objects freed, per barrier parity
  * @batches_freed: batches freed
  * @queued: objects in batches handed to the reclaim worker, not yet freed
- * @reclaim_list: batches whose readers are gone, to be freed
- * @reclaim_work: frees @reclaim_list
- * @reclaim_irq_work: queues @reclaim_work when a batch completes in NMI
- * @flush_work: closes partly filled per-CPU batches
- * @barrier_mutex: serialises kovan_barrier()
- * @barrier_wq: kovan_barrier() waits here for @freed to catch up
+ * @in_flight: batches closed and not yet freed
+ * @flush_node: on kovan's list of domains with partly filled batches
  * @name: for debugfs
  * @debugfs: /sys/kernel/debug/kovan/<name>
  *
- * Embed one in your data structure and set it up with kovan_domain_init().
- * All fields are private to kovan.
+ * Embed one in your data structure and set it up with kovan_domain_init(),
+ * or define one with DEFINE_KOVAN_DOMAIN(). All fields are private to
+ * kovan; everything but @pcpu, @flags and @name starts out zero.
  */
 struct kovan_domain {
 	atomic64_t era;
 	struct kovan_pcpu __percpu *pcpu;
 	unsigned int flags;
 	unsigned int parity;
+	unsigned long state;
 	atomic_long_t freed[2];
 	atomic_long_t batches_freed;
 	atomic_long_t queued;
-	struct llist_head reclaim_list;
-	struct work_struct reclaim_work;
-	struct irq_work reclaim_irq_work;
-	struct delayed_work flush_work;
-	struct mutex barrier_mutex;	/* serialises kovan_barrier() */
-	wait_queue_head_t barrier_wq;
+	atomic_long_t in_flight;
+	struct llist_node flush_node;
 	char name[32];
 	struct dentry *debugfs;
 };
@@ -212,6 +260,43 @@ struct kovan_stats {
 };
 
 int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name);
+#define __DEFINE_KOVAN_DOMAIN(dom, domain_flags, storage)				\
+	static DEFINE_PER_CPU_ALIGNED(struct kovan_pcpu, dom##_kovan_pcpu) = {	\
+		.cb.lock = __RAW_SPIN_LOCK_UNLOCKED(dom##_kovan_pcpu.cb.lock),		\
+	};										\
+	storage struct kovan_domain dom = {						\
+		.pcpu = &dom##_kovan_pcpu,						\
+		.flags = (domain_flags) | KOVAN_DOMAIN_STATIC,				\
+		.name = #dom,								\
+	}
+
+/**
+ * DEFINE_KOVAN_DOMAIN() - define a statically initialised domain
+ * @name: the domain's variable name
+ *
+ * Ready to use without kovan_domain_init(), like DEFINE_SRCU(). Its per-CPU
+ * part is static per-CPU memory (three cache lines per CPU), which in a
+ * module comes from the small per-CPU reserve shared by all modules:
+ * prefer kovan_domain_init() for many domains. A module must call
+ * kovan_domain_destroy() on its static domains in its exit path; that runs
+ * kovan_barrier() and removes the debugfs entry, which appears after the
+ * domain's first flush. CONFIG_KOVAN_ROBUST_DEFAULT does not apply: use
+ * DEFINE_STATIC_KOVAN_DOMAIN_ROBUST() for a robust one.
+ */
+#define DEFINE_KOVAN_DOMAIN(name) __DEFINE_KOVAN_DOMAIN(name, 0, /* global */)
+
+/**
+ * DEFINE_STATIC_KOVAN_DOMAIN() - DEFINE_KOVAN_DOMAIN() with static storage
+ * @name: the domain's variable name
+ */
+#define DEFINE_STATIC_KOVAN_DOMAIN(name) __DEFINE_KOVAN_DOMAIN(name, 0, static)
+
+/**
+ * DEFINE_STATIC_KOVAN_DOMAIN_ROBUST() - a static %KOVAN_ROBUST domain
+ * @name: the domain's variable name
+ */
+#define DEFINE_STATIC_KOVAN_DOMAIN_ROBUST(name) \
+	__DEFINE_KOVAN_DOMAIN(name, KOVAN_ROBUST, static)
 
 /**
  * kovan_domain_init() - initialise a reclamation domain

@@ -84,12 +84,29 @@
  */
 
 #include <linux/completion.h>
+#include <linux/irq_work.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include "internal.h"
+
+/*
+ * Module-wide workers, shared by every domain so that a domain needs no
+ * initialisation beyond its per-CPU part (DEFINE_KOVAN_DOMAIN()).
+ */
+static LLIST_HEAD(kovan_reclaim_list);	/* batches nobody references */
+static LLIST_HEAD(kovan_flush_list);	/* domains with partly filled batches */
+static void kovan_reclaim_fn(struct work_struct *work);
+static void kovan_reclaim_irq_fn(struct irq_work *work);
+static void kovan_flush_fn(struct work_struct *work);
+static DECLARE_WORK(kovan_reclaim_work, kovan_reclaim_fn);
+static DEFINE_IRQ_WORK(kovan_reclaim_irq_work, kovan_reclaim_irq_fn);
+static DECLARE_DELAYED_WORK(kovan_flush_work, kovan_flush_fn);
+/* kovan_barrier() and kovan_domain_quiesce() wait here for the reclaim worker. */
+static DECLARE_WAIT_QUEUE_HEAD(kovan_wait);
 
 static inline struct kovan_batch *head_batch(unsigned long head)
 {
@@ -126,12 +143,21 @@ static bool kovan_robust(const struct kovan_domain *d)
 static void kovan_reclaim(struct kovan_domain *d, struct kovan_batch *b)
 {
 	atomic_long_add(b->count[0] + b->count[1], &d->queued);
-	if (!llist_add(&b->reclaim, &d->reclaim_list))
+	if (!llist_add(&b->reclaim, &kovan_reclaim_list))
 		return;
 	if (in_nmi())
-		irq_work_queue(&d->reclaim_irq_work);
+		irq_work_queue(&kovan_reclaim_irq_work);
 	else
-		queue_work(kovan_wq, &d->reclaim_work);
+		queue_work(kovan_wq, &kovan_reclaim_work);
+}
+
+/* Ask the flush worker to close @d's partly filled batches soon. */
+static void kovan_request_flush(struct kovan_domain *d)
+{
+	if (test_and_set_bit(KOVAN_FLUSH_QUEUED, &d->state))
+		return;
+	llist_add(&d->flush_node, &kovan_flush_list);
+	queue_delayed_work(kovan_wq, &kovan_flush_work, 1);
 }
 
 static void kovan_adjust(struct kovan_domain *d, struct kovan_batch *b, unsigned long delta)
@@ -298,6 +324,7 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 	unsigned long head;
 	unsigned int idx;
 
+	atomic_long_inc(&d->in_flight);
 	smp_mb(); /* C: unpublishing stores before reading slots; pairs with A and E. */
 	for (idx = 0; idx < kovan_nr_slots; idx++) {
 		s = kovan_slot(d, idx);
@@ -345,12 +372,13 @@ static void kovan_fill_batch(struct kovan_cpu_batch *cb, struct kovan_batch *b)
 	cb->batches++;
 }
 
-static struct kovan_batch *kovan_alloc_batch(gfp_t gfp)
+static struct kovan_batch *kovan_alloc_batch(struct kovan_domain *d, gfp_t gfp)
 {
 	struct kovan_batch *b = kmem_cache_alloc(kovan_batch_cache, gfp);
 
 	if (b) {
 		atomic_long_set(&b->refs, 0);
+		b->domain = d;
 		b->objects = NULL;
 		b->count[0] = 0;
 		b->count[1] = 0;
@@ -391,14 +419,14 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	local_irq_restore(flags);
 
 	if (opened && !full)
-		queue_delayed_work(kovan_wq, &d->flush_work, 1);
+		kovan_request_flush(d);
 	if (!full)
 		return;
 
 	/* Allocate outside the raw lock; the batch may have been flushed meanwhile. */
-	b = kovan_alloc_batch(GFP_NOWAIT | __GFP_NOWARN);
+	b = kovan_alloc_batch(d, GFP_NOWAIT | __GFP_NOWARN);
 	if (!b) {
-		queue_delayed_work(kovan_wq, &d->flush_work, 1);
+		kovan_request_flush(d);
 		return;
 	}
 	local_irq_save(flags);
@@ -430,7 +458,7 @@ void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned
 EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN);
 
 /* Close every CPU's partly filled batch. Process context. */
-void kovan_flush(struct kovan_domain *d)
+static void kovan_flush(struct kovan_domain *d)
 {
 	struct kovan_batch *b = NULL;
 	struct kovan_cpu_batch *cb;
@@ -442,7 +470,7 @@ void kovan_flush(struct kovan_domain *d)
 		if (!READ_ONCE(cb->first))	/* Rechecked under the lock. */
 			continue;
 		if (!b)
-			b = kovan_alloc_batch(GFP_KERNEL | __GFP_NOFAIL);
+			b = kovan_alloc_batch(d, GFP_KERNEL | __GFP_NOFAIL);
 		raw_spin_lock_irqsave(&cb->lock, flags);	/* G */
 		if (cb->first)
 			kovan_fill_batch(cb, b);
@@ -457,9 +485,19 @@ void kovan_flush(struct kovan_domain *d)
 		kmem_cache_free(kovan_batch_cache, b);
 }
 
-void kovan_flush_workfn(struct work_struct *work)
+static void kovan_flush_fn(struct work_struct *work)
 {
-	kovan_flush(container_of(to_delayed_work(work), struct kovan_domain, flush_work));
+	struct llist_node *list = llist_del_all(&kovan_flush_list);
+	struct kovan_domain *d, *tmp;
+
+	llist_for_each_entry_safe(d, tmp, list, flush_node) {
+		/* Before the flush: a retire from now on asks again. */
+		clear_bit(KOVAN_FLUSH_QUEUED, &d->state);
+		smp_mb__after_atomic(); /* Clear before reading the batches; pairs with the lock. */
+		if (unlikely(!READ_ONCE(d->debugfs)))
+			kovan_debugfs_add(d);
+		kovan_flush(d);
+	}
 }
 
 static void kovan_free_node(struct kovan_node *n)
@@ -472,37 +510,38 @@ static void kovan_free_node(struct kovan_node *n)
 		n->free_fn(n);
 }
 
-void kovan_reclaim_workfn(struct work_struct *work)
+static void kovan_reclaim_fn(struct work_struct *work)
 {
-	struct kovan_domain *d = container_of(work, struct kovan_domain, reclaim_work);
-	struct llist_node *list = llist_del_all(&d->reclaim_list);
+	struct llist_node *list = llist_del_all(&kovan_reclaim_list);
 	struct kovan_batch *b, *tmp;
 	struct kovan_node *n, *next;
+	struct kovan_domain *d;
 
 	llist_for_each_entry_safe(b, tmp, list, reclaim) {
+		d = b->domain;
 		for (n = b->objects; n; n = next) {
 			next = n->next;
 			kovan_free_node(n);
 		}
-		atomic_long_add(b->count[0], &d->freed[0]);
-		atomic_long_add(b->count[1], &d->freed[1]);
 		atomic_long_inc(&d->batches_freed);
 		atomic_long_sub(b->count[0] + b->count[1], &d->queued);
+		atomic_long_add(b->count[0], &d->freed[0]);
+		atomic_long_add(b->count[1], &d->freed[1]);
 		if (b->done)
 			complete(b->done);
 		kmem_cache_free(kovan_batch_cache, b);
+		/* Last touch of d: kovan_domain_destroy() may free it after this. */
+		atomic_long_dec(&d->in_flight);
 		cond_resched();
 	}
-	/* Its smp_mb() orders the freed counts before the check; pairs with wait_event(). */
-	if (wq_has_sleeper(&d->barrier_wq))
-		wake_up_all(&d->barrier_wq);
+	/* Its smp_mb() orders the counters before the check; pairs with wait_event(). */
+	if (wq_has_sleeper(&kovan_wait))
+		wake_up_all(&kovan_wait);
 }
 
-void kovan_reclaim_irq_workfn(struct irq_work *work)
+static void kovan_reclaim_irq_fn(struct irq_work *work)
 {
-	struct kovan_domain *d = container_of(work, struct kovan_domain, reclaim_irq_work);
-
-	queue_work(kovan_wq, &d->reclaim_work);
+	queue_work(kovan_wq, &kovan_reclaim_work);
 }
 
 void kovan_synchronize(struct kovan_domain *d)
@@ -511,7 +550,7 @@ void kovan_synchronize(struct kovan_domain *d)
 	struct kovan_batch *b;
 
 	might_sleep();
-	b = kovan_alloc_batch(GFP_KERNEL | __GFP_NOFAIL);
+	b = kovan_alloc_batch(d, GFP_KERNEL | __GFP_NOFAIL);
 	b->done = &done;
 	/* min_birth 0: no slot is old enough to be skipped. */
 	kovan_close_batch(d, b);
@@ -540,17 +579,31 @@ void kovan_barrier(struct kovan_domain *d)
 	unsigned long target;
 
 	might_sleep();
-	mutex_lock(&d->barrier_mutex);
+	wait_on_bit_lock(&d->state, KOVAN_BARRIER_RUNNING, TASK_UNINTERRUPTIBLE);
 	parity = d->parity;
 	/* G: retires after this count in the other half; kovan_flush() orders it. */
 	WRITE_ONCE(d->parity, !parity);
 	kovan_flush(d);
 	target = kovan_retired_in(d, parity);
-	wait_event(d->barrier_wq,
-		   (long)(atomic_long_read(&d->freed[parity]) - target) >= 0);
-	mutex_unlock(&d->barrier_mutex);
+	wait_event(kovan_wait, (long)(atomic_long_read(&d->freed[parity]) - target) >= 0);
+	clear_and_wake_up_bit(KOVAN_BARRIER_RUNNING, &d->state);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_barrier, KOVAN);
+
+/* After kovan_barrier(): wait until no kovan worker will touch @d again. */
+void kovan_domain_quiesce(struct kovan_domain *d)
+{
+	flush_delayed_work(&kovan_flush_work);
+	wait_event(kovan_wait, !atomic_long_read(&d->in_flight));
+}
+
+/* Module exit: every domain is gone; stop the timers and drain the workers. */
+void kovan_workers_stop(void)
+{
+	cancel_delayed_work_sync(&kovan_flush_work);
+	irq_work_sync(&kovan_reclaim_irq_work);
+	flush_work(&kovan_reclaim_work);
+}
 
 /* True when no guard is pinned in any slot of @d. */
 bool kovan_slots_idle(struct kovan_domain *d)

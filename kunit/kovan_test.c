@@ -8,7 +8,9 @@
 
 #include <kunit/test.h>
 #include <linux/cpu.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/kthread.h>
@@ -187,6 +189,80 @@ static void kovan_sizes(struct kunit *test)
 	kovan_domain_stats(d, &s);
 	/* Slots follow nr_cpu_ids: a home and a spare per CPU, rounded to a power of two. */
 	KUNIT_EXPECT_EQ(test, s.slots, roundup_pow_of_two(2 * nr_cpu_ids));
+	kovan_domain_destroy(d);
+}
+
+DEFINE_STATIC_KOVAN_DOMAIN_ROBUST(kt_static_domain);
+
+/* A statically defined domain works without init; module exit destroys it. */
+static void kovan_static_domain(struct kunit *test)
+{
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kovan_domain *d = &kt_static_domain;
+	struct kovan_guard g;
+	struct kovan_stats s;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, kovan_domain_flags(d), KOVAN_ROBUST);
+	kovan_domain_stats(d, &s);
+	for (i = 0; i < 500; i++) {
+		struct kt_obj *o = kt_obj_new(d, ctx, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		kovan_pin(d, &g);
+		kovan_unpin(&g);
+		kovan_retire(d, &o->node, kt_free);
+	}
+	kovan_barrier(d);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), 500L);
+	kovan_domain_stats(d, &s);
+	KUNIT_EXPECT_EQ(test, s.pending, 0UL);
+	kt_ctx_drain(ctx);
+}
+
+/* Stats in debugfs: /sys/kernel/debug/kovan/<domain>/stats, root read-only. */
+static void kovan_debugfs_stats(struct kunit *test)
+{
+	struct kovan_domain *d = kt_domain(test, 0);
+	struct dentry *root, *dir, *stats;
+
+	root = debugfs_lookup("kovan", NULL);
+	KUNIT_ASSERT_NOT_NULL(test, root);
+	dir = debugfs_lookup(d->name, root);
+	KUNIT_EXPECT_NOT_NULL(test, dir);
+	stats = dir ? debugfs_lookup("stats", dir) : NULL;
+	KUNIT_EXPECT_NOT_NULL(test, stats);
+	if (stats)
+		KUNIT_EXPECT_EQ(test, d_inode(stats)->i_mode & 0777, 0400);
+	dput(stats);
+	dput(dir);
+	dput(root);
+	kovan_domain_destroy(d);
+}
+
+/* Out-of-range module parameters are refused with -EINVAL. */
+static void kovan_params_validated(struct kunit *test)
+{
+	static const char * const bad[] = { "0", "4097", "-1", "x" };
+	struct file *f = filp_open("/sys/module/kovan/parameters/batch", O_WRONLY, 0);
+	struct kovan_stats s;
+	struct kovan_domain *d = kt_domain(test, 0);
+	unsigned int i;
+	loff_t pos;
+
+	if (IS_ERR(f))
+		kunit_skip(test, "sysfs not mounted (%ld)", PTR_ERR(f));
+	kovan_domain_stats(d, &s);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		pos = 0;
+		KUNIT_EXPECT_EQ(test, kernel_write(f, bad[i], strlen(bad[i]), &pos),
+				(ssize_t)-EINVAL);
+	}
+	pos = 0;
+	KUNIT_EXPECT_EQ(test, kernel_write(f, "64", 2, &pos), (ssize_t)2);
+	filp_close(f, NULL);
+	kovan_domain_stats(d, &s);
+	KUNIT_EXPECT_EQ(test, s.batch, 64U);
 	kovan_domain_destroy(d);
 }
 
@@ -666,6 +742,45 @@ static void kovan_synchronize_waits(struct kunit *test)
 	kovan_domain_destroy(s->d);
 }
 
+/* ---- CPU hotplug ---- */
+
+/*
+ * A CPU goes offline and comes back while readers and updaters run; the
+ * readers are not bound, so some of them pin on the CPU that goes away and
+ * unpin elsewhere. Nothing stalls and the counts balance.
+ */
+static void kovan_cpu_hotplug(struct kunit *test)
+{
+	struct kt_run *r;
+	unsigned int victim;
+	int round, i, ret;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
+		kunit_skip(test, "needs CPU hotplug and two online CPUs");
+	victim = cpumask_last(cpu_online_mask);
+	r = kt_run_new(test, kt_param_flags(test), 8, 60);
+	for (i = 0; i < 2 * num_online_cpus(); i++)
+		kt_start(test, r, kt_reader, -1, "reader");
+	kt_start(test, r, kt_updater, -1, "updater");
+	kt_start(test, r, kt_updater, -1, "updater");
+	for (round = 0; round < 4; round++) {
+		msleep(200);
+		ret = remove_cpu(victim);
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		msleep(200);
+		if (!ret)
+			KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
+	}
+	WRITE_ONCE(r->stop, true);
+	kt_wait(r);
+	kt_finish(test, r);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->bad), 0L);
+	kunit_info(test, "4 offline/online cycles of CPU %u: reads %ld updates %ld\n", victim,
+		   atomic_long_read(&r->reads), atomic_long_read(&r->updates));
+	kovan_domain_destroy(r->d);
+	kt_ctx_drain(r->ctx);
+}
+
 /* ---- Stalled reader ---- */
 
 struct kt_stall {
@@ -801,6 +916,9 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE(kovan_bad_input),
 	KUNIT_CASE(kovan_bad_input_warns),
 	KUNIT_CASE(kovan_sizes),
+	KUNIT_CASE(kovan_static_domain),
+	KUNIT_CASE(kovan_debugfs_stats),
+	KUNIT_CASE(kovan_params_validated),
 	KUNIT_CASE_PARAM(kovan_accounting_no_readers, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_partial_batch, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_partial_batch_flushed, kt_flags_gen_params),
@@ -810,6 +928,7 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE_PARAM(kovan_nesting_and_contexts, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_sleep_and_migrate, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_synchronize_waits, kt_flags_gen_params),
+	KT_CASE_SLOW(kovan_cpu_hotplug),
 	KUNIT_CASE_SLOW(kovan_stalled_reader_bound),
 	{}
 };
@@ -820,6 +939,12 @@ static struct kunit_suite kovan_suite = {
 };
 
 kunit_test_suites(&kovan_suite);
+
+static void __exit kovan_test_exit(void)
+{
+	kovan_domain_destroy(&kt_static_domain);
+}
+module_exit(kovan_test_exit);
 
 MODULE_DESCRIPTION("KUnit tests for kovan reclamation");
 MODULE_LICENSE("Dual MIT/GPL");
