@@ -7,6 +7,7 @@
 #   make lint                                   checkpatch, sparse, kernel-doc
 #   make run                                    boot a kernel and show kovan working
 #   make selftest                               prove the harness reports failures
+#   make bench                                  micro-benchmarks on a non-debug UML kernel
 #
 # Options (set on the command line, like a kernel .config would):
 #   CONFIG_KOVAN_ROBUST_DEFAULT=y   every domain is KOVAN_ROBUST
@@ -46,4 +47,7 @@ run:
 selftest:
 	@scripts/selftest.sh
 
-.PHONY: all modules clean check lint run selftest
+bench:
+	@scripts/bench.sh
+
+.PHONY: all modules clean check lint run selftest bench

@@ -22,6 +22,7 @@ struct workqueue_struct *kovan_wq __read_mostly;
 unsigned int kovan_batch_size __read_mostly = 64;
 unsigned int kovan_stall_batches __read_mostly = 64;
 unsigned int kovan_era_frequency __read_mostly = 64;
+unsigned int kovan_flush_us __read_mostly = 20;
 
 static struct dentry *kovan_debugfs_root;
 static DEFINE_MUTEX(kovan_debugfs_mutex);	/* debugfs entries of all domains */
@@ -57,6 +58,16 @@ static int kovan_era_set(const char *val, const struct kernel_param *kp)
 	return kovan_param_set_range(val, kp, 1, 1 << 20);
 }
 
+static int kovan_flush_us_set(const char *val, const struct kernel_param *kp)
+{
+	return kovan_param_set_range(val, kp, 0, 1000000);
+}
+
+static const struct kernel_param_ops kovan_flush_us_ops = {
+	.set = kovan_flush_us_set,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops kovan_batch_ops = {
 	.set = kovan_batch_set,
 	.get = param_get_uint,
@@ -77,6 +88,9 @@ MODULE_PARM_DESC(batch, "objects per batch, 1..4096 (default 64)");
 module_param_cb(stall_batches, &kovan_stall_ops, &kovan_stall_batches, 0644);
 MODULE_PARM_DESC(stall_batches,
 		 "robust: pins avoid a slot owing more batch walks than this, 1..1048576 (default 64)");
+module_param_cb(flush_us, &kovan_flush_us_ops, &kovan_flush_us, 0644);
+MODULE_PARM_DESC(flush_us,
+		 "microseconds a partly filled batch may wait before it is closed, 0..1000000 (default 20)");
 module_param_cb(era_frequency, &kovan_era_ops, &kovan_era_frequency, 0644);
 MODULE_PARM_DESC(era_frequency,
 		 "robust: kovan_node_init() calls per CPU between era advances, 1..1048576 (default 64)");
@@ -231,6 +245,7 @@ static int __init kovan_init(void)
 		kmem_cache_destroy(kovan_batch_cache);
 		return -ENOMEM;
 	}
+	kovan_workers_start();
 	kovan_debugfs_root = debugfs_create_dir("kovan", NULL);
 	return 0;
 }

@@ -50,6 +50,7 @@ extern struct workqueue_struct *kovan_wq;
 extern unsigned int kovan_batch_size;
 extern unsigned int kovan_stall_batches;
 extern unsigned int kovan_era_frequency;
+extern unsigned int kovan_flush_us;
 
 /* kovan_domain.state bits */
 #define KOVAN_BARRIER_RUNNING	0	/* a kovan_barrier() owns the parity switch */
@@ -57,6 +58,7 @@ extern unsigned int kovan_era_frequency;
 
 void kovan_debugfs_add(struct kovan_domain *d);
 void kovan_domain_quiesce(struct kovan_domain *d);
+void kovan_workers_start(void);
 void kovan_workers_stop(void);
 bool kovan_slots_idle(struct kovan_domain *d);
 

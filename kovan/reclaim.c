@@ -84,6 +84,7 @@
  */
 
 #include <linux/completion.h>
+#include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -104,7 +105,10 @@ static void kovan_reclaim_irq_fn(struct irq_work *work);
 static void kovan_flush_fn(struct work_struct *work);
 static DECLARE_WORK(kovan_reclaim_work, kovan_reclaim_fn);
 static DEFINE_IRQ_WORK(kovan_reclaim_irq_work, kovan_reclaim_irq_fn);
-static DECLARE_DELAYED_WORK(kovan_flush_work, kovan_flush_fn);
+static DECLARE_WORK(kovan_flush_work, kovan_flush_fn);
+/* Lets a partly filled batch gather objects for kovan_flush_us first. */
+static struct hrtimer kovan_flush_timer;
+static atomic_t kovan_flush_armed = ATOMIC_INIT(0);
 /* kovan_barrier() and kovan_domain_quiesce() wait here for the reclaim worker. */
 static DECLARE_WAIT_QUEUE_HEAD(kovan_wait);
 
@@ -157,7 +161,17 @@ static void kovan_request_flush(struct kovan_domain *d)
 	if (test_and_set_bit(KOVAN_FLUSH_QUEUED, &d->state))
 		return;
 	llist_add(&d->flush_node, &kovan_flush_list);
-	queue_delayed_work(kovan_wq, &kovan_flush_work, 1);
+	/* Fully ordered after the add; pairs with the clear in kovan_flush_fn(). */
+	if (!atomic_xchg(&kovan_flush_armed, 1))
+		hrtimer_start(&kovan_flush_timer,
+			      ns_to_ktime((u64)READ_ONCE(kovan_flush_us) * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
+}
+
+static enum hrtimer_restart kovan_flush_timer_fn(struct hrtimer *timer)
+{
+	queue_work(kovan_wq, &kovan_flush_work);
+	return HRTIMER_NORESTART;
 }
 
 static void kovan_adjust(struct kovan_domain *d, struct kovan_batch *b, unsigned long delta)
@@ -487,9 +501,12 @@ static void kovan_flush(struct kovan_domain *d)
 
 static void kovan_flush_fn(struct work_struct *work)
 {
-	struct llist_node *list = llist_del_all(&kovan_flush_list);
 	struct kovan_domain *d, *tmp;
+	struct llist_node *list;
 
+	/* Disarm before taking the list: a request that sees it armed is on it. */
+	atomic_set(&kovan_flush_armed, 0);
+	list = llist_del_all(&kovan_flush_list);	/* Fully ordered. */
 	llist_for_each_entry_safe(d, tmp, list, flush_node) {
 		/* Before the flush: a retire from now on asks again. */
 		clear_bit(KOVAN_FLUSH_QUEUED, &d->state);
@@ -498,6 +515,9 @@ static void kovan_flush_fn(struct work_struct *work)
 			kovan_debugfs_add(d);
 		kovan_flush(d);
 	}
+	/* kovan_domain_quiesce() waits for its domain to leave the list. */
+	if (wq_has_sleeper(&kovan_wait))
+		wake_up_all(&kovan_wait);
 }
 
 static void kovan_free_node(struct kovan_node *n)
@@ -593,14 +613,22 @@ EXPORT_SYMBOL_NS_GPL(kovan_barrier, KOVAN);
 /* After kovan_barrier(): wait until no kovan worker will touch @d again. */
 void kovan_domain_quiesce(struct kovan_domain *d)
 {
-	flush_delayed_work(&kovan_flush_work);
+	wait_event(kovan_wait, !test_bit(KOVAN_FLUSH_QUEUED, &d->state));
+	flush_work(&kovan_flush_work);	/* The pass that took @d off the list is over. */
 	wait_event(kovan_wait, !atomic_long_read(&d->in_flight));
+}
+
+void kovan_workers_start(void)
+{
+	hrtimer_init(&kovan_flush_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	kovan_flush_timer.function = kovan_flush_timer_fn;
 }
 
 /* Module exit: every domain is gone; stop the timers and drain the workers. */
 void kovan_workers_stop(void)
 {
-	cancel_delayed_work_sync(&kovan_flush_work);
+	hrtimer_cancel(&kovan_flush_timer);
+	cancel_work_sync(&kovan_flush_work);
 	irq_work_sync(&kovan_reclaim_irq_work);
 	flush_work(&kovan_reclaim_work);
 }

@@ -84,3 +84,36 @@ kernel_arch() {
 	*) die "unknown kernel flavour $1" ;;
 	esac
 }
+
+# build_modules BUILD ARCH TREE LOG [make variables...]
+# Copy the sources to TREE and build kovan, kovan_queue and (unless told
+# otherwise, CONFIG_KOVAN_KUNIT_TEST=n) the test modules against the kernel
+# in BUILD; then build the external modules (kunit/consumer unless tests are
+# off, bench) against kovan's Module.symvers,
+# exactly as a user's driver would. Warnings fail the build.
+build_modules() {
+	local build=$1 arch=$2 tree=$3 log=$4
+	shift 4
+	local mflags=(ARCH="$arch" CC="ccache gcc" CONFIG_KOVAN=m CONFIG_KOVAN_QUEUE=m
+		CONFIG_KOVAN_KUNIT_TEST=m CONFIG_KOVAN_DEBUG=y "$@")
+	local externals="kunit/consumer bench"
+	case " $* " in
+	*" CONFIG_KOVAN_KUNIT_TEST=n "*) externals=bench ;;
+	esac
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	cp -a "$KOVAN_ROOT"/Kbuild "$KOVAN_ROOT"/kovan "$KOVAN_ROOT"/kovan_queue \
+		"$KOVAN_ROOT"/kunit "$KOVAN_ROOT"/bench "$tree"/
+	if ! (make -C "$build" M="$tree" "${mflags[@]}" -j"$JOBS" modules &&
+		for ext in $externals; do
+			make -C "$build" M="$tree/$ext" "${mflags[@]}" KOVAN_DIR="$tree" \
+				KBUILD_EXTRA_SYMBOLS="$tree/Module.symvers" modules || exit 1
+		done) >"$log" 2>&1; then
+		grep -E 'error|ERROR' "$log" | sed "s|$tree/||" | head -n 20 >&2 || true
+		die "module build against $build failed, see $log"
+	fi
+	if grep -q 'warning:' "$log"; then
+		grep 'warning:' "$log" | sed "s|$tree/||" | head -n 20 >&2
+		die "module build against $build has warnings, see $log"
+	fi
+}

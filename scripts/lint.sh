@@ -30,22 +30,10 @@ fi
 
 stage "lint 3/3: sparse (C=2) against the x86_64 test kernel"
 build=$("$KOVAN_ROOT/scripts/build-kernel.sh" x86_64 | tail -n 1)
-tree=$KOVAN_CACHE/run/lint/src
-rm -rf "$tree"
-mkdir -p "$tree"
-cp -a Kbuild kovan kovan_queue kunit "$tree"/
-mflags=(C=2 CC="ccache gcc" CONFIG_KOVAN=m CONFIG_KOVAN_QUEUE=m CONFIG_KOVAN_KUNIT_TEST=m CONFIG_KOVAN_DEBUG=y)
 sparse_log=$KOVAN_LOGDIR/sparse.log
-if ! { make -C "$build" M="$tree" "${mflags[@]}" -j"$JOBS" modules &&
-	make -C "$build" M="$tree/kunit/consumer" "${mflags[@]}" KOVAN_DIR="$tree" \
-		KBUILD_EXTRA_SYMBOLS="$tree/Module.symvers" modules; } >"$sparse_log" 2>&1; then
-	tail -n 20 "$sparse_log"
-	failed=1
-fi
+# build_modules fails on any warning, sparse's included.
+(build_modules "$build" x86_64 "$KOVAN_CACHE/run/lint/src" "$sparse_log" C=2) || failed=1
 cat "$sparse_log" >>"$log"
-if grep -E 'warning:|error:' "$sparse_log" | sed "s|$tree/||" | head -n 30 | grep .; then
-	failed=1
-fi
 
 if [ $failed -ne 0 ]; then
 	stage "lint: FAILED (full log: $log)"

@@ -36,21 +36,10 @@ console=$KOVAN_LOGDIR/$label.console
 rm -rf "$work"
 mkdir -p "$work"
 
-# Modules: build from a private copy, so kernels of different arches never
-# share objects, then build the consumer test as a separate external module
-# against kovan's Module.symvers, exactly as a user's driver would.
+# Modules: from a private copy, so kernels of different arches never share
+# objects; the consumer test is built as a separate external module.
 tree=$work/src
-mkdir -p "$tree"
-cp -a "$KOVAN_ROOT"/Kbuild "$KOVAN_ROOT"/kovan "$KOVAN_ROOT"/kovan_queue "$KOVAN_ROOT"/kunit "$tree"/
-mflags=(ARCH="$arch" CC="ccache gcc" CONFIG_KOVAN=m CONFIG_KOVAN_QUEUE=m CONFIG_KOVAN_KUNIT_TEST=m
-	CONFIG_KOVAN_DEBUG=y)
-if ! { make -C "$build" M="$tree" "${mflags[@]}" -j"$JOBS" modules &&
-	make -C "$build" M="$tree/kunit/consumer" "${mflags[@]}" KOVAN_DIR="$tree" \
-		KBUILD_EXTRA_SYMBOLS="$tree/Module.symvers" modules; } >"$log" 2>&1; then
-	grep -E 'error|ERROR' "$log" | head -n 20 >&2 || true
-	die "module build against $flavour failed, see $log"
-fi
-grep -q 'warning:' "$log" && die "module build against $flavour has warnings, see $log"
+build_modules "$build" "$arch" "$tree" "$log"
 
 # Module list, expected suites, and the selftest's module parameter.
 # A self-test run loads only the self-test module; "missing" then also
