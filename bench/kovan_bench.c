@@ -143,6 +143,8 @@ out:
 	else
 		kovan_barrier(d);
 	kvfree(objs);
+	/* Let deferred frees and slab work settle before the next scenario. */
+	msleep(50);
 	return t;
 }
 

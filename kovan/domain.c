@@ -224,6 +224,7 @@ void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s)
 	s->slots = kovan_nr_slots;
 	s->batch = READ_ONCE(kovan_batch_size);
 	s->stall_batches = READ_ONCE(kovan_stall_batches);
+	s->era_frequency = READ_ONCE(kovan_era_frequency);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_domain_stats, KOVAN);
 

@@ -34,13 +34,17 @@
  * granularity without CONFIG_HIGH_RES_TIMERS) after it opened, and
  * kovan_barrier() closes every batch at once.
  *
- * Bounded memory: in a domain with %KOVAN_ROBUST, S readers stalled inside
- * their guards forever hold at most
- *	S * (kovan.stall_batches + 2) * kovan.batch
- * objects retired after they stalled, plus the batches that contain an
- * object born (kovan_node_init()) before they stalled. The bound does not
- * grow with the number of objects retired. Without %KOVAN_ROBUST a stalled
- * reader holds back everything retired after it pinned, as with SRCU.
+ * Bounded memory: in a domain with %KOVAN_ROBUST, each reader stalled
+ * inside its guard forever holds at most (stall_batches + 2 + nr_cpu_ids)
+ * batches of up to kovan.batch objects, plus the batches that contain an
+ * object born (kovan_node_init()) before its slot's era froze. The era of
+ * the stalled reader's slot freezes once the live readers sharing that
+ * slot have moved to a spare slot, which pins do after the slot owes
+ * kovan.stall_batches walks: at most that many batches after the stall.
+ * Neither part grows with the number of objects retired afterwards; the
+ * unfreed total adds every CPU's open batch and what live readers hold.
+ * Without %KOVAN_ROBUST a stalled reader holds back everything retired
+ * after it pinned, as with SRCU.
  *
  * Contexts:
  *	kovan_pin(), kovan_unpin(), kovan_load(),
@@ -132,6 +136,7 @@ struct kovan_slot {
  * @first: objects retired since the last close
  * @count: ... per barrier parity
  * @min_birth: robust: oldest birth among them
+ * @opened: when @first was retired (ktime_get_mono_fast_ns())
  * @retired: objects ever retired here, per parity
  * @batches: batches closed from this CPU
  * @era_tick: robust: kovan_node_init() calls since the era last moved
@@ -141,6 +146,7 @@ struct kovan_cpu_batch {
 	struct kovan_node *first;
 	unsigned int count[2];
 	u64 min_birth;
+	u64 opened;
 	unsigned long retired[2];
 	unsigned long batches;
 	unsigned int era_tick;
@@ -245,6 +251,8 @@ struct kovan_guard {
  * @batch: objects per batch (module parameter kovan.batch)
  * @stall_batches: robust: owed walks after which pins avoid a slot
  *		   (module parameter kovan.stall_batches)
+ * @era_frequency: robust: kovan_node_init() calls per CPU between era
+ *		   advances (module parameter kovan.era_frequency)
  */
 struct kovan_stats {
 	unsigned long retired;
@@ -258,6 +266,7 @@ struct kovan_stats {
 	unsigned int slots;
 	unsigned int batch;
 	unsigned int stall_batches;
+	unsigned int era_frequency;
 };
 
 int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name);

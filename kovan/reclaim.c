@@ -362,11 +362,16 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 			skipped++;
 			continue;
 		}
+		if (!head_batch(head))
+			continue;
+		/*
+		 * (b): the batch we covered gets its share and our readers' count;
+		 * each of those readers will walk it once, which the owed counter
+		 * tracks.
+		 */
 		if (robust)
 			atomic_long_add(head_readers(head), &s->owed);
-		/* (b): the batch we covered gets its share and our readers' count. */
-		if (head_batch(head))
-			kovan_adjust(d, head_batch(head), kovan_share + head_readers(head));
+		kovan_adjust(d, head_batch(head), kovan_share + head_readers(head));
 	}
 	/* (a); also when every slot was skipped, where the sum wraps to zero. */
 	if (skipped)
@@ -422,6 +427,8 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	raw_spin_lock(&cb->lock);
 	parity = READ_ONCE(d->parity);	/* G */
 	opened = !cb->first;
+	if (opened)
+		cb->opened = ktime_get_mono_fast_ns();
 	if (opened || (s64)(birth - cb->min_birth) < 0)
 		cb->min_birth = birth;
 	n->next = cb->first;
@@ -472,10 +479,11 @@ void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned
 EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN);
 
 /* Close every CPU's partly filled batch. Process context. */
-static void kovan_flush(struct kovan_domain *d)
+static void kovan_flush(struct kovan_domain *d, u64 older_than)
 {
 	struct kovan_batch *b = NULL;
 	struct kovan_cpu_batch *cb;
+	bool young = false;
 	unsigned long flags;
 	int cpu;
 
@@ -486,7 +494,10 @@ static void kovan_flush(struct kovan_domain *d)
 		if (!b)
 			b = kovan_alloc_batch(d, GFP_KERNEL | __GFP_NOFAIL);
 		raw_spin_lock_irqsave(&cb->lock, flags);	/* G */
-		if (cb->first)
+		/* A young batch is still filling up; leave it to its CPU or a later pass. */
+		if (cb->first && (s64)(older_than - cb->opened) < 0)
+			young = true;
+		else if (cb->first)
 			kovan_fill_batch(cb, b);
 		raw_spin_unlock_irqrestore(&cb->lock, flags);
 		if (b->objects) {
@@ -497,10 +508,13 @@ static void kovan_flush(struct kovan_domain *d)
 	}
 	if (b)
 		kmem_cache_free(kovan_batch_cache, b);
+	if (young)
+		kovan_request_flush(d);
 }
 
 static void kovan_flush_fn(struct work_struct *work)
 {
+	u64 older_than = ktime_get_mono_fast_ns() - (u64)READ_ONCE(kovan_flush_us) * NSEC_PER_USEC;
 	struct kovan_domain *d, *tmp;
 	struct llist_node *list;
 
@@ -513,7 +527,7 @@ static void kovan_flush_fn(struct work_struct *work)
 		smp_mb__after_atomic(); /* Clear before reading the batches; pairs with the lock. */
 		if (unlikely(!READ_ONCE(d->debugfs)))
 			kovan_debugfs_add(d);
-		kovan_flush(d);
+		kovan_flush(d, older_than);
 	}
 	/* kovan_domain_quiesce() waits for its domain to leave the list. */
 	if (wq_has_sleeper(&kovan_wait))
@@ -603,7 +617,7 @@ void kovan_barrier(struct kovan_domain *d)
 	parity = d->parity;
 	/* G: retires after this count in the other half; kovan_flush() orders it. */
 	WRITE_ONCE(d->parity, !parity);
-	kovan_flush(d);
+	kovan_flush(d, U64_MAX);
 	target = kovan_retired_in(d, parity);
 	wait_event(kovan_wait, (long)(atomic_long_read(&d->freed[parity]) - target) >= 0);
 	clear_and_wake_up_bit(KOVAN_BARRIER_RUNNING, &d->state);

@@ -9,6 +9,8 @@ set -euo pipefail
 
 flavour=uml-bench
 runs=${KOVAN_BENCH_RUNS:-5}
+kovan_params=${KOVAN_BENCH_PARAMS:-}	# e.g. "flush_us=100 batch=32"
+
 build=$("$KOVAN_ROOT/scripts/build-kernel.sh" "$flavour" | tail -n 1)
 work=$KOVAN_CACHE/run/bench-uml
 console=$KOVAN_LOGDIR/bench-uml.console
@@ -23,7 +25,7 @@ cat >"$work/init" <<EOF
 #!/bin/busybox sh
 B=/bin/busybox
 \$B mount -t proc proc /proc
-\$B insmod $work/src/kovan/kovan.ko
+\$B insmod $work/src/kovan/kovan.ko $kovan_params
 \$B insmod $work/src/bench/kovan_bench.ko runs=$runs
 \$B rmmod kovan
 \$B poweroff -f
@@ -35,9 +37,9 @@ timeout -k 5 "${KOVAN_BOOT_TIMEOUT:-900}" "$build/linux" mem=512M root=/dev/root
 	die "benchmark boot failed or timed out, see $console"
 grep -q 'kovan-bench: end' "$console" || die "benchmark did not finish, see $console"
 
-python3 - "$console" "$report" "$(kernel_version)" <<'EOF'
+python3 - "$console" "$report" "$(kernel_version)" "${kovan_params:-defaults}" <<'EOF'
 import re, statistics, sys
-console, report, version = sys.argv[1:4]
+console, report, version, params = sys.argv[1:5]
 cost, latency = {}, {}
 for line in open(console, errors='replace'):
     m = re.search(r'kovan-bench: cost (\S+) \d+ ([\d.]+)', line)
@@ -59,6 +61,7 @@ rows = [
     ('retire call, robust', 'kovan_retire(robust)', 'call_rcu'),
 ]
 out = [f'# kovan micro-benchmarks, UML {version}, one CPU, no debug options', '',
+       f'kovan.ko parameters: {params}', '',
        'ns per operation, median (min-max) of the runs; ratio = kovan / anchor '
        '(below 1: kovan is cheaper). UML runs natively but without SMP: smp_mb() is a',
        'compiler barrier and atomics have no LOCK prefix, so this shows path length,',

@@ -6,7 +6,8 @@
 # and ends with one line "N passed, N failed, N skipped".
 #
 # KOVAN_SMP="2 4" picks the QEMU vCPU counts; KOVAN_SKIP_SELFTEST=1 skips the
-# harness self-test.
+# harness self-test; KOVAN_SELFTEST=fail (or warn, kasan, hang, expect)
+# makes every suite run carry that deliberate failure.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

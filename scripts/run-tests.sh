@@ -52,7 +52,9 @@ while read -r mod suites; do
 	expect+=("$suites")
 done <"$KOVAN_ROOT/kunit/SUITES"
 [ "$selftest" = missing ] && expect+=(kovan)
-selftest_param=
+# KOVAN_SELFTEST=<mode> (e.g. make check KOVAN_SELFTEST=fail) switches a
+# deliberate failure on in every ordinary run too.
+selftest_param=${KOVAN_SELFTEST:+mode=$KOVAN_SELFTEST}
 case $selftest in
 '' | missing) ;;
 insmod) selftest_param="mode=bogus" ;;
