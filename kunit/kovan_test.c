@@ -683,29 +683,62 @@ static void kovan_sleep_and_migrate(struct kunit *test)
 	kt_ctx_drain(ctx);
 }
 
+/* ---- Guard holders ---- */
+
+/* A kthread that pins a domain, says so, and keeps its guard until released. */
+struct kt_holder {
+	struct kovan_domain *d;
+	struct completion pinned;
+	struct completion release;
+	struct completion done;
+};
+
+static int kt_hold_guard(void *arg)
+{
+	struct kt_holder *h = arg;
+	struct kovan_guard g;
+
+	kovan_pin(h->d, &g);
+	complete(&h->pinned);
+	wait_for_completion(&h->release);
+	kovan_unpin(&g);
+	complete(&h->done);
+	return 0;
+}
+
+/* Start a holder on @cpu (-1: any CPU); returns once its guard is pinned. */
+static struct kt_holder *kt_holder_start(struct kunit *test, struct kovan_domain *d, int cpu)
+{
+	struct kt_holder *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	struct task_struct *t;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	h->d = d;
+	init_completion(&h->pinned);
+	init_completion(&h->release);
+	init_completion(&h->done);
+	t = kthread_create(kt_hold_guard, h, "kovan_test_holder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	if (cpu >= 0)
+		kthread_bind(t, cpu);
+	wake_up_process(t);
+	wait_for_completion(&h->pinned);
+	return h;
+}
+
+static void kt_holder_release(struct kt_holder *h)
+{
+	complete(&h->release);
+	wait_for_completion(&h->done);
+}
+
 /* ---- synchronize ---- */
 
 struct kt_sync {
 	struct kovan_domain *d;
-	struct completion pinned;
-	struct completion release;
 	struct completion synced;
 	atomic_t sync_done;
-	atomic_t running;
 };
-
-static int kt_sync_reader(void *arg)
-{
-	struct kt_sync *s = arg;
-	struct kovan_guard g;
-
-	kovan_pin(s->d, &g);
-	complete(&s->pinned);
-	wait_for_completion(&s->release);
-	kovan_unpin(&g);
-	atomic_dec(&s->running);
-	return 0;
-}
 
 static int kt_sync_caller(void *arg)
 {
@@ -714,38 +747,31 @@ static int kt_sync_caller(void *arg)
 	kovan_synchronize(s->d);
 	atomic_set(&s->sync_done, 1);
 	complete(&s->synced);
-	atomic_dec(&s->running);
 	return 0;
 }
 
 static void kovan_synchronize_waits(struct kunit *test)
 {
 	struct kt_sync *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct kt_holder *reader;
 	struct task_struct *t;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	s->d = kt_domain(test, kt_param_flags(test));
-	init_completion(&s->pinned);
-	init_completion(&s->release);
 	init_completion(&s->synced);
-	atomic_set(&s->running, 2);
 
 	/* No readers: returns. */
 	kovan_synchronize(s->d);
 
-	t = kthread_run(kt_sync_reader, s, "kovan_test_sync_reader");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	wait_for_completion(&s->pinned);
+	reader = kt_holder_start(test, s->d, -1);
 	t = kthread_run(kt_sync_caller, s, "kovan_test_sync_caller");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	/* Give synchronize every chance to return early; it must not. */
 	msleep(200);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->sync_done), 0);
-	complete(&s->release);
+	kt_holder_release(reader);
 	wait_for_completion(&s->synced);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->sync_done), 1);
-	while (atomic_read(&s->running))
-		msleep(20);
 	kovan_domain_destroy(s->d);
 }
 
@@ -911,19 +937,6 @@ static int kt_healthy_reader(void *arg)
 	return 0;
 }
 
-static int kt_stalled_kovan_reader(void *arg)
-{
-	struct kt_stall *s = arg;
-	struct kovan_guard g;
-
-	kovan_pin(s->kd, &g);
-	complete(&s->pinned);
-	wait_for_completion(&s->release);
-	kovan_unpin(&g);
-	atomic_dec(&s->running);
-	return 0;
-}
-
 static int kt_stalled_srcu_reader(void *arg)
 {
 	struct kt_stall *s = arg;
@@ -959,6 +972,7 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	struct kovan_stats st;
 	struct task_struct *t;
 	long i, srcu_pending;
+	struct kt_holder *stalled;
 	struct kt_obj *o;
 	int seq;
 
@@ -976,16 +990,10 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	bound = (st.stall_batches + 2UL + nr_cpu_ids) * st.batch +
 		(unsigned long)nr_cpu_ids * (st.era_frequency + st.batch) + 2UL * st.batch;
 
-	init_completion(&s->pinned);
-	init_completion(&s->release);
 	s->shared = kt_obj_new(s->kd, ctx, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s->shared);
-	atomic_set(&s->running, 2);
-	t = kthread_create(kt_stalled_kovan_reader, s, "kovan_test_stalled");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	kthread_bind(t, cpumask_first(cpu_online_mask));
-	wake_up_process(t);
-	wait_for_completion(&s->pinned);
+	stalled = kt_holder_start(test, s->kd, cpumask_first(cpu_online_mask));
+	atomic_set(&s->running, 1);
 	t = kthread_create(kt_healthy_reader, s, "kovan_test_live");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	kthread_bind(t, cpumask_first(cpu_online_mask));
@@ -1018,7 +1026,7 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	KUNIT_EXPECT_GT(test, samples, 0UL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->healthy_reads) >> 32, 0L);
 	WRITE_ONCE(s->stop, true);
-	complete(&s->release);
+	kt_holder_release(stalled);
 	while (atomic_read(&s->running))
 		msleep(20);
 	o = xchg(&s->shared, NULL);
@@ -1034,8 +1042,8 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	s->srcu = kunit_kzalloc(test, sizeof(*s->srcu), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s->srcu);
 	KUNIT_ASSERT_EQ(test, init_srcu_struct(s->srcu), 0);
-	reinit_completion(&s->pinned);
-	reinit_completion(&s->release);
+	init_completion(&s->pinned);
+	init_completion(&s->release);
 	atomic_set(&s->running, 1);
 	atomic_long_set(&kt_srcu_freed, 0);
 	t = kthread_run(kt_stalled_srcu_reader, s, "kovan_test_srcu_stalled");
