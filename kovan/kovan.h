@@ -36,15 +36,15 @@
  *
  * Bounded memory: in a domain with %KOVAN_ROBUST, each reader stalled
  * inside its guard forever holds at most (stall_batches + 2 + nr_cpu_ids)
- * batches of up to kovan.batch objects, plus the batches that contain an
- * object born (kovan_node_init()) before its slot's era froze. The era of
- * the stalled reader's slot freezes once the live readers sharing that
- * slot have moved to a spare slot, which pins do after the slot owes
- * kovan.stall_batches walks: at most that many batches after the stall.
- * Neither part grows with the number of objects retired afterwards; the
- * unfreed total adds every CPU's open batch and what live readers hold.
- * Without %KOVAN_ROBUST a stalled reader holds back everything retired
- * after it pinned, as with SRCU.
+ * batches of up to kovan.batch objects, plus one batch per object born
+ * (kovan_node_init()) before its slot's era froze. The era of the stalled
+ * reader's slot freezes once the live readers sharing that slot have moved
+ * to a spare slot, which pins do after the slot owes kovan.stall_batches
+ * walks: at most that many batches after the stall. Neither part grows
+ * with the number of objects retired afterwards; the unfreed total adds
+ * every CPU's open batch and what live readers hold. Without
+ * %KOVAN_ROBUST a stalled reader holds back everything retired after it
+ * pinned, as with SRCU.
  *
  * Contexts:
  *	kovan_pin(), kovan_unpin(), kovan_load(),
