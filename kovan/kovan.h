@@ -92,6 +92,14 @@
  * Module unload: a module that retires objects whose free function lives
  * in it must call kovan_barrier() (or kovan_domain_destroy()) in its exit
  * path, as with rcu_barrier().
+ *
+ * Atomics and memory: a slot is one unsigned long that packs its newest
+ * batch (a 64-byte-aligned header, address bits 55..6) with a 14-bit
+ * reader count, so kovan needs no double-width compare-and-swap anywhere
+ * and is 64-bit only; a slot that reaches 8192 readers sends further pins
+ * to another slot. A domain takes three cache lines per possible CPU and
+ * nothing per thread; a batch header takes about 64 bytes plus 8 per slot
+ * (two slots per CPU, rounded up to a power of two).
  */
 
 #include <linux/atomic.h>

@@ -870,7 +870,8 @@ static void kovan_nmi_context(struct kunit *test)
 		preempt_disable();
 		atomic_set(&kt_nmi_expected, 1);
 		__apic_send_IPI_self(NMI_VECTOR);
-		deadline = ktime_add_ms(ktime_get(), 100);
+		/* Delivery takes microseconds; a second NMI sent early would merge. */
+		deadline = ktime_add_ms(ktime_get(), 1000);
 		while (atomic_read(&kt_nmi_runs) == runs && ktime_before(ktime_get(), deadline))
 			cpu_relax();
 		preempt_enable();
