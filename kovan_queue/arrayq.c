@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * kovan_arrayq: bounded MPMC queue with per-slot stamps (after Dmitry
+ * Vyukov's bounded MPMC queue).
+ *
+ * Positions. head and tail are positions "lap | index": index < capacity,
+ * lap a multiple of one_lap = roundup_pow_of_two(capacity + 1), so the index
+ * bits never carry into the lap bits and the capacity stays exact. The
+ * position after (lap | capacity - 1) is (lap + one_lap | 0).
+ *
+ * Stamps. Slot i's stamp says whose turn it is: stamp == pos means "empty,
+ * a push at pos may fill it"; stamp == pos + 1 means "full, a pop at pos may
+ * empty it"; a pop at pos hands the slot to the push one lap later by
+ * storing pos + one_lap. A push claims pos by moving tail with a
+ * compare-and-swap, writes the item, and publishes it with a release store
+ * of the stamp (A); a pop claims pos by moving head, reads the item, and
+ * frees the slot with a release store of the stamp (B). Each side reads the
+ * stamp with an acquire (pairs with the other side's A or B), so the item
+ * written before A is read after it, and the next push's write comes after
+ * the pop's read.
+ *
+ * Full and empty. A push that finds the slot still holding the item of the
+ * previous lap checks head after a full barrier (C): head + one_lap == tail
+ * means full. A pop that finds the slot not yet filled checks tail the same
+ * way (D): tail == head means empty. Otherwise a peer is between claim and
+ * publish, and the caller retries.
+ *
+ * The claim-to-publish window runs with interrupts off, so a peer that holds
+ * a claimed slot is always running: waits are bounded, also when the waiter
+ * is an interrupt on the CPU of a task that uses the queue.
+ */
+
+#include <linux/err.h>
+#include <linux/irqflags.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+
+#include "arrayq.h"
+
+struct kovan_arrayq_slot {
+	unsigned long stamp;
+	void *item;
+};
+
+struct kovan_arrayq {
+	atomic_long_t head ____cacheline_aligned_in_smp;
+	atomic_long_t tail ____cacheline_aligned_in_smp;
+	unsigned int capacity ____cacheline_aligned_in_smp;
+	unsigned long one_lap;
+	struct kovan_arrayq_slot slots[];
+};
+
+static unsigned long kovan_arrayq_next(const struct kovan_arrayq *q, unsigned long pos)
+{
+	unsigned long index = pos & (q->one_lap - 1);
+
+	return index + 1 < q->capacity ? pos + 1 : (pos & ~(q->one_lap - 1)) + q->one_lap;
+}
+
+struct kovan_arrayq *kovan_arrayq_create(unsigned int capacity, gfp_t gfp)
+{
+	struct kovan_arrayq *q;
+	unsigned int i;
+
+	if (!capacity || capacity > KOVAN_ARRAYQ_MAX_CAPACITY)
+		return ERR_PTR(-EINVAL);
+	q = kvmalloc(struct_size(q, slots, capacity), gfp);
+	if (!q)
+		return ERR_PTR(-ENOMEM);
+	atomic_long_set(&q->head, 0);
+	atomic_long_set(&q->tail, 0);
+	q->capacity = capacity;
+	q->one_lap = roundup_pow_of_two((unsigned long)capacity + 1);
+	for (i = 0; i < capacity; i++) {
+		q->slots[i].stamp = i;
+		q->slots[i].item = NULL;
+	}
+	return q;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_create, KOVAN);
+
+void kovan_arrayq_destroy(struct kovan_arrayq *q, void (*dtor)(void *item))
+{
+	void *item;
+
+	if (!q)
+		return;
+	while ((item = kovan_arrayq_pop(q)))
+		if (dtor)
+			dtor(item);
+	kvfree(q);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_destroy, KOVAN);
+
+int kovan_arrayq_push(struct kovan_arrayq *q, void *item)
+{
+	struct kovan_arrayq_slot *slot;
+	unsigned long tail, stamp, flags;
+
+	if (!item)
+		return -EINVAL;
+	tail = atomic_long_read(&q->tail);
+	for (;;) {
+		slot = &q->slots[tail & (q->one_lap - 1)];
+		stamp = smp_load_acquire(&slot->stamp);	/* Pairs with B. */
+		if (stamp == tail) {
+			local_irq_save(flags);
+			if (atomic_long_try_cmpxchg_relaxed(&q->tail, &tail,
+							    kovan_arrayq_next(q, tail))) {
+				WRITE_ONCE(slot->item, item);
+				smp_store_release(&slot->stamp, tail + 1);	/* A */
+				local_irq_restore(flags);
+				return 0;
+			}
+			local_irq_restore(flags);
+			continue;
+		}
+		if (stamp + q->one_lap == tail + 1) {
+			smp_mb(); /* C: the full slot before head; pairs with the pop's claim. */
+			if (atomic_long_read(&q->head) + q->one_lap == tail)
+				return -ENOSPC;
+		}
+		cpu_relax();
+		tail = atomic_long_read(&q->tail);
+	}
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_push, KOVAN);
+
+void *kovan_arrayq_pop(struct kovan_arrayq *q)
+{
+	struct kovan_arrayq_slot *slot;
+	unsigned long head, stamp, flags;
+	void *item;
+
+	head = atomic_long_read(&q->head);
+	for (;;) {
+		slot = &q->slots[head & (q->one_lap - 1)];
+		stamp = smp_load_acquire(&slot->stamp);	/* Pairs with A. */
+		if (stamp == head + 1) {
+			local_irq_save(flags);
+			if (atomic_long_try_cmpxchg_relaxed(&q->head, &head,
+							    kovan_arrayq_next(q, head))) {
+				item = READ_ONCE(slot->item);
+				smp_store_release(&slot->stamp, head + q->one_lap);	/* B */
+				local_irq_restore(flags);
+				return item;
+			}
+			local_irq_restore(flags);
+			continue;
+		}
+		if (stamp == head) {
+			smp_mb(); /* D: the empty slot before tail; pairs with the push's claim. */
+			if (atomic_long_read(&q->tail) == head)
+				return NULL;
+		}
+		cpu_relax();
+		head = atomic_long_read(&q->head);
+	}
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_pop, KOVAN);
+
+unsigned int kovan_arrayq_len(struct kovan_arrayq *q)
+{
+	unsigned long head, tail, hix, tix;
+
+	for (;;) {
+		tail = atomic_long_read(&q->tail);
+		head = atomic_long_read(&q->head);
+		/* A consistent pair: tail did not move while head was read. */
+		if (atomic_long_read(&q->tail) != tail)
+			continue;
+		hix = head & (q->one_lap - 1);
+		tix = tail & (q->one_lap - 1);
+		if (hix < tix)
+			return tix - hix;
+		if (hix > tix)
+			return q->capacity - hix + tix;
+		return tail == head ? 0 : q->capacity;
+	}
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_len, KOVAN);
+
+unsigned int kovan_arrayq_capacity(struct kovan_arrayq *q)
+{
+	return q->capacity;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_capacity, KOVAN);
+
+bool kovan_arrayq_is_empty(struct kovan_arrayq *q)
+{
+	return !kovan_arrayq_len(q);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_is_empty, KOVAN);
+
+bool kovan_arrayq_is_full(struct kovan_arrayq *q)
+{
+	return kovan_arrayq_len(q) == q->capacity;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_is_full, KOVAN);

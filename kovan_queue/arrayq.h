@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+#ifndef _KOVAN_QUEUE_ARRAYQ_H
+#define _KOVAN_QUEUE_ARRAYQ_H
+
+/*
+ * kovan_arrayq: a bounded multi-producer multi-consumer FIFO of pointers.
+ *
+ * Concurrency contract:
+ *  - Any number of producers and consumers, in any context but NMI, may call
+ *    kovan_arrayq_push() and kovan_arrayq_pop() concurrently. No locks, no
+ *    allocation.
+ *  - Linearizable FIFO: items pushed by one producer are popped in the order
+ *    that producer pushed them.
+ *  - Capacity is exact: a queue created for n items holds n items, no more,
+ *    no fewer (capacity 1 holds one).
+ *  - Progress: each slot carries a stamp; an operation claims a position with
+ *    one compare-and-swap and publishes it by storing the slot's stamp. The
+ *    claim-to-publish window runs with interrupts off and is O(1), so an
+ *    operation that meets a claimed but unpublished slot waits for a peer that
+ *    is running on another CPU; it never waits for a preempted or interrupted
+ *    peer. (On a virtual machine the peer's vCPU can be preempted by the host.)
+ *  - Ordering: a push is a release of the item's initialisation; the pop that
+ *    returns the item is an acquire.
+ *  - kovan_arrayq_len(), _is_empty() and _is_full() are snapshots.
+ *  - kovan_arrayq_create() and kovan_arrayq_destroy() run in process context,
+ *    without concurrent users for destroy.
+ *
+ * Memory: two words per slot plus two cache lines for the head and tail.
+ */
+
+#include <linux/bits.h>
+#include <linux/types.h>
+
+struct kovan_arrayq;
+
+/* Largest capacity kovan_arrayq_create() accepts. */
+#define KOVAN_ARRAYQ_MAX_CAPACITY	BIT(24)
+
+/**
+ * kovan_arrayq_create() - allocate a bounded MPMC queue
+ * @capacity: exact number of items the queue holds, 1..%KOVAN_ARRAYQ_MAX_CAPACITY
+ * @gfp: allocation flags; GFP_KERNEL may sleep
+ *
+ * Context: process context with GFP_KERNEL; any context but NMI with GFP_ATOMIC.
+ * Return: the queue, ERR_PTR(-EINVAL) for a capacity of 0 or above the
+ *	   maximum, ERR_PTR(-ENOMEM) when it cannot be allocated.
+ */
+struct kovan_arrayq *kovan_arrayq_create(unsigned int capacity, gfp_t gfp);
+
+/**
+ * kovan_arrayq_destroy() - free a queue and what it still holds
+ * @q: the queue; NULL is ignored
+ * @dtor: called once on each item still queued, oldest first; may be NULL
+ *
+ * Context: process context; nobody else may use @q any more.
+ */
+void kovan_arrayq_destroy(struct kovan_arrayq *q, void (*dtor)(void *item));
+
+/**
+ * kovan_arrayq_push() - append an item
+ * @q: the queue
+ * @item: a non-NULL pointer
+ *
+ * Context: any but NMI. See the contract at the top of this header for
+ * progress.
+ * Return: 0 when queued, -ENOSPC when the queue is full, -EINVAL for a NULL
+ *	   @item.
+ */
+int kovan_arrayq_push(struct kovan_arrayq *q, void *item);
+
+/**
+ * kovan_arrayq_pop() - remove the oldest item
+ * @q: the queue
+ *
+ * Context: any but NMI.
+ * Return: the item, or NULL when the queue is empty.
+ */
+void *kovan_arrayq_pop(struct kovan_arrayq *q);
+
+/**
+ * kovan_arrayq_len() - number of queued items
+ * @q: the queue
+ *
+ * Context: any. A snapshot: concurrent pushes and pops may change it.
+ * Return: items queued, 0..capacity.
+ */
+unsigned int kovan_arrayq_len(struct kovan_arrayq *q);
+
+/**
+ * kovan_arrayq_capacity() - the capacity the queue was created with
+ * @q: the queue
+ *
+ * Context: any.
+ * Return: the capacity.
+ */
+unsigned int kovan_arrayq_capacity(struct kovan_arrayq *q);
+
+/**
+ * kovan_arrayq_is_empty() - whether the queue holds nothing
+ * @q: the queue
+ *
+ * Context: any. A snapshot.
+ * Return: true when empty.
+ */
+bool kovan_arrayq_is_empty(struct kovan_arrayq *q);
+
+/**
+ * kovan_arrayq_is_full() - whether the queue holds capacity items
+ * @q: the queue
+ *
+ * Context: any. A snapshot.
+ * Return: true when full.
+ */
+bool kovan_arrayq_is_full(struct kovan_arrayq *q);
+
+#endif /* _KOVAN_QUEUE_ARRAYQ_H */
