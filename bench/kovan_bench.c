@@ -42,7 +42,6 @@ static struct bench_obj *bench_shared;
 static struct kovan_domain bench_plain, bench_robust;
 static u64 *bench_samples;
 static atomic_t bench_nsamples;
-static atomic_long_t bench_freed;
 
 static void bench_report(const char *name, unsigned int run, u64 ns, unsigned long ops)
 {
@@ -90,26 +89,24 @@ static u64 bench_kovan_read(struct kovan_domain *d)
 	return ktime_get_ns() - t;
 }
 
-static void bench_kovan_free(struct kovan_node *n)
+/* Both free paths: record the retire-to-free time of stamped objects. */
+static void bench_record_free(struct bench_obj *o)
 {
-	struct bench_obj *o = container_of(n, struct bench_obj, node);
 	int i = atomic_inc_return(&bench_nsamples) - 1;
 
 	if (o->stamp && i < BENCH_LATENCY)
 		bench_samples[i] = ktime_get_ns() - o->stamp;
-	atomic_long_inc(&bench_freed);
 	kfree(o);
+}
+
+static void bench_kovan_free(struct kovan_node *n)
+{
+	bench_record_free(container_of(n, struct bench_obj, node));
 }
 
 static void bench_rcu_free(struct rcu_head *h)
 {
-	struct bench_obj *o = container_of(h, struct bench_obj, rcu);
-	int i = atomic_inc_return(&bench_nsamples) - 1;
-
-	if (o->stamp && i < BENCH_LATENCY)
-		bench_samples[i] = ktime_get_ns() - o->stamp;
-	atomic_long_inc(&bench_freed);
-	kfree(o);
+	bench_record_free(container_of(h, struct bench_obj, rcu));
 }
 
 /* Cost of the retire call itself, objects allocated beforehand. */

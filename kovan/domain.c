@@ -29,69 +29,51 @@ static DEFINE_MUTEX(kovan_debugfs_mutex);	/* debugfs entries of all domains */
 static atomic_t kovan_domain_ids = ATOMIC_INIT(0);
 
 /* Parameters are range-checked; anything else is refused with -EINVAL. */
-static int kovan_param_set_range(const char *val, const struct kernel_param *kp,
-				 unsigned int min, unsigned int max)
+struct kovan_uint_param {
+	unsigned int *value;
+	unsigned int min, max;
+};
+
+static int kovan_uint_param_set(const char *val, const struct kernel_param *kp)
 {
+	const struct kovan_uint_param *p = kp->arg;
 	unsigned int v;
 	int ret = kstrtouint(val, 0, &v);
 
 	if (ret)
 		return ret;
-	if (v < min || v > max)
+	if (v < p->min || v > p->max)
 		return -EINVAL;
-	*(unsigned int *)kp->arg = v;
+	WRITE_ONCE(*p->value, v);	/* Pairs with the READ_ONCE() of each user. */
 	return 0;
 }
 
-static int kovan_batch_set(const char *val, const struct kernel_param *kp)
+static int kovan_uint_param_get(char *buffer, const struct kernel_param *kp)
 {
-	return kovan_param_set_range(val, kp, 1, 4096);
+	const struct kovan_uint_param *p = kp->arg;
+
+	return sysfs_emit(buffer, "%u\n", READ_ONCE(*p->value));
 }
 
-static int kovan_stall_set(const char *val, const struct kernel_param *kp)
-{
-	return kovan_param_set_range(val, kp, 1, 1 << 20);
-}
-
-static int kovan_era_set(const char *val, const struct kernel_param *kp)
-{
-	return kovan_param_set_range(val, kp, 1, 1 << 20);
-}
-
-static int kovan_flush_us_set(const char *val, const struct kernel_param *kp)
-{
-	return kovan_param_set_range(val, kp, 0, 1000000);
-}
-
-static const struct kernel_param_ops kovan_flush_us_ops = {
-	.set = kovan_flush_us_set,
-	.get = param_get_uint,
+static const struct kernel_param_ops kovan_uint_param_ops = {
+	.set = kovan_uint_param_set,
+	.get = kovan_uint_param_get,
 };
 
-static const struct kernel_param_ops kovan_batch_ops = {
-	.set = kovan_batch_set,
-	.get = param_get_uint,
-};
+static struct kovan_uint_param kovan_batch_param = { &kovan_batch_size, 1, 4096 };
+static struct kovan_uint_param kovan_stall_param = { &kovan_stall_batches, 1, 1 << 20 };
+static struct kovan_uint_param kovan_flush_us_param = { &kovan_flush_us, 0, 1000000 };
+static struct kovan_uint_param kovan_era_param = { &kovan_era_frequency, 1, 1 << 20 };
 
-static const struct kernel_param_ops kovan_stall_ops = {
-	.set = kovan_stall_set,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops kovan_era_ops = {
-	.set = kovan_era_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(batch, &kovan_batch_ops, &kovan_batch_size, 0644);
+module_param_cb(batch, &kovan_uint_param_ops, &kovan_batch_param, 0644);
 MODULE_PARM_DESC(batch, "objects per batch, 1..4096 (default 64)");
-module_param_cb(stall_batches, &kovan_stall_ops, &kovan_stall_batches, 0644);
+module_param_cb(stall_batches, &kovan_uint_param_ops, &kovan_stall_param, 0644);
 MODULE_PARM_DESC(stall_batches,
 		 "robust: pins avoid a slot owing more batch walks than this, 1..1048576 (default 64)");
-module_param_cb(flush_us, &kovan_flush_us_ops, &kovan_flush_us, 0644);
+module_param_cb(flush_us, &kovan_uint_param_ops, &kovan_flush_us_param, 0644);
 MODULE_PARM_DESC(flush_us,
 		 "microseconds a partly filled batch may wait before it is closed, 0..1000000 (default 20)");
-module_param_cb(era_frequency, &kovan_era_ops, &kovan_era_frequency, 0644);
+module_param_cb(era_frequency, &kovan_uint_param_ops, &kovan_era_param, 0644);
 MODULE_PARM_DESC(era_frequency,
 		 "robust: kovan_node_init() calls per CPU between era advances, 1..1048576 (default 64)");
 

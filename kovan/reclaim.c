@@ -187,7 +187,7 @@ void kovan_node_init(struct kovan_domain *d, struct kovan_node *n)
 		n->birth = 0;
 		return;
 	}
-	if (this_cpu_inc_return(d->pcpu->cb.era_tick) >= kovan_era_frequency) {
+	if (this_cpu_inc_return(d->pcpu->cb.era_tick) >= READ_ONCE(kovan_era_frequency)) {
 		this_cpu_write(d->pcpu->cb.era_tick, 0);
 		atomic64_inc(&d->era);
 	}
@@ -222,7 +222,7 @@ static unsigned int kovan_pick_slot(struct kovan_domain *d, unsigned int cpu)
 	do {
 		s = kovan_slot(d, idx);
 		if (s && head_readers(atomic_long_read(&s->head)) < KOVAN_READER_LIMIT &&
-		    (!robust || atomic_long_read(&s->owed) <= (long)kovan_stall_batches))
+		    (!robust || atomic_long_read(&s->owed) <= (long)READ_ONCE(kovan_stall_batches)))
 			break;
 		if (s && robust)
 			this_cpu_inc(d->pcpu->stall_avoids);
@@ -435,7 +435,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	cb->first = n;
 	cb->count[parity]++;
 	cb->retired[parity]++;
-	full = cb->count[0] + cb->count[1] >= kovan_batch_size;
+	full = cb->count[0] + cb->count[1] >= READ_ONCE(kovan_batch_size);
 	raw_spin_unlock(&cb->lock);
 	local_irq_restore(flags);
 
