@@ -21,7 +21,8 @@
  *	old = kovan_replace_pointer(&table->slot[i], new);
  *	kovan_retire(&dom, &old->knode, my_free);
  *
- * Contract (each line is tested by kunit/kovan_test.c):
+ * Contract (each line is tested by kunit/kovan_test.c, module unload by
+ * kunit/consumer/; NMI where the x86 local APIC can raise one):
  *
  * Safety: an object is never freed while a guard that could have loaded it
  * is pinned. "Could have loaded" means: the guard was pinned before the
@@ -63,10 +64,13 @@
  * stack and belongs to one pin/unpin pair; guards nest freely, also from
  * interrupts that arrive while the interrupted task holds a guard.
  *
- * Progress: kovan_pin() and, in domains without %KOVAN_ROBUST, kovan_load()
+ * Progress: in domains without %KOVAN_ROBUST, kovan_pin() and kovan_load()
  * are wait-free (one atomic fetch-and-add; one load). In a robust domain
- * kovan_load() retries only while the domain's era advances between two of
- * its loads (once per kovan.era_frequency kovan_node_init() calls on a CPU).
+ * kovan_pin() first raises its slot's access era with a compare-and-swap
+ * that retries only while other readers raise it further, and kovan_load()
+ * retries only while the domain's era advances between two of its loads
+ * (once per kovan.era_frequency kovan_node_init() calls on a CPU): both
+ * lock-free.
  * kovan_unpin() is lock-free: its compare-and-swap retries only when another
  * reader or a retire changed the same slot, and it then walks one list entry
  * per batch retired into its slot while the guard was held.
@@ -393,7 +397,8 @@ void kovan_node_init(struct kovan_domain *d, struct kovan_node *n);
  * slot when that one is crowded or, in robust domains, owes too many
  * batches). The caller may sleep and migrate until kovan_unpin(@g).
  *
- * Context: any, NMI included. Wait-free: one atomic fetch-and-add.
+ * Context: any, NMI included. Wait-free (one atomic fetch-and-add), and
+ * lock-free in robust domains; see the top of this header.
  * Ordering: full barrier.
  */
 void kovan_pin(struct kovan_domain *d, struct kovan_guard *g);
