@@ -65,6 +65,8 @@ struct kovan_arrayq *kovan_arrayq_create(unsigned int capacity, gfp_t gfp)
 	struct kovan_arrayq *q;
 	unsigned int i;
 
+	/* DESIGN memory target: at most two words per slot. */
+	BUILD_BUG_ON(sizeof(struct kovan_arrayq_slot) > 2 * sizeof(void *));
 	if (!capacity || capacity > KOVAN_ARRAYQ_MAX_CAPACITY)
 		return ERR_PTR(-EINVAL);
 	q = kvmalloc(struct_size(q, slots, capacity), gfp);
@@ -95,13 +97,16 @@ void kovan_arrayq_destroy(struct kovan_arrayq *q, void (*dtor)(void *item))
 }
 EXPORT_SYMBOL_NS_GPL(kovan_arrayq_destroy, KOVAN);
 
-int kovan_arrayq_push(struct kovan_arrayq *q, void *item)
+/*
+ * Claim the tail place and publish @item there. A full queue returns
+ * -ENOSPC, unless @displaced is given: then the oldest item is popped into
+ * it in the same step (E) and @item takes its place.
+ */
+static int kovan_arrayq_push_one(struct kovan_arrayq *q, void *item, void **displaced)
 {
 	struct kovan_arrayq_slot *slot;
-	unsigned long tail, stamp, flags;
+	unsigned long tail, head, stamp, flags;
 
-	if (!item)
-		return -EINVAL;
 	tail = atomic_long_read(&q->tail);
 	for (;;) {
 		slot = &q->slots[tail & (q->one_lap - 1)];
@@ -120,14 +125,52 @@ int kovan_arrayq_push(struct kovan_arrayq *q, void *item)
 		}
 		if (stamp + q->one_lap == tail + 1) {
 			smp_mb(); /* C: the full slot before head; pairs with the pop's claim. */
-			if (atomic_long_read(&q->head) + q->one_lap == tail)
-				return -ENOSPC;
+			head = atomic_long_read(&q->head);
+			if (head + q->one_lap == tail) {
+				if (!displaced)
+					return -ENOSPC;
+				local_irq_save(flags);
+				/*
+				 * E: claim the oldest item as a pop would. Its
+				 * slot is the tail slot, whose stamp keeps
+				 * every other push off until A, so moving tail
+				 * is ours alone.
+				 */
+				if (atomic_long_try_cmpxchg_relaxed(&q->head, &head,
+								    kovan_arrayq_next(q, head))) {
+					atomic_long_set(&q->tail, kovan_arrayq_next(q, tail));
+					*displaced = READ_ONCE(slot->item);
+					WRITE_ONCE(slot->item, item);
+					smp_store_release(&slot->stamp, tail + 1);	/* A */
+					local_irq_restore(flags);
+					return 0;
+				}
+				local_irq_restore(flags);
+			}
 		}
 		cpu_relax();
 		tail = atomic_long_read(&q->tail);
 	}
 }
+
+int kovan_arrayq_push(struct kovan_arrayq *q, void *item)
+{
+	if (!item)
+		return -EINVAL;
+	return kovan_arrayq_push_one(q, item, NULL);
+}
 EXPORT_SYMBOL_NS_GPL(kovan_arrayq_push, KOVAN);
+
+void *kovan_arrayq_force_push(struct kovan_arrayq *q, void *item)
+{
+	void *displaced = NULL;
+
+	if (!item)
+		return ERR_PTR(-EINVAL);
+	kovan_arrayq_push_one(q, item, &displaced);
+	return displaced;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_force_push, KOVAN);
 
 void *kovan_arrayq_pop(struct kovan_arrayq *q)
 {
@@ -161,6 +204,111 @@ void *kovan_arrayq_pop(struct kovan_arrayq *q)
 	}
 }
 EXPORT_SYMBOL_NS_GPL(kovan_arrayq_pop, KOVAN);
+
+/*
+ * Places from @pos on whose stamps equal pos + @full (0: empty for a push,
+ * 1: filled for a pop), at most @n: the run one claim may take. Each stamp
+ * is read with an acquire, pairing with the B (push) or A (pop) that made
+ * the place ready, so the run's items may be written or read after the
+ * claim.
+ */
+static unsigned int kovan_arrayq_ready_run(struct kovan_arrayq *q, unsigned long pos,
+					   unsigned long full, unsigned int n)
+{
+	unsigned long stamp;
+	unsigned int ready;
+
+	for (ready = 0; ready < n; ready++) {
+		/* Pairs with B for a push, with A for a pop. */
+		stamp = smp_load_acquire(&q->slots[pos & (q->one_lap - 1)].stamp);
+		if (stamp != pos + full)
+			break;
+		pos = kovan_arrayq_next(q, pos);
+	}
+	return ready;
+}
+
+static unsigned long kovan_arrayq_advance(struct kovan_arrayq *q, unsigned long pos,
+					  unsigned int n)
+{
+	while (n--)
+		pos = kovan_arrayq_next(q, pos);
+	return pos;
+}
+
+unsigned int kovan_arrayq_push_bulk(struct kovan_arrayq *q, void * const *items,
+				    unsigned int n)
+{
+	unsigned int done = 0, run, i;
+	unsigned long tail, pos, flags;
+
+	while (done < n) {
+		tail = atomic_long_read(&q->tail);
+		run = kovan_arrayq_ready_run(q, tail, 0,
+					     min(n - done, KOVAN_ARRAYQ_BULK_CHUNK));
+		if (!run) {
+			/* Full, a NULL item, or a peer mid-claim: the one-item path decides. */
+			if (!items[done] || kovan_arrayq_push_one(q, items[done], NULL))
+				break;
+			done++;
+			continue;
+		}
+		for (i = 0; i < run; i++)
+			if (!items[done + i])
+				break;
+		run = i;
+		if (!run)
+			break;
+		local_irq_save(flags);
+		if (atomic_long_try_cmpxchg_relaxed(&q->tail, &tail,
+						    kovan_arrayq_advance(q, tail, run))) {
+			for (i = 0, pos = tail; i < run; i++, pos = kovan_arrayq_next(q, pos)) {
+				struct kovan_arrayq_slot *slot = &q->slots[pos & (q->one_lap - 1)];
+
+				WRITE_ONCE(slot->item, items[done + i]);
+				smp_store_release(&slot->stamp, pos + 1);	/* A */
+			}
+			done += run;
+		}
+		local_irq_restore(flags);
+	}
+	return done;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_push_bulk, KOVAN);
+
+unsigned int kovan_arrayq_pop_bulk(struct kovan_arrayq *q, void **items, unsigned int n)
+{
+	unsigned int done = 0, run, i;
+	unsigned long head, pos, flags;
+
+	while (done < n) {
+		head = atomic_long_read(&q->head);
+		run = kovan_arrayq_ready_run(q, head, 1,
+					     min(n - done, KOVAN_ARRAYQ_BULK_CHUNK));
+		if (!run) {
+			/* Empty or a peer mid-claim: the one-item path decides. */
+			items[done] = kovan_arrayq_pop(q);
+			if (!items[done])
+				break;
+			done++;
+			continue;
+		}
+		local_irq_save(flags);
+		if (atomic_long_try_cmpxchg_relaxed(&q->head, &head,
+						    kovan_arrayq_advance(q, head, run))) {
+			for (i = 0, pos = head; i < run; i++, pos = kovan_arrayq_next(q, pos)) {
+				struct kovan_arrayq_slot *slot = &q->slots[pos & (q->one_lap - 1)];
+
+				items[done + i] = READ_ONCE(slot->item);
+				smp_store_release(&slot->stamp, pos + q->one_lap);	/* B */
+			}
+			done += run;
+		}
+		local_irq_restore(flags);
+	}
+	return done;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_pop_bulk, KOVAN);
 
 unsigned int kovan_arrayq_len(struct kovan_arrayq *q)
 {

@@ -36,6 +36,9 @@ struct kovan_arrayq;
 /* Largest capacity kovan_arrayq_create() accepts. */
 #define KOVAN_ARRAYQ_MAX_CAPACITY	BIT(24)
 
+/* Most places one claim of the bulk calls takes. */
+#define KOVAN_ARRAYQ_BULK_CHUNK		32U
+
 /**
  * kovan_arrayq_create() - allocate a bounded MPMC queue
  * @capacity: exact number of items the queue holds, 1..%KOVAN_ARRAYQ_MAX_CAPACITY
@@ -76,6 +79,56 @@ int kovan_arrayq_push(struct kovan_arrayq *q, void *item);
  * Return: the item, or NULL when the queue is empty.
  */
 void *kovan_arrayq_pop(struct kovan_arrayq *q);
+
+/**
+ * kovan_arrayq_force_push() - append an item, displacing the oldest when full
+ * @q: the queue
+ * @item: a non-NULL pointer
+ *
+ * Like kovan_arrayq_push(), but a full queue gives up its oldest item to
+ * make room: the pop of that item and the push of @item are one atomic step,
+ * so no other push can take the freed place. A ring buffer for the latest
+ * samples or log records.
+ *
+ * Context: any but NMI. Same progress as kovan_arrayq_push().
+ * Return: the displaced item (the caller owns it now), NULL when there was
+ *	   room, ERR_PTR(-EINVAL) for a NULL @item.
+ */
+void *kovan_arrayq_force_push(struct kovan_arrayq *q, void *item);
+
+/**
+ * kovan_arrayq_push_bulk() - append up to n items, in order
+ * @q: the queue
+ * @items: the items, oldest first; none may be NULL
+ * @n: number of items
+ *
+ * Claims runs of consecutive places (at most %KOVAN_ARRAYQ_BULK_CHUNK per
+ * claim, each claim one compare-and-swap) and stops when the queue is full.
+ * @items[0..return value) are queued in their order; a consumer sees them
+ * in that order, possibly interleaved with other producers' items between
+ * claims. The rest are still the caller's.
+ *
+ * Context: any but NMI. Same progress as kovan_arrayq_push(); interrupts
+ * are off for the O(%KOVAN_ARRAYQ_BULK_CHUNK) claim-to-publish window.
+ * Return: how many items were queued (0..@n); 0 also when a NULL item is
+ *	   met first. Items from the first NULL on are not queued.
+ */
+unsigned int kovan_arrayq_push_bulk(struct kovan_arrayq *q, void * const *items,
+				    unsigned int n);
+
+/**
+ * kovan_arrayq_pop_bulk() - remove up to n items, oldest first
+ * @q: the queue
+ * @items: filled with the items, oldest first
+ * @n: room in @items
+ *
+ * Claims runs of consecutive items like kovan_arrayq_push_bulk() and stops
+ * when the queue is empty.
+ *
+ * Context: any but NMI. Same progress as kovan_arrayq_pop().
+ * Return: how many items were removed into @items (0..@n).
+ */
+unsigned int kovan_arrayq_pop_bulk(struct kovan_arrayq *q, void **items, unsigned int n);
 
 /**
  * kovan_arrayq_len() - number of queued items

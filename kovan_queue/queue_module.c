@@ -1,10 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * kovan_queue.ko: queues built on kovan (ArrayQueue, SegQueue, Disruptor).
- * The module is the home the queue primitives are added to.
  */
 
+#include <linux/init.h>
 #include <linux/module.h>
+
+#include "internal.h"
+
+static int __init kovan_queue_init(void)
+{
+	return kovan_segq_init();
+}
+
+static void __exit kovan_queue_exit(void)
+{
+	kovan_segq_exit();
+}
+
+module_init(kovan_queue_init);
+module_exit(kovan_queue_exit);
 
 MODULE_DESCRIPTION("kovan_queue: lock-free queues built on kovan");
 MODULE_LICENSE("Dual MIT/GPL");
+MODULE_IMPORT_NS(KOVAN);

@@ -1,30 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * KUnit tests for kovan_arrayq: exact capacity, FIFO over many laps,
- * bad input, destroy, MPMC with per-producer order, and pushes and pops
- * from hardirq and softirq while tasks use the same queue.
+ * force_push, bulk calls, bad input, destroy, MPMC with per-producer order
+ * (single and bulk calls), and pushes and pops from hardirq and softirq
+ * while tasks use the same queue.
  */
 
 #include <kunit/test.h>
-#include <linux/delay.h>
-#include <linux/hrtimer.h>
-#include <linux/interrupt.h>
-#include <linux/kthread.h>
-#include <linux/module.h>
-#include <linux/slab.h>
+#include <linux/err.h>
 
 #include <kovan_queue/arrayq.h>
 
-/* Items are tagged integers; +1 keeps them non-NULL. */
-static void *kq_item(unsigned long v)
-{
-	return (void *)(v + 1);
-}
-
-static unsigned long kq_value(void *item)
-{
-	return (unsigned long)item - 1;
-}
+#include "queue_harness.h"
 
 static const unsigned int kq_capacities[] = { 1, 2, 3, 5, 7, 64, 100, 1000 };
 
@@ -117,106 +104,121 @@ static void kovan_arrayq_destroy_dtor(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kq_dtor_sum, 3UL + 4 + 5 + 6 + 7 + 8 + 9);
 }
 
-/* ---- MPMC ---- */
-
-#define KQ_MAX_THREADS	8
-
-/*
- * Producers push for a fixed time, not a fixed count: on one CPU a full or
- * empty queue waits for the scheduler tick, and the checks below hold for
- * any number of items.
- */
-struct kq_run {
-	struct kovan_arrayq *q;
-	unsigned long deadline;
-	unsigned int producers;
-	atomic_long_t pushed_per_producer[KQ_MAX_THREADS];
-	atomic_t producers_left;
-	atomic_t running;
-	atomic_long_t popped;
-	atomic_long_t popped_per_producer[KQ_MAX_THREADS];
-	atomic_long_t sum_per_producer[KQ_MAX_THREADS];
-	atomic_long_t out_of_order;
-	atomic_long_t bad_items;
-};
-
-struct kq_thread {
-	struct kq_run *r;
-	unsigned int id;
-};
-
-static int kq_producer(void *arg)
+/* force_push displaces exactly the oldest item, only when full. */
+static void kovan_arrayq_force(struct kunit *test)
 {
-	struct kq_thread *t = arg;
-	unsigned long seq = 0;
+	unsigned int cap = *(const unsigned int *)test->param_value;
+	struct kovan_arrayq *q = kq_new(test, cap);
+	unsigned long next_in = 0, next_out = 0;
+	unsigned int i;
+	void *old;
 
-	while (time_before(jiffies, t->r->deadline)) {
-		if (kovan_arrayq_push(t->r->q, kq_item((unsigned long)t->id << 32 | seq))) {
-			cond_resched();
-			continue;
-		}
-		seq++;
-		if (!(seq & 255))
-			cond_resched();
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kovan_arrayq_force_push(q, NULL)), -EINVAL);
+	/* Room: nothing displaced. */
+	for (i = 0; i < cap; i++)
+		KUNIT_ASSERT_NULL(test, kovan_arrayq_force_push(q, kq_item(next_in++)));
+	/* Full: each force_push hands back the oldest, over several laps. */
+	for (i = 0; i < 3 * cap + 5; i++) {
+		old = kovan_arrayq_force_push(q, kq_item(next_in++));
+		KUNIT_ASSERT_NOT_NULL(test, old);
+		KUNIT_ASSERT_EQ(test, kq_value(old), next_out++);
+		KUNIT_ASSERT_EQ(test, kovan_arrayq_len(q), cap);
 	}
-	atomic_long_set(&t->r->pushed_per_producer[t->id], seq);
-	/* Counts before the last word; pairs with the consumers' atomic_read(). */
-	smp_mb__before_atomic();
-	atomic_dec(&t->r->producers_left);
-	atomic_dec(&t->r->running);
-	return 0;
+	/* What is left is the newest cap items, in order. */
+	for (i = 0; i < cap; i++)
+		KUNIT_ASSERT_EQ(test, kq_value(kovan_arrayq_pop(q)), next_out++);
+	KUNIT_EXPECT_EQ(test, next_out, next_in);
+	KUNIT_EXPECT_NULL(test, kovan_arrayq_pop(q));
+	/* After a pop there is room again: no displacement. */
+	KUNIT_EXPECT_NULL(test, kovan_arrayq_force_push(q, kq_item(0)));
+	kovan_arrayq_destroy(q, NULL);
 }
 
-static int kq_consumer(void *arg)
+/* Bulk calls keep FIFO and report partial counts at the full and empty edges. */
+static void kovan_arrayq_bulk(struct kunit *test)
 {
-	struct kq_thread *t = arg;
-	struct kq_run *r = t->r;
-	unsigned long last[KQ_MAX_THREADS];
-	unsigned long v, seq, idle = 0;
-	unsigned int p;
-	void *item;
+	unsigned int cap = *(const unsigned int *)test->param_value;
+	struct kovan_arrayq *q = kq_new(test, cap);
+	unsigned int n = cap + KOVAN_ARRAYQ_BULK_CHUNK + 3, i, got, lap;
+	unsigned long next_in = 0, next_out = 0;
+	void **items;
 
-	memset(last, 0xff, sizeof(last));
-	for (;;) {
-		item = kovan_arrayq_pop(r->q);
-		if (!item) {
-			if (!atomic_read(&r->producers_left) && kovan_arrayq_is_empty(r->q))
-				break;
-			if (!(++idle & 63))
-				cond_resched();
-			continue;
+	items = kunit_kcalloc(test, n, sizeof(*items), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, items);
+	for (lap = 0; lap < 20; lap++) {
+		/* Start each lap at a different index. */
+		KUNIT_ASSERT_EQ(test, kovan_arrayq_push(q, kq_item(next_in++)), 0);
+		for (i = 0; i < n; i++)
+			items[i] = kq_item(next_in + i);
+		got = kovan_arrayq_push_bulk(q, items, n);
+		KUNIT_ASSERT_EQ(test, got, cap - 1);
+		next_in += got;
+		KUNIT_EXPECT_TRUE(test, kovan_arrayq_is_full(q));
+		KUNIT_EXPECT_EQ(test, kovan_arrayq_push_bulk(q, items, n), 0U);
+		/* Pop a few, then more than are left. */
+		got = kovan_arrayq_pop_bulk(q, items, (cap + 1) / 2);
+		KUNIT_ASSERT_EQ(test, got, (cap + 1) / 2);
+		for (i = 0; i < got; i++)
+			KUNIT_ASSERT_EQ(test, kq_value(items[i]), next_out++);
+		got = kovan_arrayq_pop_bulk(q, items, n);
+		KUNIT_ASSERT_EQ(test, got, cap - (cap + 1) / 2);
+		for (i = 0; i < got; i++)
+			KUNIT_ASSERT_EQ(test, kq_value(items[i]), next_out++);
+		KUNIT_EXPECT_EQ(test, kovan_arrayq_pop_bulk(q, items, n), 0U);
+		/* Pop one so the next lap's push starts elsewhere. */
+		if (lap & 1) {
+			KUNIT_ASSERT_EQ(test, kovan_arrayq_push(q, kq_item(next_in++)), 0);
+			KUNIT_ASSERT_EQ(test, kq_value(kovan_arrayq_pop(q)), next_out++);
 		}
-		v = kq_value(item);
-		p = v >> 32;
-		seq = v & 0xffffffffUL;
-		if (p >= r->producers) {
-			atomic_long_inc(&r->bad_items);
-			continue;
-		}
-		/* One producer's items arrive in its order, at every consumer. */
-		if (last[p] != ~0UL && seq <= last[p])
-			atomic_long_inc(&r->out_of_order);
-		last[p] = seq;
-		atomic_long_inc(&r->popped_per_producer[p]);
-		atomic_long_add(seq, &r->sum_per_producer[p]);
-		atomic_long_inc(&r->popped);
 	}
-	atomic_dec(&r->running);
-	return 0;
+	/* A NULL item stops the push before it. */
+	items[0] = kq_item(next_in);
+	items[1] = NULL;
+	got = kovan_arrayq_push_bulk(q, items, cap > 1 ? 2 : 1);
+	KUNIT_EXPECT_EQ(test, got, 1U);
+	KUNIT_EXPECT_EQ(test, kovan_arrayq_len(q), 1U);
+	KUNIT_EXPECT_EQ(test, next_in, next_out);
+	kovan_arrayq_destroy(q, NULL);
+}
+
+static int kq_arrayq_push(void *q, void *item)
+{
+	return kovan_arrayq_push(q, item);
+}
+
+static void *kq_arrayq_pop(void *q)
+{
+	return kovan_arrayq_pop(q);
+}
+
+static bool kq_arrayq_is_empty(void *q)
+{
+	return kovan_arrayq_is_empty(q);
+}
+
+static unsigned int kq_arrayq_push_bulk(void *q, void * const *items, unsigned int n)
+{
+	return kovan_arrayq_push_bulk(q, items, n);
+}
+
+static unsigned int kq_arrayq_pop_bulk(void *q, void **items, unsigned int n)
+{
+	return kovan_arrayq_pop_bulk(q, items, n);
 }
 
 struct kq_shape {
-	unsigned int producers, consumers, capacity;
+	unsigned int producers, consumers, capacity, bulk;
 };
 
 static const struct kq_shape kq_shapes[] = {
 	{ 1, 1, 16 }, { 2, 2, 64 }, { 4, 4, 64 }, { 4, 4, 1 }, { 2, 2, 3 },
+	{ 2, 2, 64, 8 }, { 4, 4, 100, 64 }, { 3, 2, 5, 4 },
 };
 
 static void kq_shape_desc(const struct kq_shape *s, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%uP%uC capacity %u", s->producers, s->consumers,
-		 s->capacity);
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%uP%uC capacity %u bulk %u", s->producers,
+		 s->consumers, s->capacity, s->bulk);
 }
 
 KUNIT_ARRAY_PARAM(kq_shape, kq_shapes, kq_shape_desc);
@@ -225,145 +227,39 @@ KUNIT_ARRAY_PARAM(kq_shape, kq_shapes, kq_shape_desc);
 static void kovan_arrayq_mpmc(struct kunit *test)
 {
 	const struct kq_shape *shape = test->param_value;
-	struct kq_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-	struct kq_thread *threads;
-	struct task_struct *task;
-	unsigned int i, n = shape->producers + shape->consumers;
-	long pushed = 0;
+	const struct kq_ops ops = {
+		.push = kq_arrayq_push,
+		.pop = kq_arrayq_pop,
+		.is_empty = kq_arrayq_is_empty,
+		.push_bulk = kq_arrayq_push_bulk,
+		.pop_bulk = kq_arrayq_pop_bulk,
+		.bulk = shape->bulk,
+	};
+	struct kovan_arrayq *q = kq_new(test, shape->capacity);
+	unsigned long refusals[2];
 
-	KUNIT_ASSERT_NOT_NULL(test, r);
-	threads = kunit_kcalloc(test, n, sizeof(*threads), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, threads);
-	r->q = kq_new(test, shape->capacity);
-	r->deadline = jiffies + HZ;
-	r->producers = shape->producers;
-	atomic_set(&r->producers_left, shape->producers);
-	atomic_set(&r->running, n);
-	for (i = 0; i < n; i++) {
-		threads[i].r = r;
-		threads[i].id = i < shape->producers ? i : i - shape->producers;
-		task = kthread_run(i < shape->producers ? kq_producer : kq_consumer, &threads[i],
-				   "kovan_arrayq_%s%u", i < shape->producers ? "p" : "c",
-				   threads[i].id);
-		if (IS_ERR(task)) {
-			atomic_dec(&r->running);
-			if (i < shape->producers)
-				atomic_dec(&r->producers_left);
-			KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(task));
-		}
-	}
-	while (atomic_read(&r->running))
-		msleep(20);
-
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->bad_items), 0L);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->out_of_order), 0L);
-	for (i = 0; i < shape->producers; i++) {
-		long n = atomic_long_read(&r->pushed_per_producer[i]);
-
-		pushed += n;
-		KUNIT_EXPECT_EQ(test, atomic_long_read(&r->popped_per_producer[i]), n);
-		KUNIT_EXPECT_EQ(test, atomic_long_read(&r->sum_per_producer[i]), n * (n - 1) / 2);
-	}
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->popped), pushed);
-	KUNIT_EXPECT_GT(test, pushed, 0L);
-	KUNIT_EXPECT_TRUE(test, kovan_arrayq_is_empty(r->q));
-	kunit_info(test, "%u CPUs, %uP%uC capacity %u: %ld items popped\n", num_online_cpus(),
-		   shape->producers, shape->consumers, shape->capacity,
-		   atomic_long_read(&r->popped));
-	kovan_arrayq_destroy(r->q, NULL);
-}
-
-/* ---- Contexts ---- */
-
-struct kq_irq {
-	struct kovan_arrayq *q;
-	struct hrtimer timer;
-	struct tasklet_struct tasklet;
-	atomic_t hardirq_runs;
-	atomic_t softirq_runs;
-	atomic_long_t irq_pushed;
-	atomic_long_t irq_popped;
-	bool stop;
-};
-
-/* Interrupts pop one item and push it back: the count is conserved. */
-static void kq_irq_cycle(struct kq_irq *k)
-{
-	void *item = kovan_arrayq_pop(k->q);
-
-	if (!item)
-		return;
-	atomic_long_inc(&k->irq_popped);
-	if (!kovan_arrayq_push(k->q, item))
-		atomic_long_inc(&k->irq_pushed);
-}
-
-static enum hrtimer_restart kq_hardirq(struct hrtimer *t)
-{
-	struct kq_irq *k = container_of(t, struct kq_irq, timer);
-
-	kq_irq_cycle(k);
-	atomic_inc(&k->hardirq_runs);
-	if (READ_ONCE(k->stop))
-		return HRTIMER_NORESTART;
-	hrtimer_forward_now(t, ns_to_ktime(20000));
-	return HRTIMER_RESTART;
-}
-
-static void kq_softirq(struct tasklet_struct *t)
-{
-	struct kq_irq *k = from_tasklet(k, t, tasklet);
-
-	kq_irq_cycle(k);
-	atomic_inc(&k->softirq_runs);
+	kq_mpmc(test, &ops, q, shape->producers, shape->consumers, refusals);
+	KUNIT_EXPECT_EQ(test, refusals[1], 0UL);
+	kovan_arrayq_destroy(q, NULL);
 }
 
 static void kovan_arrayq_contexts(struct kunit *test)
 {
-	struct kq_irq *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
-	unsigned long i, pushed = 0, popped = 0, lost, deadline;
-	void *item;
+	const struct kq_ops ops = {
+		.push = kq_arrayq_push,
+		.pop = kq_arrayq_pop,
+		.is_empty = kq_arrayq_is_empty,
+	};
+	struct kovan_arrayq *q = kq_new(test, 8);
 
-	KUNIT_ASSERT_NOT_NULL(test, k);
-	k->q = kq_new(test, 8);
-	hrtimer_init(&k->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	k->timer.function = kq_hardirq;
-	tasklet_setup(&k->tasklet, kq_softirq);
-	hrtimer_start(&k->timer, ns_to_ktime(20000), HRTIMER_MODE_REL_HARD);
-
-	/* At least 200000 rounds and some of each interrupt; bounded by 20 s. */
-	deadline = jiffies + 20 * HZ;
-	for (i = 0; i < 200000 || (time_before(jiffies, deadline) &&
-				   (atomic_read(&k->hardirq_runs) < 20 ||
-				    atomic_read(&k->softirq_runs) < 20)); i++) {
-		if (kovan_arrayq_push(k->q, kq_item(i)) == 0)
-			pushed++;
-		if (!(i & 7))
-			tasklet_schedule(&k->tasklet);
-		item = kovan_arrayq_pop(k->q);
-		if (item)
-			popped++;
-		if (!(i & 1023))
-			cond_resched();
-	}
-	WRITE_ONCE(k->stop, true);
-	hrtimer_cancel(&k->timer);
-	tasklet_kill(&k->tasklet);
-	while (kovan_arrayq_pop(k->q))
-		popped++;
-	/* Interrupt pops that could not push back (queue refilled meanwhile) are lost items. */
-	lost = atomic_long_read(&k->irq_popped) - atomic_long_read(&k->irq_pushed);
-	KUNIT_EXPECT_EQ(test, pushed, popped + lost);
-	KUNIT_EXPECT_GT(test, atomic_read(&k->hardirq_runs), 0);
-	KUNIT_EXPECT_GT(test, atomic_read(&k->softirq_runs), 0);
-	kunit_info(test, "task pushed %lu popped %lu; irq cycles %ld (%d hardirq, %d softirq)\n",
-		   pushed, popped, atomic_long_read(&k->irq_popped),
-		   atomic_read(&k->hardirq_runs), atomic_read(&k->softirq_runs));
-	kovan_arrayq_destroy(k->q, NULL);
+	kq_contexts(test, &ops, q);
+	kovan_arrayq_destroy(q, NULL);
 }
 
 static struct kunit_case kovan_arrayq_cases[] = {
 	KUNIT_CASE_PARAM(kovan_arrayq_sequential, kq_capacity_gen_params),
+	KUNIT_CASE_PARAM(kovan_arrayq_force, kq_capacity_gen_params),
+	KUNIT_CASE_PARAM(kovan_arrayq_bulk, kq_capacity_gen_params),
 	KUNIT_CASE(kovan_arrayq_bad_input),
 	KUNIT_CASE(kovan_arrayq_destroy_dtor),
 	KUNIT_CASE_PARAM(kovan_arrayq_mpmc, kq_shape_gen_params),
@@ -377,7 +273,3 @@ static struct kunit_suite kovan_arrayq_suite = {
 };
 
 kunit_test_suites(&kovan_arrayq_suite);
-
-MODULE_DESCRIPTION("KUnit tests for kovan_arrayq");
-MODULE_LICENSE("Dual MIT/GPL");
-MODULE_IMPORT_NS(KOVAN);

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * kovan_segq: unbounded MPMC queue of segments, reclaimed through kovan.
+ *
+ * Positions. A segment has KOVAN_SEGQ_SEGMENT_ITEMS places and one more
+ * position, the boundary: position p is place p % SEGQ_LAP of segment
+ * p / SEGQ_LAP, and p % SEGQ_LAP == KOVAN_SEGQ_SEGMENT_ITEMS means "the next
+ * segment is being linked". tail is the next position to push; head holds
+ * the next position to pop shifted left by one, its low bit
+ * (SEGQ_HAS_NEXT) saying that tail is known to be in a later segment, so
+ * pops need not read tail to rule out an empty queue.
+ *
+ * Push. A push claims tail with a compare-and-swap and writes its item with
+ * a release (F) that the pop of that place acquires: a NULL place is one
+ * claimed but not yet written. The push that claims the last place of a
+ * segment allocated the next segment before its claim (so -ENOMEM changes
+ * nothing), links it from the old one (G), makes it the tail segment and
+ * moves tail over the boundary with a release (H). Pushes that read tail at
+ * the boundary wait for H.
+ *
+ * Pop. A pop that does not know tail to be ahead reads it after a full
+ * barrier (I): head == tail is empty. Otherwise it claims head with a
+ * compare-and-swap and waits for its place's item. The pop that claims the
+ * last place waits for G, makes the next segment the head segment, moves
+ * head over the boundary with a release (J) and retires the old segment:
+ * every place of it has been claimed by a pop, and a push or pop that still
+ * holds a pointer to it is pinned, so kovan frees it after they unpin.
+ *
+ * A claim and what finishes it (the item write, the linking) run with
+ * interrupts off, so a peer that holds a claim is always running: every
+ * wait above is bounded, also for an interrupt on the CPU of a task that
+ * uses the queue.
+ */
+
+#include <linux/err.h>
+#include <linux/irqflags.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include <kovan/kovan.h>
+
+#include "internal.h"
+#include "segq.h"
+
+#define SEGQ_LAP	(KOVAN_SEGQ_SEGMENT_ITEMS + 1)
+#define SEGQ_LAST	(KOVAN_SEGQ_SEGMENT_ITEMS - 1)
+#define SEGQ_HAS_NEXT	1UL
+#define SEGQ_HEAD_ONE	2UL	/* One position in head's encoding. */
+
+struct kovan_segq_segment {
+	struct kovan_node node;
+	union {
+		/* While queued: the next segment, linked by G. */
+		struct kovan_segq_segment *next;
+		/* Once retired (nobody reads next then): whose count the free updates. */
+		struct kovan_segq *queue;
+	};
+	void *items[KOVAN_SEGQ_SEGMENT_ITEMS];
+};
+
+struct kovan_segq {
+	atomic_long_t head ____cacheline_aligned_in_smp;
+	struct kovan_segq_segment *head_segment;
+	atomic_long_t tail ____cacheline_aligned_in_smp;
+	struct kovan_segq_segment *tail_segment;
+	struct kovan_domain *domain ____cacheline_aligned_in_smp;
+	atomic_long_t segments_allocated;
+	atomic_long_t segments_freed;
+	atomic_long_t alloc_failures;
+	atomic_t alloc_attempts;
+	unsigned int fail_one_in;
+	struct kovan_domain own_domain;
+};
+
+static struct kmem_cache *kovan_segq_cache;
+
+static struct kovan_segq_segment *kovan_segq_alloc(struct kovan_segq *q, gfp_t gfp)
+{
+	struct kovan_segq_segment *seg = NULL;
+	unsigned int one_in = READ_ONCE(q->fail_one_in);	/* A test's setting; no ordering. */
+
+	if (!one_in || atomic_inc_return(&q->alloc_attempts) % one_in)
+		seg = kmem_cache_zalloc(kovan_segq_cache, gfp);
+	if (!seg) {
+		atomic_long_inc(&q->alloc_failures);
+		return NULL;
+	}
+	atomic_long_inc(&q->segments_allocated);
+	kovan_node_init(q->domain, &seg->node);
+	return seg;
+}
+
+static void kovan_segq_free(struct kovan_segq *q, struct kovan_segq_segment *seg)
+{
+	atomic_long_inc(&q->segments_freed);
+	kmem_cache_free(kovan_segq_cache, seg);
+}
+
+static void kovan_segq_free_retired(struct kovan_node *n)
+{
+	struct kovan_segq_segment *seg = container_of(n, struct kovan_segq_segment, node);
+
+	kovan_segq_free(seg->queue, seg);
+}
+
+struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp)
+{
+	struct kovan_segq_segment *seg;
+	struct kovan_segq *q;
+	int ret;
+
+	q = kzalloc(sizeof(*q), gfp);
+	if (!q)
+		return ERR_PTR(-ENOMEM);
+	if (!d) {
+		ret = __kovan_domain_init(&q->own_domain, 0, "kovan_segq");
+		if (ret) {
+			kfree(q);
+			return ERR_PTR(ret);
+		}
+		d = &q->own_domain;
+	}
+	q->domain = d;
+	seg = kovan_segq_alloc(q, gfp);
+	if (!seg) {
+		if (d == &q->own_domain)
+			kovan_domain_destroy(d);
+		kfree(q);
+		return ERR_PTR(-ENOMEM);
+	}
+	q->head_segment = seg;
+	q->tail_segment = seg;
+	return q;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_segq_create, KOVAN);
+
+void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item))
+{
+	void *item;
+
+	if (!q)
+		return;
+	while ((item = kovan_segq_pop(q)))
+		if (dtor)
+			dtor(item);
+	/* Drained: head and tail share the one segment never retired. */
+	kovan_segq_free(q, q->head_segment);
+	/* The retired segments' free function counts in q. */
+	if (q->domain == &q->own_domain)
+		kovan_domain_destroy(q->domain);
+	else
+		kovan_barrier(q->domain);
+	kfree(q);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_segq_destroy, KOVAN);
+
+int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp)
+{
+	struct kovan_segq_segment *seg, *spare = NULL;
+	unsigned long tail, place, flags;
+	struct kovan_guard g;
+
+	if (!item)
+		return -EINVAL;
+	kovan_pin(q->domain, &g);
+	for (;;) {
+		tail = atomic_long_read_acquire(&q->tail);	/* Pairs with H. */
+		place = tail % SEGQ_LAP;
+		if (place == KOVAN_SEGQ_SEGMENT_ITEMS) {
+			cpu_relax();
+			continue;
+		}
+		if (place == SEGQ_LAST && !spare) {
+			spare = kovan_segq_alloc(q, gfp);
+			if (!spare) {
+				kovan_unpin(&g);
+				return -ENOMEM;
+			}
+			/* The allocation may have slept: look at tail again. */
+			continue;
+		}
+		/* tail_segment is tail's segment or, if tail moved on, a later one. */
+		seg = kovan_load(&q->tail_segment, &g);
+		local_irq_save(flags);
+		if (atomic_long_try_cmpxchg_relaxed(&q->tail, &tail, tail + 1))
+			break;
+		local_irq_restore(flags);
+	}
+	if (place == SEGQ_LAST) {
+		kovan_assign_pointer(seg->next, spare);	/* G: spare's zeroed places. */
+		WRITE_ONCE(q->tail_segment, spare);	/* Ordered by H. */
+		atomic_long_set_release(&q->tail, tail + 2);	/* H */
+		spare = NULL;
+	}
+	smp_store_release(&seg->items[place], item);	/* F */
+	local_irq_restore(flags);
+	kovan_unpin(&g);
+	if (spare)
+		kovan_segq_free(q, spare);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_segq_push, KOVAN);
+
+void *kovan_segq_pop(struct kovan_segq *q)
+{
+	unsigned long head, new_head, pos, tail, place, flags;
+	struct kovan_segq_segment *seg, *next;
+	struct kovan_guard g;
+	void *item;
+
+	kovan_pin(q->domain, &g);
+	for (;;) {
+		head = atomic_long_read_acquire(&q->head);	/* Pairs with J. */
+		pos = head / SEGQ_HEAD_ONE;
+		place = pos % SEGQ_LAP;
+		if (place == KOVAN_SEGQ_SEGMENT_ITEMS) {
+			cpu_relax();
+			continue;
+		}
+		new_head = head + SEGQ_HEAD_ONE;
+		if (!(head & SEGQ_HAS_NEXT)) {
+			smp_mb(); /* I: head before tail; pairs with the push's claim of tail. */
+			tail = atomic_long_read(&q->tail);
+			if (pos == tail) {
+				kovan_unpin(&g);
+				return NULL;
+			}
+			if (pos / SEGQ_LAP != tail / SEGQ_LAP)
+				new_head |= SEGQ_HAS_NEXT;
+		}
+		/* head_segment is head's segment or, if head moved on, a later one. */
+		seg = kovan_load(&q->head_segment, &g);
+		local_irq_save(flags);
+		if (atomic_long_try_cmpxchg_relaxed(&q->head, &head, new_head))
+			break;
+		local_irq_restore(flags);
+	}
+	if (place == SEGQ_LAST) {
+		next = smp_cond_load_acquire(&seg->next, VAL);	/* Pairs with G. */
+		new_head = (new_head & ~SEGQ_HAS_NEXT) + SEGQ_HEAD_ONE;
+		/* Linked past next: tail has left it, no pop there can find it empty. */
+		if (READ_ONCE(next->next))
+			new_head |= SEGQ_HAS_NEXT;
+		WRITE_ONCE(q->head_segment, next);	/* Ordered by J. */
+		atomic_long_set_release(&q->head, new_head);	/* J */
+	}
+	item = smp_cond_load_acquire(&seg->items[place], VAL);	/* Pairs with F. */
+	local_irq_restore(flags);
+	if (place == SEGQ_LAST) {
+		seg->queue = q;
+		kovan_retire(q->domain, &seg->node, kovan_segq_free_retired);
+	}
+	kovan_unpin(&g);
+	return item;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_segq_pop, KOVAN);
+
+/* Items before position @pos: every segment before it holds a full set. */
+static unsigned long kovan_segq_items_before(unsigned long pos)
+{
+	return pos / SEGQ_LAP * KOVAN_SEGQ_SEGMENT_ITEMS +
+	       min_t(unsigned long, pos % SEGQ_LAP, KOVAN_SEGQ_SEGMENT_ITEMS);
+}
+
+unsigned long kovan_segq_len(struct kovan_segq *q)
+{
+	unsigned long head, tail;
+
+	for (;;) {
+		tail = atomic_long_read(&q->tail);
+		head = atomic_long_read(&q->head) / SEGQ_HEAD_ONE;
+		/* A consistent pair: tail did not move while head was read. */
+		if (atomic_long_read(&q->tail) == tail)
+			return kovan_segq_items_before(tail) - kovan_segq_items_before(head);
+	}
+}
+EXPORT_SYMBOL_NS_GPL(kovan_segq_len, KOVAN);
+
+bool kovan_segq_is_empty(struct kovan_segq *q)
+{
+	return !kovan_segq_len(q);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_segq_is_empty, KOVAN);
+
+void kovan_segq_stats(struct kovan_segq *q, struct kovan_segq_stats *s)
+{
+	s->segments_allocated = atomic_long_read(&q->segments_allocated);
+	s->segments_freed = atomic_long_read(&q->segments_freed);
+	s->alloc_failures = atomic_long_read(&q->alloc_failures);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_segq_stats, KOVAN);
+
+struct kovan_domain *kovan_segq_domain(struct kovan_segq *q)
+{
+	return q->domain;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_segq_domain, KOVAN);
+
+void kovan_segq_fail_alloc(struct kovan_segq *q, unsigned int one_in)
+{
+	WRITE_ONCE(q->fail_one_in, one_in);	/* Read by kovan_segq_alloc(); no ordering. */
+}
+EXPORT_SYMBOL_NS_GPL(kovan_segq_fail_alloc, KOVAN);
+
+int __init kovan_segq_init(void)
+{
+	/* DESIGN memory target: one word per place, a header of at most three. */
+	BUILD_BUG_ON(sizeof(struct kovan_segq_segment) >
+		     (3 + KOVAN_SEGQ_SEGMENT_ITEMS) * sizeof(void *));
+	kovan_segq_cache = KMEM_CACHE(kovan_segq_segment, 0);
+	return kovan_segq_cache ? 0 : -ENOMEM;
+}
+
+void kovan_segq_exit(void)
+{
+	kmem_cache_destroy(kovan_segq_cache);
+}

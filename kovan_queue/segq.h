@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+#ifndef _KOVAN_QUEUE_SEGQ_H
+#define _KOVAN_QUEUE_SEGQ_H
+
+/*
+ * kovan_segq: an unbounded multi-producer multi-consumer FIFO of pointers.
+ *
+ * Items live in segments of %KOVAN_SEGQ_SEGMENT_ITEMS places, chained in a
+ * list; a segment whose places have all been popped is retired through a
+ * kovan domain, so a pusher or popper that still looks at it (every call
+ * pins a guard for its duration) never touches freed memory.
+ *
+ * Concurrency contract:
+ *  - Any number of producers and consumers, in any context but NMI, may call
+ *    kovan_segq_push() and kovan_segq_pop() concurrently.
+ *  - Linearizable FIFO: items pushed by one producer are popped in the order
+ *    that producer pushed them.
+ *  - Memory: a push allocates only when it takes the last place of a
+ *    segment, with the caller's gfp flags and before it claims the place; if
+ *    that fails it returns -ENOMEM and the queue is as if it was not called.
+ *  - Progress: like kovan_arrayq, a call claims a place with one
+ *    compare-and-swap and publishes it with interrupts off, in O(1); a call
+ *    that meets a claimed but unpublished place (or a segment being linked)
+ *    waits for a peer that is running on another CPU, never for a preempted
+ *    or interrupted one.
+ *  - Ordering: a push is a release of the item's initialisation; the pop that
+ *    returns the item is an acquire.
+ *  - kovan_segq_len() and kovan_segq_is_empty() are snapshots.
+ *  - kovan_segq_create() and kovan_segq_destroy() run in process context,
+ *    without concurrent users for destroy.
+ *
+ * Memory: one word per place plus a three-word header per segment; one
+ * segment is always allocated.
+ */
+
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+struct kovan_domain;
+struct kovan_segq;
+
+/* Items per segment. */
+#define KOVAN_SEGQ_SEGMENT_ITEMS	31
+
+/**
+ * struct kovan_segq_stats - a queue's segment counters
+ * @segments_allocated: segments the queue allocated, its first included
+ * @segments_freed: segments freed, after kovan retired them or when a
+ *		    push that allocated one did not need it
+ * @alloc_failures: segment allocations that failed (push returned -ENOMEM)
+ */
+struct kovan_segq_stats {
+	unsigned long segments_allocated;
+	unsigned long segments_freed;
+	unsigned long alloc_failures;
+};
+
+/**
+ * kovan_segq_create() - allocate an unbounded MPMC queue
+ * @d: the kovan domain to retire segments to, or NULL for a domain of the
+ *     queue's own (kovan_domain_init(), O(nr_cpu_ids) cache lines)
+ * @gfp: flags for the queue and its first segment
+ *
+ * Context: process context (a queue of its own initialises a domain, which
+ * may sleep); with a domain passed in, any context but NMI under GFP_ATOMIC.
+ * Return: the queue, ERR_PTR(-ENOMEM) when it cannot be allocated.
+ */
+struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp);
+
+/**
+ * kovan_segq_destroy() - free a queue and what it still holds
+ * @q: the queue; NULL is ignored
+ * @dtor: called once on each item still queued, oldest first; may be NULL
+ *
+ * Waits until every segment the queue retired is freed: kovan_barrier() on a
+ * domain passed to kovan_segq_create(), kovan_domain_destroy() on its own.
+ *
+ * Context: process context; sleeps. Nobody else may use @q any more.
+ */
+void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item));
+
+/**
+ * kovan_segq_push() - append an item
+ * @q: the queue
+ * @item: a non-NULL pointer
+ * @gfp: flags for a new segment: GFP_ATOMIC or GFP_NOWAIT in atomic
+ *	 context, GFP_KERNEL where the caller may sleep
+ *
+ * Context: any but NMI, as @gfp allows. See the contract at the top of this
+ * header for progress.
+ * Return: 0 when queued, -EINVAL for a NULL @item, -ENOMEM when a segment
+ *	   was needed and could not be allocated (@item is not queued and the
+ *	   queue is unchanged).
+ */
+int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp);
+
+/**
+ * kovan_segq_pop() - remove the oldest item
+ * @q: the queue
+ *
+ * Context: any but NMI. Never allocates or sleeps.
+ * Return: the item, or NULL when the queue is empty.
+ */
+void *kovan_segq_pop(struct kovan_segq *q);
+
+/**
+ * kovan_segq_len() - number of queued items
+ * @q: the queue
+ *
+ * Context: any. A snapshot: concurrent pushes and pops may change it.
+ * Return: items queued, counting pushes that claimed a place and have not
+ *	   published it yet.
+ */
+unsigned long kovan_segq_len(struct kovan_segq *q);
+
+/**
+ * kovan_segq_is_empty() - whether the queue holds nothing
+ * @q: the queue
+ *
+ * Context: any. A snapshot.
+ * Return: true when empty.
+ */
+bool kovan_segq_is_empty(struct kovan_segq *q);
+
+/**
+ * kovan_segq_stats() - read a queue's segment counters
+ * @q: the queue
+ * @s: filled with the counters
+ *
+ * Once the queue is drained and kovan_barrier() ran on its domain,
+ * @s->segments_allocated == @s->segments_freed + 1 (the segment the queue
+ * always holds).
+ *
+ * Context: any. The counters are read one after the other.
+ */
+void kovan_segq_stats(struct kovan_segq *q, struct kovan_segq_stats *s);
+
+/**
+ * kovan_segq_domain() - the domain a queue retires its segments to
+ * @q: the queue
+ *
+ * Context: any.
+ * Return: the domain passed to kovan_segq_create(), or the queue's own.
+ */
+struct kovan_domain *kovan_segq_domain(struct kovan_segq *q);
+
+/**
+ * kovan_segq_fail_alloc() - inject segment allocation failures (test hook)
+ * @q: the queue
+ * @one_in: make one segment allocation in @one_in fail, 0 for none
+ *
+ * For tests and fault injection runs that exercise the -ENOMEM path under
+ * load; a failed allocation is counted in &kovan_segq_stats.alloc_failures.
+ *
+ * Context: any.
+ */
+void kovan_segq_fail_alloc(struct kovan_segq *q, unsigned int one_in);
+
+#endif /* _KOVAN_QUEUE_SEGQ_H */

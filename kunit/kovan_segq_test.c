@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * KUnit tests for kovan_segq: FIFO across segment boundaries, -ENOMEM that
+ * leaves the queue intact, segment accounting (every segment allocated is
+ * freed), bad input, destroy, MPMC with and without injected allocation
+ * failures, and pushes and pops from hardirq and softirq.
+ */
+
+#include <kunit/test.h>
+#include <linux/err.h>
+
+#include <kovan/kovan.h>
+#include <kovan_queue/segq.h>
+
+#include "queue_harness.h"
+
+static struct kovan_segq *kq_segq_new(struct kunit *test, struct kovan_domain *d)
+{
+	struct kovan_segq *q = kovan_segq_create(d, GFP_KERNEL);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(q));
+	return q;
+}
+
+/* Drained and barriered: only the segment head and tail share is left. */
+static void kq_expect_segments_balanced(struct kunit *test, struct kovan_segq *q)
+{
+	struct kovan_segq_stats s;
+
+	kovan_barrier(kovan_segq_domain(q));
+	kovan_segq_stats(q, &s);
+	KUNIT_EXPECT_EQ(test, s.segments_allocated, s.segments_freed + 1);
+	kunit_info(test, "segments allocated %lu freed %lu, allocation failures %lu\n",
+		   s.segments_allocated, s.segments_freed, s.alloc_failures);
+}
+
+static const unsigned int kq_batches[] = {
+	1, 2, KOVAN_SEGQ_SEGMENT_ITEMS - 1, KOVAN_SEGQ_SEGMENT_ITEMS,
+	KOVAN_SEGQ_SEGMENT_ITEMS + 1, 2 * KOVAN_SEGQ_SEGMENT_ITEMS + 5, 1000,
+};
+
+static void kq_batch_desc(const unsigned int *n, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u at a time", *n);
+}
+
+KUNIT_ARRAY_PARAM(kq_batch, kq_batches, kq_batch_desc);
+
+/* FIFO and length over many segments, filling and draining n at a time. */
+static void kovan_segq_sequential(struct kunit *test)
+{
+	unsigned int n = *(const unsigned int *)test->param_value;
+	struct kovan_segq *q = kq_segq_new(test, NULL);
+	unsigned long next_in = 0, next_out = 0;
+	unsigned int i, round;
+
+	KUNIT_EXPECT_TRUE(test, kovan_segq_is_empty(q));
+	KUNIT_EXPECT_NULL(test, kovan_segq_pop(q));
+	for (round = 0; round < 100; round++) {
+		for (i = 0; i < n; i++, next_in++)
+			KUNIT_ASSERT_EQ(test, kovan_segq_push(q, kq_item(next_in), GFP_KERNEL), 0);
+		KUNIT_ASSERT_EQ(test, kovan_segq_len(q), next_in - next_out);
+		/* Leave one behind every other round so boundaries move. */
+		for (i = 0; i < n - (round & 1); i++)
+			KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), next_out++);
+		KUNIT_ASSERT_EQ(test, kovan_segq_len(q), next_in - next_out);
+	}
+	while (next_out < next_in)
+		KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), next_out++);
+	KUNIT_EXPECT_NULL(test, kovan_segq_pop(q));
+	KUNIT_EXPECT_TRUE(test, kovan_segq_is_empty(q));
+	kq_expect_segments_balanced(test, q);
+	kovan_segq_destroy(q, NULL);
+}
+
+/* A push that cannot get its segment changes nothing. */
+static void kovan_segq_enomem(struct kunit *test)
+{
+	struct kovan_segq *q = kq_segq_new(test, NULL);
+	unsigned long next_in = 0, next_out = 0;
+	struct kovan_segq_stats s;
+	unsigned int round;
+	int ret;
+
+	for (round = 0; round < 3; round++) {
+		kovan_segq_fail_alloc(q, 1);
+		/* Every place but the last of the segment needs no allocation. */
+		while ((ret = kovan_segq_push(q, kq_item(next_in), GFP_KERNEL)) == 0)
+			next_in++;
+		KUNIT_ASSERT_EQ(test, ret, -ENOMEM);
+		KUNIT_ASSERT_EQ(test, kovan_segq_len(q), next_in - next_out);
+		KUNIT_ASSERT_EQ(test, kovan_segq_push(q, kq_item(next_in), GFP_ATOMIC), -ENOMEM);
+		/* Pops still work, and the refused item never shows up. */
+		KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), next_out++);
+		kovan_segq_fail_alloc(q, 0);
+		KUNIT_ASSERT_EQ(test, kovan_segq_push(q, kq_item(next_in++), GFP_KERNEL), 0);
+	}
+	while (next_out < next_in)
+		KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), next_out++);
+	KUNIT_EXPECT_NULL(test, kovan_segq_pop(q));
+	kovan_segq_stats(q, &s);
+	KUNIT_EXPECT_EQ(test, s.alloc_failures, 6UL);
+	kq_expect_segments_balanced(test, q);
+	kovan_segq_destroy(q, NULL);
+}
+
+static void kovan_segq_bad_input(struct kunit *test)
+{
+	struct kovan_segq *q = kq_segq_new(test, NULL);
+
+	KUNIT_EXPECT_EQ(test, kovan_segq_push(q, NULL, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_TRUE(test, kovan_segq_is_empty(q));
+	KUNIT_EXPECT_NULL(test, kovan_segq_pop(q));
+	kovan_segq_destroy(q, NULL);
+	kovan_segq_destroy(NULL, NULL);
+}
+
+static unsigned long kq_dtor_calls, kq_dtor_sum;
+
+static void kq_dtor(void *item)
+{
+	kq_dtor_calls++;
+	kq_dtor_sum += kq_value(item);
+}
+
+/* destroy calls dtor once on each item left and frees every segment. */
+static void kovan_segq_destroy_dtor(struct kunit *test)
+{
+	struct kovan_domain *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	struct kovan_stats before, after;
+	struct kovan_segq *q;
+	unsigned long i, sum = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_ASSERT_EQ(test, kovan_domain_init(d, 0), 0);
+	q = kq_segq_new(test, d);
+	KUNIT_EXPECT_PTR_EQ(test, kovan_segq_domain(q), d);
+	for (i = 0; i < 100; i++)
+		KUNIT_ASSERT_EQ(test, kovan_segq_push(q, kq_item(i), GFP_KERNEL), 0);
+	for (i = 0; i < 40; i++)
+		KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), i);
+	for (; i < 100; i++)
+		sum += i;
+	kovan_domain_stats(d, &before);
+	kq_dtor_calls = 0;
+	kq_dtor_sum = 0;
+	kovan_segq_destroy(q, kq_dtor);
+	KUNIT_EXPECT_EQ(test, kq_dtor_calls, 60UL);
+	KUNIT_EXPECT_EQ(test, kq_dtor_sum, sum);
+	/* Segments retired through the shared domain are freed by the time destroy returns. */
+	kovan_domain_stats(d, &after);
+	KUNIT_EXPECT_EQ(test, after.pending, 0UL);
+	KUNIT_EXPECT_EQ(test, after.retired, 100UL / KOVAN_SEGQ_SEGMENT_ITEMS);
+	kovan_domain_destroy(d);
+}
+
+static int kq_segq_push(void *q, void *item)
+{
+	return kovan_segq_push(q, item, GFP_KERNEL);
+}
+
+static int kq_segq_push_atomic(void *q, void *item)
+{
+	return kovan_segq_push(q, item, GFP_ATOMIC);
+}
+
+static void *kq_segq_pop(void *q)
+{
+	return kovan_segq_pop(q);
+}
+
+static bool kq_segq_is_empty(void *q)
+{
+	return kovan_segq_is_empty(q);
+}
+
+struct kq_segq_shape {
+	unsigned int producers, consumers;
+	unsigned int fail_one_in;
+	bool robust_domain;
+};
+
+static const struct kq_segq_shape kq_segq_shapes[] = {
+	{ 1, 1 }, { 2, 2 }, { 4, 4 }, { 4, 1 }, { 1, 4 },
+	{ 2, 2, 3 }, { 4, 4, 2, true }, { 3, 3, 7 },
+};
+
+static void kq_segq_shape_desc(const struct kq_segq_shape *s, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%uP%uC %s domain, fail 1 in %u", s->producers,
+		 s->consumers, s->robust_domain ? "shared robust" : "own", s->fail_one_in);
+}
+
+KUNIT_ARRAY_PARAM(kq_segq_shape, kq_segq_shapes, kq_segq_shape_desc);
+
+/*
+ * Every item pushed is popped once and in its producer's order; with
+ * allocation failures injected, refused pushes are retried and none of
+ * them shows up twice, and the segment counts balance.
+ */
+static void kovan_segq_mpmc(struct kunit *test)
+{
+	const struct kq_segq_shape *shape = test->param_value;
+	const struct kq_ops ops = {
+		.push = kq_segq_push,
+		.pop = kq_segq_pop,
+		.is_empty = kq_segq_is_empty,
+	};
+	struct kovan_domain *d = NULL;
+	struct kovan_segq_stats s;
+	unsigned long refusals[2];
+	struct kovan_segq *q;
+
+	if (shape->robust_domain) {
+		d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, d);
+		KUNIT_ASSERT_EQ(test, kovan_domain_init(d, KOVAN_ROBUST), 0);
+	}
+	q = kq_segq_new(test, d);
+	kovan_segq_fail_alloc(q, shape->fail_one_in);
+	kq_mpmc(test, &ops, q, shape->producers, shape->consumers, refusals);
+	kovan_segq_stats(q, &s);
+	KUNIT_EXPECT_EQ(test, refusals[0], 0UL);
+	KUNIT_EXPECT_EQ(test, refusals[1], s.alloc_failures);
+	if (shape->fail_one_in)
+		KUNIT_EXPECT_GT(test, refusals[1], 0UL);
+	else
+		KUNIT_EXPECT_EQ(test, refusals[1], 0UL);
+	kq_expect_segments_balanced(test, q);
+	kovan_segq_destroy(q, NULL);
+	if (d)
+		kovan_domain_destroy(d);
+}
+
+static void kovan_segq_contexts(struct kunit *test)
+{
+	const struct kq_ops ops = {
+		.push = kq_segq_push_atomic,
+		.pop = kq_segq_pop,
+		.is_empty = kq_segq_is_empty,
+	};
+	struct kovan_segq *q = kq_segq_new(test, NULL);
+
+	kq_contexts(test, &ops, q);
+	kq_expect_segments_balanced(test, q);
+	kovan_segq_destroy(q, NULL);
+}
+
+static struct kunit_case kovan_segq_cases[] = {
+	KUNIT_CASE_PARAM(kovan_segq_sequential, kq_batch_gen_params),
+	KUNIT_CASE(kovan_segq_enomem),
+	KUNIT_CASE(kovan_segq_bad_input),
+	KUNIT_CASE(kovan_segq_destroy_dtor),
+	KUNIT_CASE_PARAM(kovan_segq_mpmc, kq_segq_shape_gen_params),
+	KUNIT_CASE(kovan_segq_contexts),
+	{}
+};
+
+static struct kunit_suite kovan_segq_suite = {
+	.name = "kovan_segq",
+	.test_cases = kovan_segq_cases,
+};
+
+kunit_test_suites(&kovan_segq_suite);
