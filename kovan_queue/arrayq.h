@@ -64,8 +64,10 @@ void kovan_arrayq_destroy(struct kovan_arrayq *q, void (*dtor)(void *item));
  * @q: the queue
  * @item: a non-NULL pointer
  *
- * Context: any but NMI. See the contract at the top of this header for
- * progress.
+ * Context: any but NMI. Lock-free but for one wait: when the place it
+ * needs was claimed by a pop that has not released it yet, it waits for
+ * that (running, not preemptible) peer; see the top of this header.
+ * Ordering: release; the pop that returns @item acquires it.
  * Return: 0 when queued, -ENOSPC when the queue is full, -EINVAL for a NULL
  *	   @item.
  */
@@ -75,7 +77,10 @@ int kovan_arrayq_push(struct kovan_arrayq *q, void *item);
  * kovan_arrayq_pop() - remove the oldest item
  * @q: the queue
  *
- * Context: any but NMI.
+ * Context: any but NMI. Lock-free but for one wait: for the push that
+ * claimed the oldest place and has not published its item yet (a running,
+ * not preemptible peer).
+ * Ordering: acquire, pairing with the push of the item.
  * Return: the item, or NULL when the queue is empty.
  */
 void *kovan_arrayq_pop(struct kovan_arrayq *q);

@@ -26,6 +26,12 @@
  * every place of it has been claimed by a pop, and a push or pop that still
  * holds a pointer to it is pinned, so kovan frees it after they unpin.
  *
+ * The claims are relaxed compare-and-swaps, yet a pusher that reads a tail
+ * value written by another claim still finds tail_segment current: each
+ * claim reads the value it replaces, so it extends H's release to every
+ * later reader (an rmw sequence in LKMM terms, tools/memory-model). The same
+ * holds for head, J and head_segment.
+ *
  * A claim and what finishes it (the item write, the linking) run with
  * interrupts off, so a peer that holds a claim is always running: every
  * wait above is bounded, also for an interrupt on the CPU of a task that

@@ -86,8 +86,10 @@ void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item));
  * @gfp: flags for a new segment: GFP_ATOMIC or GFP_NOWAIT in atomic
  *	 context, GFP_KERNEL where the caller may sleep
  *
- * Context: any but NMI, as @gfp allows. See the contract at the top of this
- * header for progress.
+ * Context: any but NMI, as @gfp allows. Lock-free but for one wait: a push
+ * that finds the next segment being linked waits for the (running, not
+ * preemptible) peer that links it; see the top of this header.
+ * Ordering: release; the kovan_segq_pop() that returns @item acquires it.
  * Return: 0 when queued, -EINVAL for a NULL @item, -ENOMEM when a segment
  *	   was needed and could not be allocated (@item is not queued and the
  *	   queue is unchanged).
@@ -98,7 +100,11 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp);
  * kovan_segq_pop() - remove the oldest item
  * @q: the queue
  *
- * Context: any but NMI. Never allocates or sleeps.
+ * Context: any but NMI. Never allocates or sleeps. Lock-free but for the
+ * waits for running peers described at the top of this header: the push
+ * that claimed the place and has not written it yet, the pop that is
+ * moving head to the next segment.
+ * Ordering: acquire, pairing with the kovan_segq_push() of the item.
  * Return: the item, or NULL when the queue is empty.
  */
 void *kovan_segq_pop(struct kovan_segq *q);
