@@ -14,6 +14,14 @@ ensure_kernel_source
 arch=$(kernel_arch "$flavour")
 build=$(kernel_build_dir "$flavour")
 
+# One build per directory: concurrent runs wait here for the first to finish.
+mkdir -p "$(dirname "$build")"
+exec 9>"$build.lock"
+if ! flock -n 9; then
+	stage "$flavour kernel: another run is building it, waiting" >&2
+	flock 9
+fi
+
 if [ -f "$build/.kovan-built" ]; then
 	stage "$flavour kernel: cached ($build)" >&2
 	echo "$build"

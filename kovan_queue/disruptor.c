@@ -1,0 +1,837 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * kovan_disruptor: a ring of preallocated events, sequencers and a graph of
+ * handler stages, after the LMAX Disruptor.
+ *
+ * Sequences. The cursor is the producers' sequence: for a single producer
+ * the highest published one (A, a release), for multiple producers the
+ * highest claimed one (a compare-and-swap). Each handler and poller has its
+ * own sequence, the highest event it has handled (B, a release).
+ *
+ * Availability. With multiple producers a claimed event may be published
+ * out of order, so each slot records the lap (seq >> shift) it was last
+ * published for, with a release (C). A first stage or poller reads the
+ * cursor and then the slots from its next sequence on with acquires (pairs
+ * with A or C): the events up to the first slot still on an old lap are
+ * ready. A stage that depends on others reads only their handlers'
+ * sequences (acquire, pairs with B): they handled the events, so those were
+ * published.
+ *
+ * Room. A claim of [next, next + n) needs every gating sequence (the
+ * handlers of stages nothing depends on, and the pollers) at or above
+ * next + n - size, read with an acquire that pairs with B: the slot is
+ * overwritten only after the last reader of its previous lap released it.
+ * Multiple producers share a cached minimum, refreshed on a miss; a producer
+ * that uses the cache orders its event writes after the cache read with
+ * the fully ordered claim (D), and the producer that stored the cache had
+ * acquired what it stored.
+ *
+ * Waking. With a strategy that can block, whoever moves a sequence checks
+ * the wait queue after a full barrier (wq_has_sleeper(), E) and wakes it
+ * only when someone sleeps there; a sleeper queues itself and sets its task
+ * state with a full barrier before it re-checks the condition
+ * (prepare_to_wait_event()), so one of the two sees the other.
+ *
+ * Halt. The target is the highest event published contiguously; stages are
+ * stopped in creation order, which puts each stage after the stages it
+ * depends on, and a handler exits once asked to stop and past the target.
+ */
+
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include "disruptor.h"
+
+const struct kovan_wait_strategy kovan_wait_busy_spin = {
+	.kind = KOVAN_WAIT_BUSY_SPIN,
+};
+EXPORT_SYMBOL_NS_GPL(kovan_wait_busy_spin, KOVAN);
+
+const struct kovan_wait_strategy kovan_wait_yielding = {
+	.kind = KOVAN_WAIT_YIELDING,
+	.yield_ns = 1000000,
+};
+EXPORT_SYMBOL_NS_GPL(kovan_wait_yielding, KOVAN);
+
+const struct kovan_wait_strategy kovan_wait_sleeping = {
+	.kind = KOVAN_WAIT_SLEEPING,
+	.sleep_us = 100,
+};
+EXPORT_SYMBOL_NS_GPL(kovan_wait_sleeping, KOVAN);
+
+const struct kovan_wait_strategy kovan_wait_blocking = {
+	.kind = KOVAN_WAIT_BLOCKING,
+};
+EXPORT_SYMBOL_NS_GPL(kovan_wait_blocking, KOVAN);
+
+const struct kovan_wait_strategy kovan_wait_timeout_blocking = {
+	.kind = KOVAN_WAIT_TIMEOUT_BLOCKING,
+	.timeout_us = 10000,
+};
+EXPORT_SYMBOL_NS_GPL(kovan_wait_timeout_blocking, KOVAN);
+
+const struct kovan_wait_strategy kovan_wait_phased_backoff = {
+	.kind = KOVAN_WAIT_PHASED_BACKOFF,
+	.spin_ns = 10000,
+	.yield_ns = 100000,
+};
+EXPORT_SYMBOL_NS_GPL(kovan_wait_phased_backoff, KOVAN);
+
+/* Spins before a yielding or sleeping wait looks at the clock. */
+#define DIS_SPINS	100
+/* Naps of an idle yielding wait, microseconds. */
+#define DIS_NAP_US	100
+
+struct kovan_dis_seq {
+	atomic64_t value;
+} ____cacheline_aligned_in_smp;
+
+struct kovan_dis_handler {
+	struct kovan_dis_seq seq;
+	struct kovan_event_handler h;
+	struct kovan_stage *stage;
+	struct task_struct *task;
+	/* Its thread runs: kthread_stop() can no longer skip the thread function. */
+	struct completion started;
+};
+
+struct kovan_stage {
+	struct kovan_disruptor *d;
+	struct list_head node;
+	unsigned int index;
+	bool has_dependents;
+	unsigned int ndeps;
+	struct kovan_stage *deps[KOVAN_STAGE_MAX_HANDLERS];
+	unsigned int nhandlers;
+	struct kovan_dis_handler *handlers[KOVAN_STAGE_MAX_HANDLERS];
+};
+
+struct kovan_poller {
+	struct kovan_dis_seq seq;
+	struct kovan_disruptor *d;
+	struct kovan_stage *after;
+	struct list_head node;
+};
+
+enum kovan_dis_state {
+	KOVAN_DIS_CREATED,
+	KOVAN_DIS_STARTED,
+	KOVAN_DIS_HALTED,
+};
+
+struct kovan_disruptor {
+	struct kovan_dis_seq cursor;
+	/* Single producer: its highest claim. */
+	s64 claimed ____cacheline_aligned_in_smp;
+	/* A recent minimum of the gating sequences (shared by multiple producers). */
+	s64 gating_cache;
+	u32 *available;
+	void *events;
+	size_t event_size;
+	unsigned int mask;
+	unsigned int shift;
+	enum kovan_producer_type producer;
+	struct kovan_wait_strategy wait;
+	bool can_block;
+	bool halting;
+	s64 halt_target;
+	enum kovan_dis_state state;
+	struct kovan_dis_seq **gating;
+	unsigned int ngating;
+	unsigned int nstages;
+	struct list_head stages;
+	struct list_head pollers;
+	wait_queue_head_t wq;
+};
+
+static s64 dis_seq_read(struct kovan_dis_seq *s)
+{
+	return atomic64_read_acquire(&s->value);	/* Pairs with A or B. */
+}
+
+static u32 dis_lap(const struct kovan_disruptor *d, s64 seq)
+{
+	return (u32)(seq >> d->shift);
+}
+
+/* E: wake sleepers, if any, after a sequence moved. */
+static void dis_wake(struct kovan_disruptor *d)
+{
+	if (d->can_block && wq_has_sleeper(&d->wq))
+		wake_up_all(&d->wq);
+}
+
+static s64 dis_min_gating(struct kovan_disruptor *d, s64 floor)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->ngating; i++)
+		floor = min(floor, dis_seq_read(d->gating[i]));
+	return floor;
+}
+
+/* Highest published sequence in [lo, hi], or lo - 1. */
+static s64 dis_highest_published(struct kovan_disruptor *d, s64 lo, s64 hi)
+{
+	s64 seq;
+
+	for (seq = lo; seq <= hi; seq++)
+		/* C: the event's contents before it is read; pairs with the publish. */
+		if (smp_load_acquire(&d->available[seq & d->mask]) != dis_lap(d, seq))
+			return seq - 1;
+	return hi;
+}
+
+/* The highest event a consumer after @deps may handle, looking from @next. */
+static s64 dis_available(struct kovan_disruptor *d, struct kovan_stage * const *deps,
+			 unsigned int ndeps, s64 next)
+{
+	unsigned int i, j;
+	s64 hi;
+
+	if (ndeps) {
+		hi = S64_MAX;
+		for (i = 0; i < ndeps; i++)
+			for (j = 0; j < deps[i]->nhandlers; j++)
+				hi = min(hi, dis_seq_read(&deps[i]->handlers[j]->seq));
+		return hi;
+	}
+	hi = dis_seq_read(&d->cursor);
+	if (d->producer == KOVAN_PRODUCER_MULTI)
+		hi = dis_highest_published(d, next, hi);
+	return hi;
+}
+
+/*
+ * State of one wait: dis_pause() spins, yields or naps once per call, as the
+ * strategy says, and returns true when the caller should block instead.
+ */
+struct dis_waiter {
+	unsigned int spins;
+	u64 since;
+};
+
+static u64 dis_waited_ns(struct dis_waiter *w)
+{
+	if (!w->since)
+		w->since = ktime_get_ns();
+	return ktime_get_ns() - w->since;
+}
+
+static bool dis_pause(struct kovan_disruptor *d, struct dis_waiter *w)
+{
+	const struct kovan_wait_strategy *s = &d->wait;
+	u64 waited;
+
+	switch (s->kind) {
+	case KOVAN_WAIT_BUSY_SPIN:
+		cpu_relax();
+		if (!(++w->spins & 1023))
+			cond_resched();
+		return false;
+	case KOVAN_WAIT_YIELDING:
+		if (w->spins++ < DIS_SPINS)
+			cpu_relax();
+		else if (dis_waited_ns(w) < s->yield_ns)
+			cond_resched();
+		else
+			usleep_range(DIS_NAP_US, 2 * DIS_NAP_US);
+		return false;
+	case KOVAN_WAIT_SLEEPING:
+		if (w->spins++ < DIS_SPINS)
+			cpu_relax();
+		else
+			usleep_range(s->sleep_us, 2 * s->sleep_us);
+		return false;
+	case KOVAN_WAIT_PHASED_BACKOFF:
+		waited = dis_waited_ns(w);
+		if (waited < s->spin_ns) {
+			cpu_relax();
+			return false;
+		}
+		if (waited < (u64)s->spin_ns + s->yield_ns) {
+			cond_resched();
+			return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+static bool dis_handler_may_go(struct kovan_dis_handler *h, s64 next)
+{
+	struct kovan_stage *st = h->stage;
+
+	return dis_available(st->d, st->deps, st->ndeps, next) >= next || kthread_should_stop();
+}
+
+/*
+ * Wait until the handler may handle @next, or it is asked to stop. Returns
+ * the highest event it may handle, below @next when it stops (or timed out).
+ */
+static s64 dis_wait_for(struct kovan_dis_handler *h, s64 next)
+{
+	struct kovan_stage *st = h->stage;
+	struct kovan_disruptor *d = st->d;
+	struct dis_waiter w = {};
+	s64 avail;
+
+	for (;;) {
+		avail = dis_available(d, st->deps, st->ndeps, next);
+		if (avail >= next || kthread_should_stop())
+			return avail;
+		if (!dis_pause(d, &w))
+			continue;
+		if (d->wait.kind != KOVAN_WAIT_TIMEOUT_BLOCKING) {
+			wait_event_idle(d->wq, dis_handler_may_go(h, next));
+			continue;
+		}
+		if (!wait_event_idle_timeout(d->wq, dis_handler_may_go(h, next),
+					     usecs_to_jiffies(d->wait.timeout_us))) {
+			if (h->h.on_timeout)
+				h->h.on_timeout(next - 1, h->h.ctx);
+			return next - 1;
+		}
+	}
+}
+
+static int dis_handler_thread(void *arg)
+{
+	struct kovan_dis_handler *h = arg;
+	struct kovan_disruptor *d = h->stage->d;
+	s64 next = 0, avail, seq;
+	int ret;
+
+	if (h->h.on_start)
+		h->h.on_start(h->h.ctx);
+	complete(&h->started);
+	for (;;) {
+		avail = dis_wait_for(h, next);
+		if (avail < next) {
+			if (!kthread_should_stop())
+				continue;
+			smp_rmb(); /* F: stop request, then halt_target; pairs with F in halt. */
+			if (next > READ_ONCE(d->halt_target))
+				break;
+			continue;
+		}
+		for (seq = next; seq <= avail; seq++) {
+			ret = h->h.on_event(d->events + (seq & d->mask) * d->event_size, seq,
+					    seq == avail, h->h.ctx);
+			if (ret && seq < avail) {
+				atomic64_set_release(&h->seq.value, seq);	/* B */
+				dis_wake(d);
+			}
+		}
+		atomic64_set_release(&h->seq.value, avail);	/* B */
+		dis_wake(d);
+		next = avail + 1;
+	}
+	if (h->h.on_shutdown)
+		h->h.on_shutdown(h->h.ctx);
+	return 0;
+}
+
+static bool dis_wait_valid(const struct kovan_wait_strategy *w)
+{
+	switch (w->kind) {
+	case KOVAN_WAIT_BUSY_SPIN:
+	case KOVAN_WAIT_YIELDING:
+	case KOVAN_WAIT_BLOCKING:
+	case KOVAN_WAIT_PHASED_BACKOFF:
+		return true;
+	case KOVAN_WAIT_SLEEPING:
+		return w->sleep_us >= 1 && w->sleep_us <= USEC_PER_SEC;
+	case KOVAN_WAIT_TIMEOUT_BLOCKING:
+		return w->timeout_us >= 1 && w->timeout_us <= INT_MAX / 1000;
+	default:
+		return false;
+	}
+}
+
+struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_config *cfg,
+					       gfp_t gfp)
+{
+	const struct kovan_wait_strategy *wait;
+	struct kovan_disruptor *d;
+	unsigned int i;
+
+	if (!cfg || !cfg->size || !is_power_of_2(cfg->size) ||
+	    cfg->size > KOVAN_DISRUPTOR_MAX_SIZE || !cfg->event_size ||
+	    cfg->event_size > KOVAN_DISRUPTOR_MAX_EVENT_SIZE ||
+	    (cfg->producer != KOVAN_PRODUCER_SINGLE && cfg->producer != KOVAN_PRODUCER_MULTI))
+		return ERR_PTR(-EINVAL);
+	wait = cfg->wait ?: &kovan_wait_blocking;
+	if (!dis_wait_valid(wait))
+		return ERR_PTR(-EINVAL);
+
+	d = kzalloc(sizeof(*d), gfp);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->events = kvzalloc(array_size(cfg->size, cfg->event_size), gfp);
+	if (!d->events)
+		goto nomem;
+	if (cfg->producer == KOVAN_PRODUCER_MULTI) {
+		/* DESIGN memory target: at most four bytes per slot. */
+		BUILD_BUG_ON(sizeof(*d->available) > 4);
+		d->available = kvmalloc_array(cfg->size, sizeof(*d->available), gfp);
+		if (!d->available)
+			goto nomem;
+		/* No slot is on lap 0 until its first publish. */
+		memset(d->available, 0xff, cfg->size * sizeof(*d->available));
+	}
+	atomic64_set(&d->cursor.value, -1);
+	d->claimed = -1;
+	d->gating_cache = -1;
+	d->event_size = cfg->event_size;
+	d->mask = cfg->size - 1;
+	d->shift = ilog2(cfg->size);
+	d->producer = cfg->producer;
+	d->wait = *wait;
+	d->can_block = wait->kind == KOVAN_WAIT_BLOCKING ||
+		       wait->kind == KOVAN_WAIT_TIMEOUT_BLOCKING ||
+		       wait->kind == KOVAN_WAIT_PHASED_BACKOFF;
+	INIT_LIST_HEAD(&d->stages);
+	INIT_LIST_HEAD(&d->pollers);
+	init_waitqueue_head(&d->wq);
+	if (cfg->event_init)
+		for (i = 0; i < cfg->size; i++)
+			cfg->event_init(d->events + i * d->event_size, cfg->ctx);
+	return d;
+nomem:
+	kvfree(d->events);
+	kfree(d);
+	return ERR_PTR(-ENOMEM);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_create, KOVAN);
+
+/* The producers must not pass the handlers of stages nothing depends on, nor pollers. */
+static int dis_rebuild_gating(struct kovan_disruptor *d)
+{
+	struct kovan_dis_seq **gating;
+	struct kovan_stage *st;
+	struct kovan_poller *p;
+	unsigned int n = 0, i;
+
+	list_for_each_entry(st, &d->stages, node)
+		n += st->has_dependents ? 0 : st->nhandlers;
+	list_for_each_entry(p, &d->pollers, node)
+		n++;
+	gating = kcalloc(n, sizeof(*gating), GFP_KERNEL);
+	if (!gating)
+		return -ENOMEM;
+	n = 0;
+	list_for_each_entry(st, &d->stages, node)
+		if (!st->has_dependents)
+			for (i = 0; i < st->nhandlers; i++)
+				gating[n++] = &st->handlers[i]->seq;
+	list_for_each_entry(p, &d->pollers, node)
+		gating[n++] = &p->seq;
+	kfree(d->gating);
+	d->gating = gating;
+	d->ngating = n;
+	return 0;
+}
+
+static void dis_free_stage(struct kovan_stage *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nhandlers; i++)
+		kfree(st->handlers[i]);
+	kfree(st);
+}
+
+static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
+					 struct kovan_stage * const *deps, unsigned int ndeps,
+					 const struct kovan_event_handler *handlers,
+					 unsigned int n)
+{
+	struct kovan_stage *st;
+	bool had_dependents[KOVAN_STAGE_MAX_HANDLERS];
+	unsigned int i;
+	int ret;
+
+	if (!handlers || !n || n > KOVAN_STAGE_MAX_HANDLERS || ndeps > KOVAN_STAGE_MAX_HANDLERS)
+		return ERR_PTR(-EINVAL);
+	for (i = 0; i < n; i++)
+		if (!handlers[i].on_event || handlers[i].cpu < -1 ||
+		    (handlers[i].cpu >= 0 && ((unsigned int)handlers[i].cpu >= nr_cpu_ids ||
+					      !cpu_possible(handlers[i].cpu))))
+			return ERR_PTR(-EINVAL);
+	for (i = 0; i < ndeps; i++)
+		if (!deps[i] || deps[i]->d != d)
+			return ERR_PTR(-EINVAL);
+	if (d->state != KOVAN_DIS_CREATED)
+		return ERR_PTR(-EBUSY);
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return ERR_PTR(-ENOMEM);
+	st->d = d;
+	st->index = d->nstages;
+	st->ndeps = ndeps;
+	if (ndeps)
+		memcpy(st->deps, deps, ndeps * sizeof(*deps));
+	for (i = 0; i < n; i++) {
+		st->handlers[i] = kzalloc(sizeof(*st->handlers[i]), GFP_KERNEL);
+		if (!st->handlers[i]) {
+			dis_free_stage(st);
+			return ERR_PTR(-ENOMEM);
+		}
+		st->nhandlers++;
+		st->handlers[i]->h = handlers[i];
+		st->handlers[i]->stage = st;
+		init_completion(&st->handlers[i]->started);
+		atomic64_set(&st->handlers[i]->seq.value, -1);
+	}
+	list_add_tail(&st->node, &d->stages);
+	for (i = 0; i < ndeps; i++) {
+		had_dependents[i] = deps[i]->has_dependents;
+		deps[i]->has_dependents = true;
+	}
+	ret = dis_rebuild_gating(d);
+	if (ret) {
+		for (i = ndeps; i-- > 0;)
+			deps[i]->has_dependents = had_dependents[i];
+		list_del(&st->node);
+		dis_free_stage(st);
+		return ERR_PTR(ret);
+	}
+	d->nstages++;
+	return st;
+}
+
+struct kovan_stage *kovan_disruptor_handle_events_with(struct kovan_disruptor *d,
+						       const struct kovan_event_handler *handlers,
+						       unsigned int n)
+{
+	if (!d)
+		return ERR_PTR(-EINVAL);
+	return dis_add_stage(d, NULL, 0, handlers, n);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_handle_events_with, KOVAN);
+
+struct kovan_stage *kovan_stage_then(struct kovan_stage *after,
+				     const struct kovan_event_handler *handlers, unsigned int n)
+{
+	if (IS_ERR_OR_NULL(after))
+		return ERR_PTR(-EINVAL);
+	return dis_add_stage(after->d, &after, 1, handlers, n);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_stage_then, KOVAN);
+
+struct kovan_stage *kovan_stage_after(struct kovan_stage * const *deps, unsigned int ndeps,
+				      const struct kovan_event_handler *handlers, unsigned int n)
+{
+	unsigned int i;
+
+	if (!deps || !ndeps || ndeps > KOVAN_STAGE_MAX_HANDLERS)
+		return ERR_PTR(-EINVAL);
+	for (i = 0; i < ndeps; i++)
+		if (IS_ERR_OR_NULL(deps[i]))
+			return ERR_PTR(-EINVAL);
+	return dis_add_stage(deps[0]->d, deps, ndeps, handlers, n);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_stage_after, KOVAN);
+
+struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
+						struct kovan_stage *after)
+{
+	struct kovan_poller *p;
+	bool had_dependents;
+	int ret;
+
+	if (!d || IS_ERR(after) || (after && after->d != d))
+		return ERR_PTR(-EINVAL);
+	if (d->state != KOVAN_DIS_CREATED)
+		return ERR_PTR(-EBUSY);
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->d = d;
+	p->after = after;
+	atomic64_set(&p->seq.value, -1);
+	list_add_tail(&p->node, &d->pollers);
+	had_dependents = after && after->has_dependents;
+	if (after)
+		after->has_dependents = true;
+	ret = dis_rebuild_gating(d);
+	if (ret) {
+		if (after)
+			after->has_dependents = had_dependents;
+		list_del(&p->node);
+		kfree(p);
+		return ERR_PTR(ret);
+	}
+	return p;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_new_poller, KOVAN);
+
+unsigned int kovan_poller_poll(struct kovan_poller *p,
+			       bool (*fn)(void *event, s64 seq, bool end_of_batch, void *ctx),
+			       void *ctx)
+{
+	struct kovan_disruptor *d = p->d;
+	/* Only this poller's caller writes its sequence. */
+	s64 next = atomic64_read(&p->seq.value) + 1, avail, seq;
+	unsigned int handled = 0;
+
+	avail = dis_available(d, &p->after, p->after ? 1 : 0, next);
+	for (seq = next; seq <= avail; seq++) {
+		handled++;
+		if (!fn(d->events + (seq & d->mask) * d->event_size, seq, seq == avail, ctx))
+			break;
+	}
+	if (handled) {
+		atomic64_set_release(&p->seq.value, next + handled - 1);	/* B */
+		dis_wake(d);
+	}
+	return handled;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_poller_poll, KOVAN);
+
+int kovan_disruptor_start(struct kovan_disruptor *d)
+{
+	struct kovan_dis_handler *h;
+	struct kovan_stage *st;
+	struct task_struct *task;
+	unsigned int i;
+	int ret = 0;
+
+	if (!d)
+		return -EINVAL;
+	if (d->state != KOVAN_DIS_CREATED)
+		return -EBUSY;
+	list_for_each_entry(st, &d->stages, node)
+		for (i = 0; i < st->nhandlers; i++)
+			if (st->handlers[i]->h.cpu >= 0 && !cpu_online(st->handlers[i]->h.cpu))
+				return -EINVAL;
+	list_for_each_entry(st, &d->stages, node) {
+		for (i = 0; i < st->nhandlers; i++) {
+			h = st->handlers[i];
+			task = kthread_create(dis_handler_thread, h, "kovan_dis%u/%u",
+					      st->index, i);
+			if (IS_ERR(task)) {
+				ret = PTR_ERR(task);
+				goto unwind;
+			}
+			if (h->h.cpu >= 0)
+				kthread_bind(task, h->h.cpu);
+			h->task = task;
+		}
+	}
+	d->state = KOVAN_DIS_STARTED;
+	list_for_each_entry(st, &d->stages, node)
+		for (i = 0; i < st->nhandlers; i++)
+			wake_up_process(st->handlers[i]->task);
+	list_for_each_entry(st, &d->stages, node)
+		for (i = 0; i < st->nhandlers; i++)
+			wait_for_completion(&st->handlers[i]->started);
+	return 0;
+unwind:
+	/* Never woken: kthread_stop() ends them before their function runs. */
+	list_for_each_entry(st, &d->stages, node)
+		for (i = 0; i < st->nhandlers; i++)
+			if (st->handlers[i]->task) {
+				kthread_stop(st->handlers[i]->task);
+				st->handlers[i]->task = NULL;
+			}
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_start, KOVAN);
+
+static bool dis_room_or_halt(struct kovan_disruptor *d, s64 wrap, s64 cur)
+{
+	/* halting is set by kovan_disruptor_halt() before it wakes the queue. */
+	return dis_min_gating(d, cur) >= wrap || READ_ONCE(d->halting);
+}
+
+/* Wait for every gating sequence to reach @wrap. */
+static int dis_wait_room(struct kovan_disruptor *d, s64 wrap, s64 cur)
+{
+	struct dis_waiter w = {};
+
+	for (;;) {
+		if (dis_room_or_halt(d, wrap, cur))
+			return dis_min_gating(d, cur) >= wrap ? 0 : -ESHUTDOWN;
+		if (dis_pause(d, &w))
+			wait_event_idle(d->wq, dis_room_or_halt(d, wrap, cur));
+	}
+}
+
+static s64 dis_claim(struct kovan_disruptor *d, unsigned int n, bool may_wait)
+{
+	s64 cur, next, wrap, gating;
+	int ret;
+
+	if (!n || n > d->mask + 1)
+		return -EINVAL;
+	if (d->producer == KOVAN_PRODUCER_SINGLE) {
+		next = d->claimed + n;
+		wrap = next - (d->mask + 1);
+		if (wrap > d->gating_cache) {
+			gating = dis_min_gating(d, d->claimed);
+			if (wrap > gating) {
+				if (!may_wait)
+					return -EBUSY;
+				ret = dis_wait_room(d, wrap, d->claimed);
+				if (ret)
+					return ret;
+				gating = dis_min_gating(d, d->claimed);
+			}
+			d->gating_cache = gating;
+		}
+		/* Read by kovan_disruptor_publish() and _cursor() of other threads. */
+		WRITE_ONCE(d->claimed, next);
+		return next;
+	}
+	cur = atomic64_read(&d->cursor.value);
+	for (;;) {
+		next = cur + n;
+		wrap = next - (d->mask + 1);
+		/* A hint shared by the producers; D orders the event writes after it. */
+		gating = READ_ONCE(d->gating_cache);
+		if (wrap > gating || gating > cur) {
+			gating = dis_min_gating(d, cur);
+			if (wrap > gating) {
+				if (!may_wait)
+					return -EBUSY;
+				ret = dis_wait_room(d, wrap, cur);
+				if (ret)
+					return ret;
+				gating = dis_min_gating(d, cur);
+			}
+			WRITE_ONCE(d->gating_cache, gating);	/* A hint; see D. */
+			cur = atomic64_read(&d->cursor.value);
+			continue;
+		}
+		/* D: fully ordered; the claim's event writes come after the room check. */
+		if (atomic64_try_cmpxchg(&d->cursor.value, &cur, next))
+			return next;
+	}
+}
+
+s64 kovan_disruptor_next(struct kovan_disruptor *d, unsigned int n)
+{
+	might_sleep();
+	return dis_claim(d, n, true);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_next, KOVAN);
+
+s64 kovan_disruptor_try_next(struct kovan_disruptor *d, unsigned int n)
+{
+	return dis_claim(d, n, false);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_try_next, KOVAN);
+
+void *kovan_disruptor_get(struct kovan_disruptor *d, s64 seq)
+{
+	return d->events + (seq & d->mask) * d->event_size;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_get, KOVAN);
+
+int kovan_disruptor_publish(struct kovan_disruptor *d, s64 lo, s64 hi)
+{
+	s64 seq, cursor;
+
+	if (d->producer == KOVAN_PRODUCER_SINGLE) {
+		cursor = atomic64_read(&d->cursor.value);
+		if (WARN_ONCE(lo != cursor + 1 || hi < lo || hi > READ_ONCE(d->claimed),
+			      "kovan_disruptor: publish of [%lld, %lld], not claimed\n", lo, hi))
+			return -EINVAL;
+		atomic64_set_release(&d->cursor.value, hi);	/* A */
+	} else {
+		cursor = atomic64_read(&d->cursor.value);
+		if (WARN_ONCE(hi < lo || hi > cursor || lo <= cursor - (d->mask + 1),
+			      "kovan_disruptor: publish of [%lld, %lld], not claimed\n", lo, hi))
+			return -EINVAL;
+		for (seq = lo; seq <= hi; seq++)
+			smp_store_release(&d->available[seq & d->mask], dis_lap(d, seq)); /* C */
+	}
+	dis_wake(d);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_publish, KOVAN);
+
+int kovan_disruptor_publish_event(struct kovan_disruptor *d,
+				  void (*fill)(void *event, s64 seq, void *arg), void *arg)
+{
+	s64 seq = kovan_disruptor_next(d, 1);
+
+	if (seq < 0)
+		return seq;
+	fill(kovan_disruptor_get(d, seq), seq, arg);
+	return kovan_disruptor_publish(d, seq, seq);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_publish_event, KOVAN);
+
+/* The highest event published with nothing unpublished before it. */
+static s64 dis_published(struct kovan_disruptor *d)
+{
+	s64 cursor = atomic64_read_acquire(&d->cursor.value), low;	/* Pairs with A or D. */
+
+	if (d->producer == KOVAN_PRODUCER_SINGLE)
+		return cursor;
+	/* Every handler and poller is past what the ring no longer holds. */
+	low = max(dis_min_gating(d, cursor), cursor - d->mask - 1);
+	return dis_highest_published(d, low + 1, cursor);
+}
+
+void kovan_disruptor_halt(struct kovan_disruptor *d)
+{
+	struct kovan_stage *st;
+	unsigned int i;
+
+	if (!d || d->state != KOVAN_DIS_STARTED)
+		return;
+	WRITE_ONCE(d->halt_target, dis_published(d));	/* Read by the stopped handlers. */
+	WRITE_ONCE(d->halting, true);	/* Read by producers waiting for room. */
+	smp_wmb(); /* F: halt_target before the stop requests; pairs with F in the handler. */
+	wake_up_all(&d->wq);
+	list_for_each_entry(st, &d->stages, node)
+		for (i = 0; i < st->nhandlers; i++)
+			kthread_stop(st->handlers[i]->task);
+	d->state = KOVAN_DIS_HALTED;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_halt, KOVAN);
+
+void kovan_disruptor_destroy(struct kovan_disruptor *d)
+{
+	struct kovan_stage *st, *st_next;
+	struct kovan_poller *p, *p_next;
+
+	if (!d)
+		return;
+	kovan_disruptor_halt(d);
+	list_for_each_entry_safe(st, st_next, &d->stages, node)
+		dis_free_stage(st);
+	list_for_each_entry_safe(p, p_next, &d->pollers, node)
+		kfree(p);
+	kfree(d->gating);
+	kvfree(d->available);
+	kvfree(d->events);
+	kfree(d);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_destroy, KOVAN);
+
+s64 kovan_disruptor_cursor(struct kovan_disruptor *d)
+{
+	if (d->producer == KOVAN_PRODUCER_SINGLE)
+		return READ_ONCE(d->claimed);	/* The producer's, written with WRITE_ONCE(). */
+	return atomic64_read(&d->cursor.value);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_cursor, KOVAN);

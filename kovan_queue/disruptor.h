@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+#ifndef _KOVAN_QUEUE_DISRUPTOR_H
+#define _KOVAN_QUEUE_DISRUPTOR_H
+
+/*
+ * kovan_disruptor: an LMAX-style ring of preallocated events, filled by
+ * producers and handed through a graph of handler stages.
+ *
+ * Model. Events are numbered by a 64-bit sequence from 0. A producer claims
+ * sequences (kovan_disruptor_next() or _try_next()), fills the events
+ * (kovan_disruptor_get()) and publishes them (kovan_disruptor_publish()).
+ * A stage is a set of handlers that run in parallel, each in its own
+ * kthread, and each sees every event, in sequence order. A stage sees an
+ * event only after every handler of the stages it depends on has handled
+ * it; the first stages depend on the producers only. The producers never
+ * overwrite an event that a handler of a last stage (or a poller) has not
+ * handled: the ring is full then.
+ *
+ * Concurrency contract:
+ *  - KOVAN_PRODUCER_SINGLE: one producer at a time (the caller serialises
+ *    its claims and publishes). KOVAN_PRODUCER_MULTI: any number of
+ *    producers, in any context but NMI for kovan_disruptor_try_next(); each
+ *    slot carries the lap it was last published for, so a handler never
+ *    reads a half-written event.
+ *  - A handler's on_event() runs in its kthread with the events it gets in
+ *    sequence order; end_of_batch is true on the last event of each run of
+ *    events the handler received from one wait.
+ *  - Ordering: publishing is a release of the events' contents; a handler
+ *    acquires them. A handler's progress is a release too: what it wrote
+ *    into an event is visible to the stages after it, and the producer only
+ *    reuses the slot after the last stage's release.
+ *  - Progress: claims are lock-free (a compare-and-swap loop for multiple
+ *    producers); a producer waits only when the ring is full, a handler only
+ *    when it has nothing to do, both according to the wait strategy.
+ *  - Setup (create, stages, pollers, start), halt and destroy run in process
+ *    context, from one thread at a time; stages and pollers are added
+ *    before the first claim.
+ *
+ * Memory: size * event_size bytes for the ring; with multiple producers four
+ * bytes per slot of availability state; a cache line per handler sequence.
+ */
+
+#include <linux/bits.h>
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+struct kovan_disruptor;
+struct kovan_stage;
+struct kovan_poller;
+
+/**
+ * enum kovan_producer_type - who may claim sequences
+ * @KOVAN_PRODUCER_SINGLE: one producer; claims need no atomics
+ * @KOVAN_PRODUCER_MULTI: any number of concurrent producers
+ */
+enum kovan_producer_type {
+	KOVAN_PRODUCER_SINGLE,
+	KOVAN_PRODUCER_MULTI,
+};
+
+/**
+ * enum kovan_wait_kind - how handlers wait for events and producers for room
+ * @KOVAN_WAIT_BUSY_SPIN: spin with cpu_relax(); the lowest latency, a CPU
+ *	per waiting thread (cond_resched() now and then keeps the kernel sane)
+ * @KOVAN_WAIT_YIELDING: spin briefly, then give the CPU to others with
+ *	cond_resched(); once idle for @yield_ns, nap in short sleeps so an idle
+ *	ring does not keep a CPU busy
+ * @KOVAN_WAIT_SLEEPING: spin briefly, then usleep_range(@sleep_us,
+ *	2 * @sleep_us) until there is work: little CPU, latency ~@sleep_us
+ * @KOVAN_WAIT_BLOCKING: sleep on a wait queue; publishers and handlers wake
+ *	it only when someone sleeps there (the wait queue is the flag), with
+ *	no missed wake-up
+ * @KOVAN_WAIT_TIMEOUT_BLOCKING: as blocking, but a handler that waits
+ *	@timeout_us without an event has its on_timeout() called
+ * @KOVAN_WAIT_PHASED_BACKOFF: spin for @spin_ns, yield for @yield_ns, then
+ *	block
+ */
+enum kovan_wait_kind {
+	KOVAN_WAIT_BUSY_SPIN,
+	KOVAN_WAIT_YIELDING,
+	KOVAN_WAIT_SLEEPING,
+	KOVAN_WAIT_BLOCKING,
+	KOVAN_WAIT_TIMEOUT_BLOCKING,
+	KOVAN_WAIT_PHASED_BACKOFF,
+};
+
+/**
+ * struct kovan_wait_strategy - a wait kind and its timings
+ * @kind: the wait kind
+ * @spin_ns: phased backoff: how long to spin before yielding
+ * @yield_ns: yielding and phased backoff: how long to yield before napping
+ *	      or blocking
+ * @sleep_us: sleeping: the nap length (1..1000000)
+ * @timeout_us: timeout blocking: the wait after which on_timeout() runs
+ *		(1..INT_MAX / 1000)
+ *
+ * The predefined strategies below carry sensible timings; define your own
+ * for others.
+ */
+struct kovan_wait_strategy {
+	enum kovan_wait_kind kind;
+	unsigned int spin_ns;
+	unsigned int yield_ns;
+	unsigned int sleep_us;
+	unsigned int timeout_us;
+};
+
+extern const struct kovan_wait_strategy kovan_wait_busy_spin;
+extern const struct kovan_wait_strategy kovan_wait_yielding;
+extern const struct kovan_wait_strategy kovan_wait_sleeping;
+extern const struct kovan_wait_strategy kovan_wait_blocking;
+extern const struct kovan_wait_strategy kovan_wait_timeout_blocking;
+extern const struct kovan_wait_strategy kovan_wait_phased_backoff;
+
+/**
+ * struct kovan_disruptor_config - what kovan_disruptor_create() builds
+ * @size: ring entries, a power of two, 1..%KOVAN_DISRUPTOR_MAX_SIZE
+ * @event_size: bytes per event, 1..%KOVAN_DISRUPTOR_MAX_EVENT_SIZE
+ * @event_init: called once on each (zeroed) event at creation; may be NULL
+ * @ctx: passed to @event_init
+ * @producer: %KOVAN_PRODUCER_SINGLE or %KOVAN_PRODUCER_MULTI
+ * @wait: how handlers and producers wait; NULL means &kovan_wait_blocking.
+ *	  Copied at creation.
+ */
+struct kovan_disruptor_config {
+	unsigned int size;
+	size_t event_size;
+	void (*event_init)(void *event, void *ctx);
+	void *ctx;
+	enum kovan_producer_type producer;
+	const struct kovan_wait_strategy *wait;
+};
+
+#define KOVAN_DISRUPTOR_MAX_SIZE	BIT(24)
+#define KOVAN_DISRUPTOR_MAX_EVENT_SIZE	BIT(16)
+/* Most handlers one stage may have. */
+#define KOVAN_STAGE_MAX_HANDLERS	16
+
+/**
+ * struct kovan_event_handler - one handler of a stage
+ * @on_event: called for each event, in sequence order, from the handler's
+ *	      kthread; may sleep. @end_of_batch is true on the last event of
+ *	      the run this wait delivered. Return 0; a non-zero return
+ *	      releases the events handled so far to the next stages and the
+ *	      producers at once, instead of at the end of the run.
+ * @on_start: called in the kthread before the first event; may be NULL
+ * @on_shutdown: called in the kthread after the last event, when the
+ *		 disruptor halts; may be NULL
+ * @on_timeout: %KOVAN_WAIT_TIMEOUT_BLOCKING: called in the kthread with
+ *		the last sequence handled (-1 for none) when no event came
+ *		for the timeout; may be NULL
+ * @ctx: passed to the callbacks
+ * @cpu: the CPU the kthread is bound to, or -1 for any
+ *
+ * The disruptor copies the handler at stage creation.
+ */
+struct kovan_event_handler {
+	int (*on_event)(void *event, s64 seq, bool end_of_batch, void *ctx);
+	void (*on_start)(void *ctx);
+	void (*on_shutdown)(void *ctx);
+	void (*on_timeout)(s64 seq, void *ctx);
+	void *ctx;
+	int cpu;
+};
+
+/**
+ * kovan_disruptor_create() - allocate a ring and its sequencer
+ * @cfg: the configuration
+ * @gfp: allocation flags (GFP_KERNEL)
+ *
+ * Context: process context.
+ * Return: the disruptor; ERR_PTR(-EINVAL) for a NULL @cfg, a size that is
+ *	   0, not a power of two or too big, an event_size of 0 or too big, an
+ *	   unknown producer type or wait kind, or wait timings out of range;
+ *	   ERR_PTR(-ENOMEM).
+ */
+struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_config *cfg,
+					       gfp_t gfp);
+
+/**
+ * kovan_disruptor_handle_events_with() - add a stage fed by the producers
+ * @d: the disruptor, not started
+ * @handlers: @n handlers, copied
+ * @n: 1..%KOVAN_STAGE_MAX_HANDLERS
+ *
+ * Context: process context.
+ * Return: the stage, owned by @d; ERR_PTR(-EINVAL) for a NULL @handlers, a
+ *	   handler without on_event, a CPU that is not possible, or @n out of
+ *	   range; ERR_PTR(-EBUSY) once @d has started; ERR_PTR(-ENOMEM).
+ */
+struct kovan_stage *kovan_disruptor_handle_events_with(struct kovan_disruptor *d,
+						       const struct kovan_event_handler *handlers,
+						       unsigned int n);
+
+/**
+ * kovan_stage_then() - add a stage that runs after another
+ * @after: the stage whose handlers must have handled an event first
+ * @handlers: @n handlers, copied
+ * @n: 1..%KOVAN_STAGE_MAX_HANDLERS
+ *
+ * Context: process context.
+ * Return: as kovan_disruptor_handle_events_with(); ERR_PTR(-EINVAL) also
+ *	   for a NULL or erroneous @after.
+ */
+struct kovan_stage *kovan_stage_then(struct kovan_stage *after,
+				     const struct kovan_event_handler *handlers, unsigned int n);
+
+/**
+ * kovan_stage_after() - add a stage that runs after several (a diamond)
+ * @deps: @ndeps stages of one disruptor
+ * @ndeps: 1..%KOVAN_STAGE_MAX_HANDLERS
+ * @handlers: @n handlers, copied
+ * @n: 1..%KOVAN_STAGE_MAX_HANDLERS
+ *
+ * Context: process context.
+ * Return: as kovan_stage_then(); ERR_PTR(-EINVAL) also when @deps belong
+ *	   to different disruptors.
+ */
+struct kovan_stage *kovan_stage_after(struct kovan_stage * const *deps, unsigned int ndeps,
+				      const struct kovan_event_handler *handlers, unsigned int n);
+
+/**
+ * kovan_disruptor_new_poller() - a consumer driven from the caller's context
+ * @d: the disruptor, not started
+ * @after: the stage whose handlers must have handled an event first, or
+ *	   NULL to follow the producers
+ *
+ * A poller gates the producers like a last stage: poll it, or the ring
+ * fills up.
+ *
+ * Context: process context.
+ * Return: the poller, owned by @d; ERR_PTR(-EINVAL) for a NULL @d or a
+ *	   stage of another disruptor; ERR_PTR(-EBUSY) once @d has started;
+ *	   ERR_PTR(-ENOMEM).
+ */
+struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
+						struct kovan_stage *after);
+
+/**
+ * kovan_poller_poll() - handle the events ready for a poller
+ * @p: the poller
+ * @fn: called for each ready event in sequence order, @end_of_batch true on
+ *	the last one of this call; return false to stop after this event
+ * @ctx: passed to @fn
+ *
+ * Never waits. One caller at a time per poller.
+ *
+ * Context: any in which @fn may run, but NMI; the disruptor must have
+ * started and not be destroyed.
+ * Return: the number of events handled (0 when none was ready).
+ */
+unsigned int kovan_poller_poll(struct kovan_poller *p,
+			       bool (*fn)(void *event, s64 seq, bool end_of_batch, void *ctx),
+			       void *ctx);
+
+/**
+ * kovan_disruptor_start() - start one kthread per handler
+ * @d: the disruptor
+ *
+ * Returns once every handler's on_start() has run.
+ *
+ * Context: process context.
+ * Return: 0; -EBUSY when already started or halted; -EINVAL when a
+ *	   handler is bound to a CPU that is offline; -ENOMEM or another
+ *	   error of kthread creation (then nothing runs).
+ */
+int kovan_disruptor_start(struct kovan_disruptor *d);
+
+/**
+ * kovan_disruptor_next() - claim the next n sequences
+ * @d: a started disruptor
+ * @n: 1..size
+ *
+ * Waits, per the wait strategy, while the ring has no room for @n events.
+ *
+ * Context: process context; may sleep. Use kovan_disruptor_try_next()
+ * where the caller may not sleep.
+ * Return: the highest claimed sequence (the claim is [ret - @n + 1, ret]);
+ *	   -EINVAL for @n of 0 or above the size; -ESHUTDOWN when the
+ *	   disruptor halts while waiting.
+ */
+s64 kovan_disruptor_next(struct kovan_disruptor *d, unsigned int n);
+
+/**
+ * kovan_disruptor_try_next() - claim the next n sequences if there is room
+ * @d: the disruptor
+ * @n: 1..size
+ *
+ * Context: any but NMI. Lock-free, never waits.
+ * Return: the highest claimed sequence; -EBUSY when the ring has no room for
+ *	   @n events; -EINVAL for @n of 0 or above the size.
+ */
+s64 kovan_disruptor_try_next(struct kovan_disruptor *d, unsigned int n);
+
+/**
+ * kovan_disruptor_get() - the event of a sequence
+ * @d: the disruptor
+ * @seq: a sequence the caller claimed, or one its handler was given
+ *
+ * Context: any.
+ * Return: the event's address in the ring.
+ */
+void *kovan_disruptor_get(struct kovan_disruptor *d, s64 seq);
+
+/**
+ * kovan_disruptor_publish() - make claimed events visible to the handlers
+ * @d: the disruptor
+ * @lo: the first sequence of the range
+ * @hi: the last; @lo <= @hi, the whole range claimed by the caller
+ *
+ * A range that was not claimed (not yet claimed, already published with a
+ * single producer, or @lo > @hi) is a caller bug: it WARNs once and
+ * publishes nothing.
+ *
+ * Context: any but NMI.
+ * Ordering: release of the events' contents.
+ * Return: 0, or -EINVAL for a range that was not claimed.
+ */
+int kovan_disruptor_publish(struct kovan_disruptor *d, s64 lo, s64 hi);
+
+/**
+ * kovan_disruptor_publish_event() - claim, fill and publish one event
+ * @d: a started disruptor
+ * @fill: called with the event, its sequence and @arg; must not sleep if the
+ *	  caller may not
+ * @arg: passed to @fill
+ *
+ * Context: as kovan_disruptor_next().
+ * Return: 0, or the error of kovan_disruptor_next().
+ */
+int kovan_disruptor_publish_event(struct kovan_disruptor *d,
+				  void (*fill)(void *event, s64 seq, void *arg), void *arg);
+
+/**
+ * kovan_disruptor_halt() - drain and stop the handler threads
+ * @d: the disruptor
+ *
+ * Every event published before the call is handled by every handler (in
+ * stage order), then each handler's on_shutdown() runs and its kthread
+ * exits. Producers must have finished: claims made after the call starts
+ * may never be handled, and a producer waiting for room gets -ESHUTDOWN.
+ * Halting twice, or a disruptor that never started, does nothing.
+ *
+ * Context: process context; sleeps.
+ */
+void kovan_disruptor_halt(struct kovan_disruptor *d);
+
+/**
+ * kovan_disruptor_destroy() - halt and free a disruptor
+ * @d: the disruptor; NULL is ignored
+ *
+ * Halts first. Events are freed without a callback.
+ *
+ * Context: process context; sleeps. Nobody else may use @d any more.
+ */
+void kovan_disruptor_destroy(struct kovan_disruptor *d);
+
+/**
+ * kovan_disruptor_cursor() - the highest sequence claimed so far
+ * @d: the disruptor
+ *
+ * Context: any. A snapshot.
+ * Return: the highest claimed sequence, -1 before the first claim.
+ */
+s64 kovan_disruptor_cursor(struct kovan_disruptor *d);
+
+#endif /* _KOVAN_QUEUE_DISRUPTOR_H */
