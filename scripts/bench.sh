@@ -1,83 +1,112 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
-# make bench: boot the UML benchmark kernel (no debug options), run
-# bench/kovan_bench.ko, and write a Markdown report of kovan next to its
-# in-kernel anchors measured in the same boot.
-# Report: $KOVAN_LOGDIR/bench-uml.md (printed at the end).
+# make bench: boot the UML benchmark kernel (no debug options) and run
+# bench/kovan_bench.ko; then boot the x86_64 benchmark kernel under QEMU TCG
+# with each vCPU count of KOVAN_BENCH_SMP and run bench/kovan_bench.ko and
+# bench/kovan_queue_bench.ko. Writes a Markdown report of kovan next to its
+# in-kernel anchors, each ratio measured within one boot.
+# Report: $KOVAN_LOGDIR/bench-uml.md (printed at the end; make run shows it).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=uml-bench
 runs=${KOVAN_BENCH_RUNS:-5}
 kovan_params=${KOVAN_BENCH_PARAMS:-}	# e.g. "flush_us=100 batch=32"
-
-build=$("$KOVAN_ROOT/scripts/build-kernel.sh" "$flavour" | tail -n 1)
-work=$KOVAN_CACHE/run/bench-uml
-console=$KOVAN_LOGDIR/bench-uml.console
+smp_list=${KOVAN_BENCH_SMP:-2 4}
+queue_ms=${KOVAN_BENCH_QUEUE_MS:-300}	# length of one queue measurement
+timeout=${KOVAN_BOOT_TIMEOUT:-900}
 report=$KOVAN_LOGDIR/bench-uml.md
-rm -rf "$work"
-mkdir -p "$work"
 
-stage "bench: building kovan and the benchmark module against $flavour"
-build_modules "$build" um "$work/src" "$KOVAN_LOGDIR/bench-uml.build.log" CONFIG_KOVAN_KUNIT_TEST=n
+# A splat makes the numbers of that boot meaningless.
+check_console() {
+	local console=$1 marker=$2
+	if grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic|general protection' "$console"; then
+		die "the kernel reported a problem during the benchmark, see $console"
+	fi
+	if grep -qE "(insmod|rmmod): can't" "$console"; then
+		die "loading or unloading a module failed, see $console"
+	fi
+	grep -q "$marker" "$console" || die "benchmark did not finish, see $console"
+}
 
-cat >"$work/init" <<EOF
+# UML: one CPU, native speed, path lengths.
+uml_build=$("$KOVAN_ROOT/scripts/build-kernel.sh" uml-bench | tail -n 1)
+uml_work=$KOVAN_CACHE/run/bench-uml
+uml_console=$KOVAN_LOGDIR/bench-uml.console
+rm -rf "$uml_work"
+mkdir -p "$uml_work"
+
+stage "bench: building kovan and the benchmark modules against uml-bench"
+build_modules "$uml_build" um "$uml_work/src" "$KOVAN_LOGDIR/bench-uml.build.log" \
+	CONFIG_KOVAN_KUNIT_TEST=n CONFIG_KOVAN_DEBUG=n
+
+cat >"$uml_work/init" <<EOF
 #!/bin/busybox sh
 B=/bin/busybox
 \$B mount -t proc proc /proc
-\$B insmod $work/src/kovan/kovan.ko $kovan_params
-\$B insmod $work/src/bench/kovan_bench.ko runs=$runs
+\$B insmod $uml_work/src/kovan/kovan.ko $kovan_params
+\$B insmod $uml_work/src/bench/kovan_bench.ko runs=$runs && \$B rmmod kovan_bench
 \$B rmmod kovan
 \$B poweroff -f
 EOF
-chmod +x "$work/init"
-stage "bench: booting UML, $runs runs of each scenario (about a minute; console: $console)"
-timeout -k 5 "${KOVAN_BOOT_TIMEOUT:-900}" "$build/linux" mem=512M root=/dev/root \
-	rootfstype=hostfs rootflags=/ rw init="$work/init" </dev/null >"$console" 2>&1 ||
-	die "benchmark boot failed or timed out, see $console"
-grep -q 'kovan-bench: end' "$console" || die "benchmark did not finish, see $console"
+chmod +x "$uml_work/init"
+stage "bench: booting UML, $runs runs of each scenario (a few seconds; console: $uml_console)"
+timeout -k 5 "$timeout" "$uml_build/linux" mem=512M root=/dev/root \
+	rootfstype=hostfs rootflags=/ rw init="$uml_work/init" </dev/null >"$uml_console" 2>&1 ||
+	die "benchmark boot failed or timed out, see $uml_console"
+check_console "$uml_console" 'kovan-bench: end'
 
-python3 - "$console" "$report" "$(kernel_version)" "${kovan_params:-defaults}" <<'EOF'
-import re, statistics, sys
-console, report, version, params = sys.argv[1:5]
-cost, latency = {}, {}
-for line in open(console, errors='replace'):
-    m = re.search(r'kovan-bench: cost (\S+) \d+ ([\d.]+)', line)
-    if m:
-        cost.setdefault(m.group(1), []).append(float(m.group(2)))
-    m = re.search(r'kovan-bench: latency (\S+) (\d+) (\d+) (\d+)', line)
-    if m:
-        latency[m.group(1)] = tuple(int(x) for x in m.group(2, 3, 4))
+# QEMU x86_64: real parallel vCPUs with emulated costs, ratios only.
+x86_build=$("$KOVAN_ROOT/scripts/build-kernel.sh" x86_64-bench | tail -n 1)
+x86_work=$KOVAN_CACHE/run/bench-x86_64
+tree=$x86_work/src
+rm -rf "$x86_work"
+mkdir -p "$x86_work"
 
-def fmt(name):
-    v = cost[name]
-    return f'{statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})'
+stage "bench: building kovan and the benchmark modules against x86_64-bench"
+build_modules "$x86_build" x86_64 "$tree" "$KOVAN_LOGDIR/bench-x86_64.build.log" \
+	CONFIG_KOVAN_KUNIT_TEST=n CONFIG_KOVAN_DEBUG=n
 
-rows = [
-    ('pin+load+unpin', 'kovan_pin+load+unpin', 'srcu_read_lock+deref+unlock'),
-    ('pin+load+unpin', 'kovan_pin+load+unpin', 'rcu_read_lock+deref+unlock'),
-    ('pin+load+unpin, robust', 'kovan_pin+load+unpin(robust)', 'srcu_read_lock+deref+unlock'),
-    ('retire call', 'kovan_retire', 'call_rcu'),
-    ('retire call, robust', 'kovan_retire(robust)', 'call_rcu'),
-]
-out = [f'# kovan micro-benchmarks, UML {version}, one CPU, no debug options', '',
-       f'kovan.ko parameters: {params}', '',
-       'ns per operation, median (min-max) of the runs; ratio = kovan / anchor '
-       '(below 1: kovan is cheaper). UML runs natively but without SMP: smp_mb() is a',
-       'compiler barrier and atomics have no LOCK prefix, so this shows path length,',
-       'not the cost of atomics on real cores.', '',
-       '| scenario | kovan | anchor | anchor ns | ratio |', '|---|---|---|---|---|']
-for title, mine, anchor in rows:
-    if mine in cost and anchor in cost:
-        ratio = statistics.median(cost[mine]) / statistics.median(cost[anchor])
-        out.append(f'| {title} | {fmt(mine)} | {anchor} | {fmt(anchor)} | {ratio:.2f} |')
-out += ['', 'Retire-to-free latency, one object every 10-20 us, ns:', '',
-        '| retire | p50 | p99 | samples | p50 vs call_rcu |', '|---|---|---|---|---|']
-base = latency.get('call_rcu')
-for name, (p50, p99, n) in latency.items():
-    speedup = f'{base[0] / p50:.0f}x shorter' if base and name != 'call_rcu' else ''
-    out.append(f'| {name} | {p50} | {p99} | {n} | {speedup} |')
-open(report, 'w').write('\n'.join(out) + '\n')
-print('\n'.join(out))
+cat >"$x86_work/init" <<EOF
+#!/bin/busybox sh
+B=/bin/busybox
+\$B mount -t proc proc /proc
+\$B insmod /lib/kovan/kovan.ko $kovan_params
+\$B insmod /lib/kovan/kovan_queue.ko
+\$B insmod /lib/kovan/kovan_bench.ko runs=$runs && \$B rmmod kovan_bench
+\$B insmod /lib/kovan/kovan_queue_bench.ko runs=$runs ms=$queue_ms && \$B rmmod kovan_queue_bench
+\$B rmmod kovan_queue
+\$B rmmod kovan
+\$B reboot -f
 EOF
+{
+	echo 'dir /bin 0755 0 0'
+	echo 'dir /dev 0755 0 0'
+	echo 'nod /dev/console 0600 0 0 c 5 1'
+	echo 'dir /proc 0755 0 0'
+	echo 'dir /lib 0755 0 0'
+	echo 'dir /lib/kovan 0755 0 0'
+	echo 'file /bin/busybox /bin/busybox 0755 0 0'
+	echo "file /init $x86_work/init 0755 0 0"
+	for ko in kovan/kovan kovan_queue/kovan_queue bench/kovan_bench bench/kovan_queue_bench; do
+		echo "file /lib/kovan/${ko##*/}.ko $tree/$ko.ko 0644 0 0"
+	done
+} >"$x86_work/initramfs.list"
+"$x86_build/usr/gen_init_cpio" "$x86_work/initramfs.list" >"$x86_work/initramfs.cpio"
+
+qemu_args=()
+for smp in $smp_list; do
+	console=$KOVAN_LOGDIR/bench-x86_64-smp$smp.console
+	stage "bench: booting QEMU TCG -smp $smp, $runs runs of each scenario and queue (about a minute; console: $console)"
+	timeout -k 5 "$timeout" qemu-system-x86_64 -nodefaults -no-reboot -nographic \
+		-accel tcg,thread=multi -smp "$smp" -m 1G -serial stdio \
+		-kernel "$x86_build/arch/x86/boot/bzImage" -initrd "$x86_work/initramfs.cpio" \
+		-append "console=ttyS0 panic=-1" </dev/null >"$console" 2>&1 ||
+		die "benchmark boot failed or timed out, see $console"
+	check_console "$console" 'kovan-queue-bench: end'
+	qemu_args+=(--qemu "$smp:$console")
+done
+
+python3 "$KOVAN_ROOT/scripts/bench_report.py" --out "$report" --version "$(kernel_version)" \
+	--params "${kovan_params:-defaults}" --host-cpus "$(nproc)" --uml "$uml_console" \
+	"${qemu_args[@]}"
 stage "bench: report written to $report"
