@@ -18,7 +18,8 @@
  * moves tail over the boundary with a release (H). Pushes that read tail at
  * the boundary wait for H.
  *
- * Pop. A pop that does not know tail to be ahead reads it after a full
+ * Pop. A pop pins a kovan guard for its duration. One that does not know
+ * tail to be ahead reads it after a full
  * barrier (I): head == tail is empty. Otherwise it claims head with a
  * compare-and-swap and waits for its place's item. The pop that claims the
  * last place waits for G, makes the next segment the head segment, moves
@@ -31,6 +32,13 @@
  * claim reads the value it replaces, so it extends H's release to every
  * later reader (an rmw sequence in LKMM terms, tools/memory-model). The same
  * holds for head, J and head_segment.
+ *
+ * No guard for pushes. A push dereferences a segment only after its claim
+ * of a place in it succeeded, and a segment is retired only after a pop
+ * claimed its last place, which comes after every push into it claimed.
+ * A push whose claim fails has only compared tail, so it needs no guard;
+ * pops do, since the pop that retires a segment may overtake pops still
+ * waiting for their items in it.
  *
  * A claim and what finishes it (the item write, the linking) run with
  * interrupts off, so a peer that holds a claim is always running: every
@@ -165,11 +173,9 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp)
 {
 	struct kovan_segq_segment *seg, *spare = NULL;
 	unsigned long tail, place, flags;
-	struct kovan_guard g;
 
 	if (!item)
 		return -EINVAL;
-	kovan_pin(q->domain, &g);
 	for (;;) {
 		tail = atomic_long_read_acquire(&q->tail);	/* Pairs with H. */
 		place = tail % SEGQ_LAP;
@@ -179,15 +185,17 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp)
 		}
 		if (place == SEGQ_LAST && !spare) {
 			spare = kovan_segq_alloc(q, gfp);
-			if (!spare) {
-				kovan_unpin(&g);
+			if (!spare)
 				return -ENOMEM;
-			}
 			/* The allocation may have slept: look at tail again. */
 			continue;
 		}
-		/* tail_segment is tail's segment or, if tail moved on, a later one. */
-		seg = kovan_load(&q->tail_segment, &g);
+		/*
+		 * tail's segment or, if tail moved on, a later one (then the
+		 * claim fails). Not dereferenced unless the claim succeeds,
+		 * which proves the segment live: see "No guard for pushes".
+		 */
+		seg = READ_ONCE(q->tail_segment);	/* Ordered after tail by H's acquire. */
 		local_irq_save(flags);
 		if (atomic_long_try_cmpxchg_relaxed(&q->tail, &tail, tail + 1))
 			break;
@@ -201,7 +209,6 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp)
 	}
 	smp_store_release(&seg->items[place], item);	/* F */
 	local_irq_restore(flags);
-	kovan_unpin(&g);
 	if (spare)
 		kovan_segq_free(q, spare);
 	return 0;

@@ -7,8 +7,10 @@
  *
  * Items live in segments of %KOVAN_SEGQ_SEGMENT_ITEMS places, chained in a
  * list; a segment whose places have all been popped is retired through a
- * kovan domain, so a pusher or popper that still looks at it (every call
- * pins a guard for its duration) never touches freed memory.
+ * kovan domain, so a pop that still looks at it (every pop pins a guard
+ * for its duration) never touches freed memory. Pushes need no guard: a
+ * push touches a segment only after claiming a place in it, and the pop of
+ * that place waits for the push to finish.
  *
  * Concurrency contract:
  *  - Any number of producers and consumers, in any context but NMI, may call
