@@ -230,6 +230,17 @@ static u64 dis_waited_ns(struct dis_waiter *w)
 	return ktime_get_ns() - w->since;
 }
 
+/*
+ * Let another task have the CPU if it wants it. Not cond_resched(): that is
+ * empty on preemptible kernels, and UML does not preempt kernel code on
+ * interrupt return, so a spinning handler would keep its CPU for good.
+ */
+static void dis_yield(void)
+{
+	if (need_resched())
+		schedule();
+}
+
 static bool dis_pause(struct kovan_disruptor *d, struct dis_waiter *w)
 {
 	const struct kovan_wait_strategy *s = &d->wait;
@@ -239,13 +250,13 @@ static bool dis_pause(struct kovan_disruptor *d, struct dis_waiter *w)
 	case KOVAN_WAIT_BUSY_SPIN:
 		cpu_relax();
 		if (!(++w->spins & 1023))
-			cond_resched();
+			dis_yield();
 		return false;
 	case KOVAN_WAIT_YIELDING:
 		if (w->spins++ < DIS_SPINS)
 			cpu_relax();
 		else if (dis_waited_ns(w) < s->yield_ns)
-			cond_resched();
+			dis_yield();
 		else
 			usleep_range(DIS_NAP_US, 2 * DIS_NAP_US);
 		return false;
@@ -262,7 +273,7 @@ static bool dis_pause(struct kovan_disruptor *d, struct dis_waiter *w)
 			return false;
 		}
 		if (waited < (u64)s->spin_ns + s->yield_ns) {
-			cond_resched();
+			dis_yield();
 			return false;
 		}
 		return true;

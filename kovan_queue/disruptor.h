@@ -61,9 +61,9 @@ enum kovan_producer_type {
 /**
  * enum kovan_wait_kind - how handlers wait for events and producers for room
  * @KOVAN_WAIT_BUSY_SPIN: spin with cpu_relax(); the lowest latency, a CPU
- *	per waiting thread (cond_resched() now and then keeps the kernel sane)
- * @KOVAN_WAIT_YIELDING: spin briefly, then give the CPU to others with
- *	cond_resched(); once idle for @yield_ns, nap in short sleeps so an idle
+ *	per waiting thread (it gives way now and then when the scheduler asks)
+ * @KOVAN_WAIT_YIELDING: spin briefly, then give the CPU to others that want
+ *	it; once idle for @yield_ns, nap in short sleeps so an idle
  *	ring does not keep a CPU busy
  * @KOVAN_WAIT_SLEEPING: spin briefly, then usleep_range(@sleep_us,
  *	2 * @sleep_us) until there is work: little CPU, latency ~@sleep_us
