@@ -3,23 +3,39 @@
 """Turn make bench's consoles into one Markdown report.
 
 Usage: bench_report.py --out REPORT --version V --params P --host-cpus N
+                       --configs C --commit C --qemu-version V
                        --uml CONSOLE [--qemu SMP:CONSOLE ...]
 
-The UML console carries bench/kovan_bench.c's and
-bench/kovan_disruptor_bench.c's lines; every QEMU console carries those and
-bench/kovan_queue_bench.c's. All ratios compare numbers from the same boot.
+The UML console carries the lines of bench/kovan_bench.c,
+bench/kovan_hash_bench.c and bench/kovan_disruptor_bench.c; every QEMU
+console carries those and bench/kovan_queue_bench.c's. All ratios compare
+numbers from the same boot. The report starts with the DESIGN.md section 6
+targets (the headline: make run shows it) and links three PNG plots written
+next to it.
 """
 import argparse
+import os
+import platform
 import re
 import statistics
+import time
 
 COST_ROWS = [
     ('pin+load+unpin', 'kovan_pin+load+unpin', 'srcu_read_lock+deref+unlock'),
     ('pin+load+unpin', 'kovan_pin+load+unpin', 'rcu_read_lock+deref+unlock'),
     ('pin+load+unpin, robust', 'kovan_pin+load+unpin(robust)', 'srcu_read_lock+deref+unlock'),
     ('retire call', 'kovan_retire', 'call_rcu'),
+    ('retire call', 'kovan_retire', 'kfree_rcu'),
     ('retire call, robust', 'kovan_retire(robust)', 'call_rcu'),
 ]
+KOVAN_RECLAIM = ['kovan_retire', 'kovan_retire(robust)']
+LATENCY_ANCHORS = ['call_rcu', 'kfree_rcu', 'synchronize_srcu']
+PERCENTILES = ['p50', 'p90', 'p99', 'p99.9', 'max']
+# DESIGN.md section 6 targets of the reclamation rows.
+PIN_TARGET = 1.0
+LATENCY_TARGET = 10.0
+CHURN_TARGET = 0.1
+HASH_SCHEMES = ['kovan', 'kovan(robust)', 'rcu', 'srcu']
 
 # kovan queue, its anchors, and the DESIGN.md section 6 target (kovan/anchor
 # throughput at 2P2C).
@@ -28,6 +44,7 @@ QUEUES = [
     ('segq', ['lwq', 'llist+lock'], 1.5),
 ]
 TARGET_SHAPE = '2P2C'
+QUEUE_TITLES = {'arrayq': 'ArrayQueue', 'segq': 'SegQueue'}
 UNSTABLE = 4
 
 # Disruptor shapes as (producers, stages), in report order.
@@ -51,25 +68,49 @@ DIS_TARGET_SHAPES = ['1P1C', '1P3C']
 DIS_TARGET_WAITS = ['busy_spin', 'blocking']
 
 
+class Boot:
+    """What bench/kovan_bench.c and bench/kovan_hash_bench.c printed in one boot."""
+
+    def __init__(self, console):
+        self.cost, self.latency, self.churn, self.stalled, self.hash = {}, {}, {}, {}, {}
+        self.hash_errors = []
+        for line in open(console, errors='replace'):
+            m = re.search(r'kovan-bench: cost (\S+) (\d+) ([\d.]+)', line)
+            if m:
+                self.cost.setdefault(m.group(1), {})[int(m.group(2))] = float(m.group(3))
+            m = re.search(r'kovan-bench: latency (\S+) ((?:\d+ ){5}\d+)', line)
+            if m:
+                v = [int(x) for x in m.group(2).split()]
+                self.latency[m.group(1)] = dict(zip(PERCENTILES, v[:5]), n=v[5])
+            m = re.search(r'kovan-bench: churn (\S+) (\d+) (\d+) (\d+) (\d+)', line)
+            if m:
+                self.churn.setdefault(m.group(1), {})[int(m.group(2))] = \
+                    tuple(int(x) for x in m.group(3, 4, 5))
+            m = re.search(r'kovan-bench: stalled (\S+) (\d+) (-?\d+)', line)
+            if m:
+                self.stalled.setdefault(m.group(1), []).append((int(m.group(2)), int(m.group(3))))
+            m = re.search(r'kovan-hash-bench: tput (\S+) (\d+) (\d+)T (\d+) (\d+)', line)
+            if m:
+                key = (m.group(1), int(m.group(2)), int(m.group(3)))
+                self.hash.setdefault(key, {})[int(m.group(4))] = int(m.group(5))
+            m = re.search(r'kovan-hash-bench: error (.*)', line)
+            if m:
+                self.hash_errors.append(m.group(1).strip())
+
+
 def parse(console):
-    cost, latency, tput, errors, setup = {}, {}, {}, [], {}
+    tput, errors, setup = {}, [], {}
     for line in open(console, errors='replace'):
         m = re.search(r'kovan-queue-bench: begin (.*)', line)
         if m:
             setup = dict(kv.split('=', 1) for kv in m.group(1).split())
-        m = re.search(r'kovan-bench: cost (\S+) (\d+) ([\d.]+)', line)
-        if m:
-            cost.setdefault(m.group(1), {})[int(m.group(2))] = float(m.group(3))
-        m = re.search(r'kovan-bench: latency (\S+) (\d+) (\d+) (\d+)', line)
-        if m:
-            latency[m.group(1)] = tuple(int(x) for x in m.group(2, 3, 4))
         m = re.search(r'kovan-queue-bench: tput (\S+) (\S+) (\d+) (\d+)', line)
         if m:
             tput.setdefault((m.group(1), m.group(2)), {})[int(m.group(3))] = int(m.group(4))
         m = re.search(r'kovan-queue-bench: error (.*)', line)
         if m:
             errors.append(m.group(1).strip())
-    return cost, latency, tput, errors, setup
+    return tput, errors, setup
 
 
 def parse_disruptor(console):
@@ -105,29 +146,174 @@ def run_ratios(mine, anchor):
     return [mine[r] / anchor[r] for r in sorted(mine) if r in anchor and anchor[r]]
 
 
-def cost_section(cost, latency):
+class Headline:
+    """One row of the targets table at the top of the report."""
+
+    def __init__(self, what, where, kovan, anchor, ratio, target, met):
+        self.what, self.where, self.kovan, self.anchor = what, where, kovan, anchor
+        self.ratio, self.target = ratio, target
+        self.verdict = {True: 'met', False: '**not met**', None: 'no target'}[met]
+
+    def row(self):
+        return (f'| {self.what} | {self.where} | {self.kovan} | {self.anchor} | {self.ratio} | '
+                f'{self.target} | {self.verdict} |')
+
+
+def med(runs):
+    return statistics.median(runs.values())
+
+
+def us(ns):
+    return f'{ns / 1000:.1f}' if ns < 10**7 else f'{ns / 1000:.0f}'
+
+
+def reclaim_section(boot, where):
+    """Read-side and retire costs, retire-to-free latency, churn and the
+    stalled reader of one boot, and their headline rows."""
     ns = '{:.2f}'.format
+    head = []
     out = ['| scenario | kovan ns | anchor | anchor ns | ratio |', '|---|---|---|---|---|']
     for title, mine, anchor in COST_ROWS:
-        if mine in cost and anchor in cost:
-            ratio = statistics.median(cost[mine].values()) / statistics.median(cost[anchor].values())
-            out.append(f'| {title} | {spread(cost[mine], ns)} | {anchor} | '
-                       f'{spread(cost[anchor], ns)} | {ratio:.2f} |')
-    out += ['', 'Retire-to-free latency, one object every 10-20 us, ns:', '',
-            '| retire | p50 | p99 | samples | p50 vs call_rcu |', '|---|---|---|---|---|']
-    base = latency.get('call_rcu')
-    for name, (p50, p99, n) in latency.items():
-        speedup = f'{base[0] / p50:.0f}x shorter' if base and name != 'call_rcu' and p50 else ''
-        out.append(f'| {name} | {p50} | {p99} | {n} | {speedup} |')
-    return out
+        if mine in boot.cost and anchor in boot.cost:
+            ratio = med(boot.cost[mine]) / med(boot.cost[anchor])
+            out.append(f'| {title} | {spread(boot.cost[mine], ns)} | {anchor} | '
+                       f'{spread(boot.cost[anchor], ns)} | {ratio:.2f} |')
+            if mine == 'kovan_pin+load+unpin' and anchor.startswith('srcu'):
+                head.append(Headline('pin+load+unpin', where, f'{med(boot.cost[mine]):.1f} ns',
+                                     f'SRCU {med(boot.cost[anchor]):.1f} ns', f'{ratio:.2f}x',
+                                     f'<= {PIN_TARGET:g}x', ratio <= PIN_TARGET))
+    lat = boot.latency
+    if lat:
+        out += ['', 'Retire-to-free latency, one object retired every 10-20 us, in us',
+                '(synchronize_srcu: the time the updater waits, then frees):', '',
+                '| reclaim | ' + ' | '.join(PERCENTILES) + ' | samples | p50, p99 vs kovan_retire |',
+                '|---|' + '---|' * len(PERCENTILES) + '---|---|']
+        base = lat.get('kovan_retire')
+        for name, v in lat.items():
+            versus = ''
+            if base and name not in KOVAN_RECLAIM:
+                versus = (f'kovan {v["p50"] / max(base["p50"], 1):.0f}x, '
+                          f'{v["p99"] / max(base["p99"], 1):.0f}x shorter')
+            out.append(f'| {name} | ' + ' | '.join(us(v[p]) for p in PERCENTILES) +
+                       f' | {v["n"]} | {versus} |')
+        for anchor in ['call_rcu', 'kfree_rcu']:
+            if base and anchor in lat:
+                r50 = lat[anchor]['p50'] / max(base['p50'], 1)
+                r99 = lat[anchor]['p99'] / max(base['p99'], 1)
+                head.append(Headline('retire->free latency p50 / p99', where,
+                                     f'{us(base["p50"])} / {us(base["p99"])} us',
+                                     f'{anchor} {us(lat[anchor]["p50"])} / '
+                                     f'{us(lat[anchor]["p99"])} us',
+                                     f'{r50:.0f}x / {r99:.0f}x shorter',
+                                     f'>= {LATENCY_TARGET:g}x shorter',
+                                     min(r50, r99) >= LATENCY_TARGET))
+    churn = boot.churn
+    if churn:
+        out += ['', 'Pending objects under churn: one updater replaces a shared object as fast',
+                'as it can (a read-side section, kmalloc, publish, retire the old one) for',
+                '100 ms; pending = retired, not yet freed, sampled every 64 updates. Median',
+                '(min-max) over the runs of each run\'s mean; max = largest sample of all runs.',
+                '', '| reclaim | mean pending | max pending | updates/s (M) | mean vs call_rcu |',
+                '|---|---|---|---|---|']
+        base = churn.get('call_rcu')
+        for name, runs in churn.items():
+            mean = {r: v[0] for r, v in runs.items()}
+            rate = {r: v[2] / 1e6 for r, v in runs.items()}
+            versus = f'{med(mean) / max(med({r: v[0] for r, v in base.items()}), 1):.3f}' \
+                if base else ''
+            out.append(f'| {name} | {spread(mean, "{:.0f}".format)} | '
+                       f'{max(v[1] for v in runs.values())} | {spread(rate, "{:.2f}".format)} | '
+                       f'{versus} |')
+        if base and 'kovan_retire' in churn:
+            mine = med({r: v[0] for r, v in churn['kovan_retire'].items()})
+            anchor = med({r: v[0] for r, v in base.items()})
+            ratio = mine / max(anchor, 1)
+            head.append(Headline('pending objects under churn', where, f'{mine:.0f}',
+                                 f'call_rcu {anchor:.0f}', f'{ratio:.3f}x',
+                                 f'<= {CHURN_TARGET:g}x', ratio <= CHURN_TARGET))
+    if boot.stalled:
+        out += ['', 'Unfreed objects with one stalled reader: a reader kthread enters its',
+                'read-side section (srcu_read_lock, kovan_pin) and sleeps there while an',
+                'updater replaces the shared object every 20-40 us; unfreed = retired, not yet',
+                'freed. Plot: bench-stalled.png.', '',
+                '| reclaim | ' + ' | '.join(f'{t} ms' for t, _ in stall_marks(boot)) + ' |',
+                '|---|' + '---|' * len(stall_marks(boot))]
+        for name, series in boot.stalled.items():
+            at = dict(series)
+            out.append(f'| {name} | ' + ' | '.join(str(at.get(t, '')) for t, _ in
+                                                   stall_marks(boot)) + ' |')
+        robust, srcu = boot.stalled.get('kovan_retire(robust)'), boot.stalled.get('call_srcu')
+        if robust and srcu:
+            flat = growth(robust) <= 0.1 * max(growth(srcu), 1)
+            head.append(Headline('unfreed objects, one stalled reader', where,
+                                 f'robust: max {max(v for _, v in robust)}',
+                                 f'SRCU: {srcu[-1][1]} after {srcu[-1][0]} ms, growing',
+                                 f'grows {growth(robust)} vs {growth(srcu)} over the 2nd half',
+                                 'flat vs linear', flat and growth(srcu) > 0))
+    return out, head
 
 
-def queue_section(tput):
+def stall_marks(boot):
+    """Sample times shown in the stalled-reader table: about five."""
+    times = sorted({t for series in boot.stalled.values() for t, _ in series})
+    step = max(1, len(times) // 4)
+    return [(t, None) for t in times[::step]] + ([(times[-1], None)] if
+                                                 (len(times) - 1) % step else [])
+
+
+def growth(series):
+    """How much a stalled-reader series grew over its second half."""
+    half = series[len(series) // 2:]
+    return half[-1][1] - half[0][1]
+
+
+def hash_section(boot, where):
+    """Hash table throughput by update share and threads, and headline rows."""
+    if not boot.hash and not boot.hash_errors:
+        return [], []
     mops = '{:.2f}'.format
-    shapes = sorted({shape for _, shape in tput}, key=lambda s: int(s.split('P')[0]))
+    head = []
+    out = ['', f'### Hash table, {where}', '',
+           'Lookups plus updates per second over T worker kthreads (worker i on CPU i),',
+           '1024 chains, 2048 keys, half of them present; an update removes the key if it',
+           'is there, inserts it if not (per-chain spinlock; the node is allocated before',
+           'the lock by every scheme). kovan: kovan_retire_kfree(); rcu: kfree_rcu();',
+           'srcu: call_srcu(). Median (min-max) of the runs, millions of operations/s;',
+           'ratio = kovan / anchor (above 1: kovan does more). Plot: bench-throughput.png.', '']
+    if boot.hash_errors:
+        out += [f'Measurements that failed: {"; ".join(boot.hash_errors)}', '']
+    out += ['| updates | T | ' + ' | '.join(HASH_SCHEMES) + ' | kovan/rcu | kovan/srcu |',
+            '|---|---|' + '---|' * (len(HASH_SCHEMES) + 2)]
+    keys = sorted({(pct, t) for _, pct, t in boot.hash})
+    for pct, t in keys:
+        vals = {s: boot.hash.get((s, pct, t)) for s in HASH_SCHEMES}
+        cells = [spread({r: v / 1e6 for r, v in vals[s].items()}, mops) if vals[s] else ''
+                 for s in HASH_SCHEMES]
+        ratios = [f'{med(vals["kovan"]) / med(vals[a]):.2f}' if vals['kovan'] and vals[a]
+                  else '' for a in ['rcu', 'srcu']]
+        out.append(f'| {pct}% | {t} | ' + ' | '.join(cells) + ' | ' + ' | '.join(ratios) + ' |')
+    for pct in sorted({p for p, _ in keys}):
+        t = max(t for p, t in keys if p == pct)
+        mine = boot.hash.get(('kovan', pct, t))
+        if not mine:
+            continue
+        for anchor in ['rcu', 'srcu']:
+            base = boot.hash.get((anchor, pct, t))
+            if base:
+                head.append(Headline(f'hash table, {100 - pct}% lookups, {t} threads', where,
+                                     f'{med(mine) / 1e6:.2f} Mops/s',
+                                     f'{anchor} {med(base) / 1e6:.2f} Mops/s',
+                                     f'{med(mine) / med(base):.2f}x', '-', None))
+    return out, head
+
+
+def queue_section(tput, where):
+    mops = '{:.2f}'.format
+    shapes = sorted({shape for _, shape in tput if 'P' in shape},
+                    key=lambda s: int(s.split('P')[0]))
     out = ['| queue | shape | kovan Mitems/s | anchor | anchor Mitems/s | ratio | '
            'per-run ratios | target |', '|---|---|---|---|---|---|---|---|']
-    verdicts = []
+    head = []
     for mine, anchors, target in QUEUES:
         for shape in shapes:
             if (mine, shape) not in tput:
@@ -145,13 +331,35 @@ def queue_section(tput):
                 unstable = per_run and max(per_run) > UNSTABLE * min(per_run)
                 goal = ''
                 if shape == TARGET_SHAPE:
-                    met = 'met' if ratio >= target else 'not met'
-                    goal = f'>= {target:g}: {met}'
-                    verdicts.append(f'{mine} vs {anchor} at {shape}: {ratio:.2f}x (runs {runs}'
-                                    f'{", unstable" if unstable else ""}), target {target:g}x {met}')
+                    met = ratio >= target
+                    goal = f'>= {target:g}: {"met" if met else "not met"}'
+                    head.append(Headline(f'{QUEUE_TITLES[mine]} {shape}', where,
+                                         f'{med(m):.2f} M/s', f'{anchor} {ma:.2f} M/s',
+                                         f'{ratio:.2f}x (runs {runs}'
+                                         f'{", unstable" if unstable else ""})',
+                                         f'>= {target:g}x', met))
                 out.append(f'| {mine} | {shape} | {spread(m, mops)} | {anchor} | '
                            f'{spread(a, mops)} | {ratio:.2f} | {runs} | {goal} |')
-    return out, verdicts
+    pools = sorted({shape for q, shape in tput if q == 'objpool'}, key=lambda s: int(s[:-1]))
+    if pools:
+        out += ['', 'As an object pool: T kthreads each take an object and give it back,',
+                'in a loop (objpool_pop/objpool_push; kovan_arrayq_pop/kovan_arrayq_push on',
+                'a full ArrayQueue of the same capacity); millions of get+put pairs/s.', '',
+                '| T | arrayq-pool | objpool | ratio |', '|---|---|---|---|']
+        for shape in pools:
+            m, a = tput.get(('arrayq-pool', shape)), tput.get(('objpool', shape))
+            if m and a:
+                ratio = med(m) / med(a)
+                out.append(f'| {shape[:-1]} | {spread({r: v / 1e6 for r, v in m.items()}, mops)}'
+                           f' | {spread({r: v / 1e6 for r, v in a.items()}, mops)} | '
+                           f'{ratio:.2f} |')
+        shape = pools[-1]
+        m, a = tput.get(('arrayq-pool', shape)), tput.get(('objpool', shape))
+        if m and a:
+            head.append(Headline(f'ArrayQueue as a pool, {shape[:-1]} threads', where,
+                                 f'{med(m) / 1e6:.2f} M/s', f'objpool {med(a) / 1e6:.2f} M/s',
+                                 f'{med(m) / med(a):.2f}x', '-', None))
+    return out, head
 
 
 def dis_placement(cpus):
@@ -180,7 +388,7 @@ def dis_pair(tput, impl, anchor, shape, batch):
 
 
 def dis_section(console, platform, host_cpus):
-    """The Disruptor section of one boot, and its target verdicts."""
+    """The Disruptor section of one boot, and its headline rows."""
     tput, latency, errors, skipped, setup = parse_disruptor(console)
     if not tput and not latency and not errors and not skipped:
         return [], []
@@ -249,11 +457,14 @@ def dis_section(console, platform, host_cpus):
                 goal = ''
                 if shape in DIS_TARGET_SHAPES and wait in DIS_TARGET_WAITS and batch in DIS_TARGETS:
                     target = DIS_TARGETS[batch]
-                    met = 'met' if ratio >= target else 'not met'
-                    goal = f'>= {target:g}: {met}'
-                    verdicts.append(f'{DIS_TITLES[shape]}, batch {batch}, {wait} vs {anchor}: '
-                                    f'{ratio:.2f}x (runs {runs}{", unstable" if unstable else ""}), '
-                                    f'target {target:g}x {met}')
+                    met = ratio >= target
+                    goal = f'>= {target:g}: {"met" if met else "not met"}'
+                    verdicts.append(Headline(f'Disruptor {DIS_TITLES[shape]}, batch {batch}, '
+                                             f'{wait}', platform, f'{med(mine):.3f} M/s',
+                                             f'{anchor} {med(base):.3f} M/s',
+                                             f'{ratio:.2f}x (runs {runs}'
+                                             f'{", unstable" if unstable else ""})',
+                                             f'>= {target:g}x', met))
                 out.append(f'| {shape} | {batch} | {wait} | {spread(mine, mev)} | {anchor} | '
                            f'{spread(base, mev)} | {ratio:.2f} | {runs} | {goal} |')
     if latency:
@@ -278,86 +489,193 @@ def dis_section(console, platform, host_cpus):
     return out, verdicts
 
 
+PLATFORM_NOTE = [
+    'What each platform can show. UML runs natively on one host CPU, built without',
+    'SMP: smp_mb() is a compiler barrier and atomics carry no LOCK prefix, so UML',
+    'numbers are path lengths, not the cost of atomics on real cores, and nothing',
+    'runs in parallel (a "2-thread" scenario time-slices one CPU). QEMU TCG runs',
+    'real parallel vCPUs, one host thread each, executing emulated code: atomics,',
+    'fences and cache-line transfers have emulated costs, so only ratios within one',
+    'boot mean something, and with more vCPUs than host CPUs the host preempts',
+    'vCPUs (a lock holder or a reader too). Neither shows real-core costs: the',
+    'userspace build of the same sources (make bench-native) is where those come',
+    'from.',
+]
+
+
+def plot_all(outdir, boots):
+    """Writes bench-throughput.png, bench-stalled.png and bench-latency.png;
+    returns their names. boots: (title, Boot, queue tput) in report order."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    names = []
+    # Throughput against the CPUs used, from the boot with the most vCPUs.
+    title, boot, tput = boots[-1]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    for ax, pct in zip(axes, [10, 50]):
+        for scheme in HASH_SCHEMES:
+            pts = sorted((t, med(v) / 1e6) for (s, p, t), v in boot.hash.items()
+                         if s == scheme and p == pct)
+            if pts:
+                ax.plot(*zip(*pts), marker='o', label=scheme)
+        ax.set(title=f'hash table, {100 - pct}% lookups ({title})', xlabel='threads',
+               ylabel='M operations/s')
+        ax.legend()
+    ax = axes[2]
+    for queue in ['arrayq', 'ptr_ring', 'kfifo+lock', 'segq', 'lwq', 'llist+lock']:
+        pts = sorted((int(sh.split('P')[0]) * 2, med(v) / 1e6) for (q, sh), v in tput.items()
+                     if q == queue and 'P' in sh)
+        if pts:
+            ax.plot(*zip(*pts), marker='o', label=queue,
+                    linestyle='-' if queue in QUEUE_TITLES else '--')
+    ax.set(title=f'queues, P producers + P consumers ({title})', xlabel='threads (P+C)',
+           ylabel='M items/s')
+    ax.legend(fontsize='small')
+    fig.suptitle('Throughput against threads; QEMU TCG: compare lines, not absolute values')
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, 'bench-throughput.png'), dpi=80)
+    plt.close(fig)
+    names.append('bench-throughput.png')
+
+    # Unfreed objects over time with a stalled reader, each platform.
+    fig, axes = plt.subplots(1, len(boots), figsize=(5 * len(boots), 4), squeeze=False)
+    for ax, (title, boot, _) in zip(axes[0], boots):
+        for name, series in boot.stalled.items():
+            ax.plot(*zip(*series), label={'call_srcu': 'SRCU (call_srcu)'}.get(name, name))
+        ax.set(title=title, xlabel='ms since the reader stalled', ylabel='unfreed objects')
+        ax.legend(fontsize='small')
+    fig.suptitle('Unfreed objects with one reader stalled in its read-side section')
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, 'bench-stalled.png'), dpi=80)
+    plt.close(fig)
+    names.append('bench-stalled.png')
+
+    # Retire-to-free latency percentiles, each platform, log scale.
+    fig, axes = plt.subplots(1, len(boots), figsize=(5 * len(boots), 4), squeeze=False)
+    for ax, (title, boot, _) in zip(axes[0], boots):
+        for name, v in boot.latency.items():
+            ax.plot(PERCENTILES, [max(v[p], 1) / 1000 for p in PERCENTILES], marker='o',
+                    label=name)
+        ax.set(title=title, xlabel='percentile', ylabel='retire to free, us', yscale='log')
+        ax.legend(fontsize='small')
+    fig.suptitle('Retire-to-free latency, one object every 10-20 us')
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, 'bench-latency.png'), dpi=80)
+    plt.close(fig)
+    names.append('bench-latency.png')
+    return names
+
+
+def host_line(host_cpus):
+    model = 'unknown CPU'
+    for line in open('/proc/cpuinfo', errors='replace'):
+        if line.startswith('model name'):
+            model = line.split(':', 1)[1].strip()
+            break
+    mem = 0
+    for line in open('/proc/meminfo'):
+        if line.startswith('MemTotal:'):
+            mem = int(line.split()[1]) // (1024 * 1024)
+    return f'{model}, {host_cpus} CPUs, {mem} GiB, {platform.platform()}'
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', required=True)
     ap.add_argument('--version', required=True)
     ap.add_argument('--params', required=True)
     ap.add_argument('--host-cpus', type=int, required=True)
+    ap.add_argument('--configs', default='')
+    ap.add_argument('--commit', default='unknown')
+    ap.add_argument('--qemu-version', default='')
     ap.add_argument('--uml', required=True)
     ap.add_argument('--qemu', action='append', default=[], metavar='SMP:CONSOLE')
     args = ap.parse_args()
 
-    out = [f'# kovan benchmarks, Linux {args.version}, no debug options', '',
-           f'kovan.ko parameters: {args.params}. kovan built without CONFIG_KOVAN_DEBUG.', '',
-           '## UML, one CPU', '',
-           'ns per operation, median (min-max) of the runs; ratio = kovan / anchor',
-           '(below 1: kovan is cheaper). UML runs natively but without SMP: smp_mb() is a',
-           'compiler barrier and atomics have no LOCK prefix, so this shows path length,',
-           'not the cost of atomics on real cores.', '']
-    cost, latency, _, _, _ = parse(args.uml)
-    out += cost_section(cost, latency)
-    rows, verdicts = dis_section(args.uml, 'UML', args.host_cpus)
-    out += rows
-    dis_verdicts = [f'UML: {v}' for v in verdicts]
+    runs = re.search(r'kovan-hash-bench: begin .*runs=(\d+)', open(args.uml, errors='replace').read())
+    header = [f'# kovan benchmarks, Linux {args.version}, no debug options', '',
+              f'- when: {time.strftime("%Y-%m-%d %H:%M %Z")}, kovan {args.commit}',
+              f'- host: {host_line(args.host_cpus)}',
+              f'- kernels: {args.configs} (kunit/configs/*-bench.config: no KASAN, KCSAN, '
+              'lockdep or sleep checks; CONFIG_PREEMPT, high-resolution timers)',
+              f'- compiler: {os.popen("gcc --version").readline().strip()}; {args.qemu_version}',
+              f'- kovan.ko parameters: {args.params}; kovan built without CONFIG_KOVAN_DEBUG',
+              f'- runs: {runs.group(1) if runs else "?"} of each measurement, interleaved; '
+              'median (min-max) over the runs', '']
+    uml = Boot(args.uml)
+    boots = [('UML', uml, {})]
+    body = ['## UML, one CPU', '',
+            'ns per operation, median (min-max) of the runs; ratio = kovan / anchor',
+            '(below 1: kovan is cheaper). Path lengths: no SMP, no LOCK prefix.', '']
+    rows, head = reclaim_section(uml, 'UML')
+    body += rows
+    rows, more = hash_section(uml, 'UML')
+    body += rows
+    head += more
+    rows, more = dis_section(args.uml, 'UML', args.host_cpus)
+    body += rows
+    head += more
 
-    all_verdicts = []
     for spec in args.qemu:
         smp, console = spec.split(':', 1)
-        cost, latency, tput, errors, setup = parse(console)
+        where = f'-smp {smp}'
+        boot = Boot(console)
+        tput, errors, setup = parse(console)
+        boots.append((f'QEMU TCG {where}', boot, tput))
         cap, ms = setup.get('capacity', '?'), setup.get('ms', '?')
-        out += ['', f'## QEMU x86_64 TCG, -smp {smp} on a {args.host_cpus}-CPU host', '',
-                f'### Queue throughput, -smp {smp}', '',
-                'Items moved per second by P producer and C consumer kthreads (producer i on',
-                'CPU 2i, consumer i on CPU 2i+1, modulo the vCPUs), median (min-max) of the',
-                'runs; ratio = median kovan / median anchor (above 1: kovan moves more);',
-                'per-run ratios pair run i of both queues (runs are interleaved).',
-                f'Each run lasts {ms} ms. Bounded queues hold {cap} items; unbounded ones are',
-                f'fed from {cap} preallocated items per producer. ptr_ring uses',
-                'ptr_ring_produce/ptr_ring_consume with their locks; kfifo+lock takes one',
-                'spinlock for both ends; llist+lock is a LIFO (llist_add, llist_del_first',
-                'under a spinlock).',
-                '',
-                'What TCG can show: every vCPU is a host thread running emulated code, so',
-                'atomics, barriers and cache-line transfers have emulated costs and the',
-                'absolute items/s say nothing about real hardware. The ratios compare the',
-                'algorithms under real parallelism in the same boot, with two distortions.',
-                'A PAUSE (cpu_relax(), in every spin-wait: a contended spinlock, a queue',
-                'waiting for a peer between claim and publish) leaves translated code and',
-                "retakes QEMU's global lock, so contended spinning costs microseconds to",
-                'milliseconds, not nanoseconds: kfifo+lock, one lock for all producers and',
-                "consumers, collapses under it, and ratios against it overstate kovan's lead.",
-                'With more vCPUs than host CPUs the host preempts vCPUs, also one that holds',
-                'a lock or a claimed slot, while the others wait for it.', '']
+        body += ['', f'## QEMU x86_64 TCG, -smp {smp} on a {args.host_cpus}-CPU host', '',
+                 f'### Read-side and retire costs, -smp {smp}', '',
+                 'As in the UML section, one thread, in ns of the emulated machine: real',
+                 'LOCK-prefixed atomics and fences, emulated; ratios only.', '']
+        rows, more = reclaim_section(boot, where)
+        body += rows
+        head += more
+        rows, more = hash_section(boot, where)
+        body += rows
+        head += more
+        body += ['', f'### Queue throughput, -smp {smp}', '',
+                 'Items moved per second by P producer and C consumer kthreads (producer i on',
+                 'CPU 2i, consumer i on CPU 2i+1, modulo the vCPUs), median (min-max) of the',
+                 'runs; ratio = median kovan / median anchor (above 1: kovan moves more);',
+                 'per-run ratios pair run i of both queues (runs are interleaved).',
+                 f'Each run lasts {ms} ms. Bounded queues hold {cap} items; unbounded ones are',
+                 f'fed from {cap} preallocated items per producer. ptr_ring uses',
+                 'ptr_ring_produce/ptr_ring_consume with their locks; kfifo+lock takes one',
+                 'spinlock for both ends; llist+lock is a LIFO (llist_add, llist_del_first',
+                 'under a spinlock).',
+                 '',
+                 'On TCG a PAUSE (cpu_relax(), in every spin-wait: a contended spinlock, a',
+                 'queue waiting for a peer between claim and publish) leaves translated code',
+                 "and retakes QEMU's global lock, so contended spinning costs microseconds to",
+                 'milliseconds: kfifo+lock, one lock for all producers and consumers,',
+                 "collapses under it, and ratios against it overstate kovan's lead.", '']
         if errors:
-            out += [f'Measurements that failed: {"; ".join(errors)}', '']
-        rows, verdicts = queue_section(tput)
-        out += rows
-        all_verdicts += [f'-smp {smp}: {v}' for v in verdicts]
-        rows, verdicts = dis_section(console, f'-smp {smp}', args.host_cpus)
-        out += rows
-        dis_verdicts += [f'-smp {smp}: {v}' for v in verdicts]
-        if cost:
-            out += ['', f'### Read-side and retire costs, -smp {smp}', '',
-                    'As in the UML section, single-threaded, in ns per operation of the emulated',
-                    'machine: real LOCK-prefixed atomics and fences, emulated; ratios only.', '']
-            out += cost_section(cost, latency)
-    if all_verdicts:
-        out += ['', '## Queue targets (DESIGN.md section 6, at 2P2C)', '',
-                f'Unstable: the per-run ratios differ by more than {UNSTABLE}x, so the median',
-                'is mostly luck (on TCG: a contended spinlock that collapsed in some runs).', '']
-        out += [f'- {v}' for v in all_verdicts]
-    if dis_verdicts:
-        out += ['', '## Disruptor targets (DESIGN.md section 6: 1P1C and 1P3C pipeline, >= 2x a',
-                'ptr_ring handoff at batch 1, >= 5x at batch 64, anchor at the same batch)', '',
-                'Judged like for like: busy_spin against the spinning ptr_ring, blocking against',
-                'the ptr_ring that sleeps on a wait queue.', '']
-        out += [f'- {v}' for v in dis_verdicts]
+            body += [f'Measurements that failed: {"; ".join(errors)}', '']
+        rows, more = queue_section(tput, where)
+        body += rows
+        head += more
+        rows, more = dis_section(console, where, args.host_cpus)
+        body += rows
+        head += more
 
-    text = '\n'.join(out) + '\n'
+    plots = plot_all(os.path.dirname(os.path.abspath(args.out)), boots)
+    met = sum(h.verdict == 'met' for h in head)
+    missed = sum(h.verdict != 'met' and h.verdict != 'no target' for h in head)
+    summary = ['## Headline: DESIGN.md section 6 targets', '',
+               f'{met} targets met, {missed} not met (each platform judged on its own; the',
+               'sections below hold every number and how it was measured).', '',
+               '| what | where | kovan | anchor | ratio | target | verdict |',
+               '|---|---|---|---|---|---|---|']
+    summary += [h.row() for h in head]
+    summary += ['', 'Plots: ' + ', '.join(f'[{p}]({p})' for p in plots), '']
+    summary += PLATFORM_NOTE + ['']
+
+    text = '\n'.join(header + summary + body) + '\n'
     with open(args.out, 'w') as f:
         f.write(text)
-    print(text, end='')
+    print('\n'.join(summary))
 
 
 if __name__ == '__main__':

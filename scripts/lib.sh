@@ -112,8 +112,9 @@ build_modules() {
 		grep -E 'error|ERROR' "$log" | sed "s|$tree/||" | head -n 20 >&2 || true
 		die "module build against $build failed, see $log"
 	fi
-	if grep -q 'warning:' "$log"; then
-		grep 'warning:' "$log" | sed "s|$tree/||" | head -n 20 >&2
+	# Sparse reports some problems as errors without failing the build.
+	if grep -qE '(warning|error):' "$log"; then
+		grep -E '(warning|error):' "$log" | sed "s|$tree/||" | head -n 20 >&2
 		die "module build against $build has warnings, see $log"
 	fi
 }
