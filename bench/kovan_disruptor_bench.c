@@ -3,50 +3,66 @@
  * Disruptor throughput and latency next to a ptr_ring handoff between
  * kthreads, in one boot.
  *
- * Shapes, as producer kthreads and handler stages:
+ * Shapes, as producer kthreads and stages of handler kthreads:
  *
  *	1P1C	one producer, one handler
  *	1P3C	one producer, a pipeline of three handlers A -> B -> C
  *		(kovan_stage_then(); the anchor puts a ptr_ring in front of each)
  *	3P1C	three producers (KOVAN_PRODUCER_MULTI; the anchor shares one
  *		ptr_ring and its producer lock), one handler
+ *	1P3M	one producer, three handlers in one stage, each of which sees
+ *		every event (multicast: kovan_disruptor_handle_events_with() of
+ *		three; the anchor's producer puts each event into a ptr_ring per
+ *		handler)
+ *	1P3D	one producer, handlers A and B in one stage, C after both (a
+ *		diamond: kovan_stage_then() on that stage; the anchor's producer
+ *		puts each event into a ptr_ring for A and one for B, each of them
+ *		forwards it into a ring of its own towards C, which takes one
+ *		from each)
  *
  * Producers hand over one event at a time (batch 1: kovan_disruptor_next(d, 1)
  * and publish; ptr_ring_produce and ptr_ring_consume) or 64 (batch 64:
  * kovan_disruptor_next(d, 64) and one publish of the range; 64 calls of
  * ptr_ring_produce and ptr_ring_consume_batched). The Disruptor runs with
  * each of its six wait strategies. The anchor either spins (cpu_relax(),
- * and cond_resched() every 1024 spins, as kovan_wait_busy_spin does) or
- * blocks on one wait queue per ring that is woken only when someone sleeps
- * there (as kovan_wait_blocking does).
+ * and schedule() when asked every 1024 spins, as kovan_wait_busy_spin does)
+ * or blocks on one wait queue per ring that is woken only when someone
+ * sleeps there (as kovan_wait_blocking does). 1P3M and 1P3D run only with
+ * ptr_ring/spin, ptr_ring/block, disruptor/busy_spin and disruptor/blocking,
+ * which bounds the run time.
  *
- * Placement: producer i runs on online CPU i, stage j on CPU P + j (P the
- * number of producers), modulo the CPUs online, for the Disruptor (the
- * handler's cpu) and the anchor (kthread_bind()) alike. Runs are
- * interleaved: run 0 of every scenario, then run 1, ...
+ * Placement: producer i runs on online CPU i, handler j (numbered stage by
+ * stage) on CPU P + j (P the number of producers), modulo the CPUs online,
+ * for the Disruptor (the handler's cpu) and the anchor (kthread_bind())
+ * alike. Runs are interleaved: run 0 of every scenario, then run 1, ...
  *
- * Every stage checks each event (its sequence, and which stages handled
- * it), so a lost, duplicated or half-written event is reported; after each
- * Disruptor measurement the halt drains the ring and every stage must have
- * handled every published event.
+ * Every handler checks each event (its sequence, and that every handler of
+ * the stages before its own handled it but itself did not; C of 1P3D also
+ * that the anchor's two rings carry the same sequence), so a lost,
+ * duplicated, overtaken or half-written event is reported; after each
+ * Disruptor measurement the halt drains the ring and every handler must
+ * have handled every published event.
  *
  * Throughput: the producers run for ms milliseconds; the number is the
- * events the last stage handled in that window. Latency: one producer
- * publishes an event every 10-20 us, stamped with ktime_get_ns(); each
- * stage records now - stamp and restamps the event, so the samples are
- * per hop. Each run ends with a latency measurement of every 1P1C and 1P3C
- * scenario at batch 1; their samples are pooled over the runs. Loading the
- * module prints
+ * events every handler handled in that window: the last handler's count,
+ * for 1P3M the least of its three (the ring keeps them within a ring's
+ * size of each other). Latency: one producer publishes an event every
+ * 10-20 us, stamped with ktime_get_ns(); each handler records now - stamp
+ * and restamps the event, so the samples are per hop. Each run ends with a
+ * latency measurement of every 1P1C and 1P3C scenario at batch 1; their
+ * samples are pooled over the runs. Handlers of one stage would restamp an
+ * event at once, so 1P3M and 1P3D have none. Loading the module prints
  *
  *	kovan-disruptor-bench: tput <impl>/<wait>/<shape>/b<batch> <run> <events/s>
  *	kovan-disruptor-bench: latency <impl>/<wait>/<shape> <mean ns> <p99 ns> <samples>
  *	kovan-disruptor-bench: error <scenario> <run> <what>
- *	kovan-disruptor-bench: skip <impl>/<wait> <why>
  *
  * and stays loaded, holding nothing, until rmmod. Not a test: it asserts
  * nothing.
  */
 
+#include <linux/bitops.h>
+#include <linux/build_bug.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -57,6 +73,7 @@
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/ptr_ring.h>
+#include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -76,43 +93,59 @@ MODULE_PARM_DESC(ms, "length of one throughput measurement in milliseconds (defa
 /* Entries of the Disruptor's ring and of each ptr_ring. */
 #define DB_SIZE		1024
 /*
- * Events of each anchor producer, reused in turn. At most three rings'
- * worth and a batch per thread are in flight, fewer than this, so an event
- * is never refilled while a stage still holds it.
+ * Events of each anchor producer, reused in turn. A producer runs ahead of
+ * the last handler by at most the rings on one path (three, 1P3C's) and a
+ * batch per thread, fewer than this, so an event is never refilled while a
+ * handler still holds it.
  */
 #define DB_POOL		(4 * DB_SIZE)
 #define DB_MAX_BATCH	64
-/* Most producers, and most stages, of a shape. */
+/* Most producers, and most handlers, of a shape. */
 #define DB_MAX_THREADS	3
+/* Most anchor rings of a shape: 1P3D's two from the producer and two into C. */
+#define DB_MAX_RINGS	4
 /* Events a latency measurement publishes in each run. */
 #define DB_LAT_EVENTS	1000
-/* Spins between two cond_resched() of a spinning anchor, as in busy spin. */
+/* Spins between two looks at need_resched() of a spinning anchor, as in busy spin. */
 #define DB_SPINS	1024
-/* Longest wait for a latency measurement's events to reach the last stage. */
+/* Longest wait for a latency measurement's events to reach the last handler. */
 #define DB_DRAIN_MS	2000
 
 struct db_event {
 	s64 seq;
 	u64 stamp;
-	/* Stages that handled the event so far. */
-	u32 payload;
 	u32 producer;
+	union {
+		/*
+		 * Which handlers handled the event so far, a byte each:
+		 * handlers of one stage mark it at the same time.
+		 */
+		bool by[DB_MAX_THREADS];
+		/* One store clears them all: UML builds memset() as a call. */
+		u32 all;
+	} handled;
 };
 
 enum db_shape {
 	DB_1P1C,
 	DB_1P3C,
 	DB_3P1C,
+	DB_1P3M,
+	DB_1P3D,
 	DB_NR_SHAPES,
 };
 
 static const struct {
 	const char *name;
-	unsigned int producers, stages;
+	unsigned int producers;
+	/* Handlers of each stage, each stage after the one before; 0 ends. */
+	u8 widths[DB_MAX_THREADS];
 } db_shapes[DB_NR_SHAPES] = {
-	[DB_1P1C] = { "1P1C", 1, 1 },
-	[DB_1P3C] = { "1P3C", 1, 3 },
-	[DB_3P1C] = { "3P1C", 3, 1 },
+	[DB_1P1C] = { "1P1C", 1, { 1 } },
+	[DB_1P3C] = { "1P3C", 1, { 1, 1, 1 } },
+	[DB_3P1C] = { "3P1C", 3, { 1 } },
+	[DB_1P3M] = { "1P3M", 1, { 3 } },
+	[DB_1P3D] = { "1P3D", 1, { 2, 1 } },
 };
 
 struct db_impl {
@@ -121,15 +154,17 @@ struct db_impl {
 	const struct kovan_wait_strategy *wait;
 	/* Anchor: wait on the ring's wait queue rather than spin. */
 	bool block;
+	/* Also measured in the shapes with a stage of several handlers. */
+	bool wide;
 };
 
 static const struct db_impl db_impls[] = {
-	{ "ptr_ring/spin", NULL, false },
-	{ "ptr_ring/block", NULL, true },
-	{ "disruptor/busy_spin", &kovan_wait_busy_spin },
+	{ "ptr_ring/spin", NULL, false, true },
+	{ "ptr_ring/block", NULL, true, true },
+	{ "disruptor/busy_spin", &kovan_wait_busy_spin, false, true },
 	{ "disruptor/yielding", &kovan_wait_yielding },
 	{ "disruptor/sleeping", &kovan_wait_sleeping },
-	{ "disruptor/blocking", &kovan_wait_blocking },
+	{ "disruptor/blocking", &kovan_wait_blocking, false, true },
 	{ "disruptor/timeout_blocking", &kovan_wait_timeout_blocking },
 	{ "disruptor/phased_backoff", &kovan_wait_phased_backoff },
 };
@@ -155,18 +190,22 @@ struct db_worker {
 	struct task_struct *task;
 	/* The thread function has finished; completed for all, waited for twice. */
 	struct completion done;
-	/* Events published (producer) or handled (stage). */
+	/* Events published (producer) or handled (handler). */
 	unsigned long count;
-	/* Events a stage found out of order or not handled by the stage before. */
+	/* Events a handler found out of order or not handled as they should be. */
 	unsigned long bad;
-	/* Producer or stage index. */
+	/* Producer or handler index. */
 	unsigned int id;
+	/* Handler: handlers 0 .. after - 1, the stages before its own. */
+	unsigned int after;
 	int err;
-	/* Anchor stage: the next sequence expected from each producer. */
+	/* Anchor: the rings it takes events from and puts them into, a bit each. */
+	unsigned long in, out;
+	/* Anchor handler: the next sequence expected from each producer. */
 	s64 next[DB_MAX_THREADS];
 	/* Anchor producer: its events. */
 	struct db_event *pool;
-	/* Latency measurement: per-hop latencies of this stage. */
+	/* Latency measurement: per-hop latencies of this handler. */
 	u64 *samples;
 	unsigned int nsamples;
 } ____cacheline_aligned_in_smp;
@@ -180,27 +219,17 @@ static struct db_bench {
 	struct completion start;
 	struct kovan_disruptor *d;
 	unsigned int nrings;
-	struct db_ring rings[DB_MAX_THREADS];
+	struct db_ring rings[DB_MAX_RINGS];
 	/* Read in every iteration of every worker, written twice per measurement. */
 	bool stop ____cacheline_aligned_in_smp;
 } db;
 
-static struct db_worker db_producers[DB_MAX_THREADS], db_stages[DB_MAX_THREADS];
+static struct db_worker db_producers[DB_MAX_THREADS], db_handlers[DB_MAX_THREADS];
 
 static __always_inline bool db_stopped(void)
 {
 	/* Set by db_stop() when the window closes; orders nothing. */
 	return READ_ONCE(db.stop);
-}
-
-/*
- * UML has one CPU and does not preempt the kernel on interrupt return, and
- * cond_resched() is a no-op under CONFIG_PREEMPT: a busy-spinning handler or
- * producer would never give the CPU back.
- */
-static bool db_skipped(const struct db_impl *impl)
-{
-	return IS_ENABLED(CONFIG_UML) && impl->wait == &kovan_wait_busy_spin;
 }
 
 /* Should producer @w publish more? */
@@ -214,18 +243,23 @@ static unsigned int db_cpu(unsigned int slot)
 	return cpumask_nth(slot % num_online_cpus(), cpu_online_mask);
 }
 
-/* Check, time and count an event at stage @w; @expect is its sequence. */
+/* Check, time and count an event at handler @w; @expect is its sequence. */
 static __always_inline void db_handle(struct db_worker *w, struct db_event *ev, s64 expect)
 {
+	bool bad = ev->seq != expect || ev->handled.by[w->id];
+	unsigned int k;
 	u64 now;
 
-	if (ev->seq != expect || ev->payload != w->id)
+	/* Not the marks of its own stage: those handlers may be writing them. */
+	for (k = 0; k < w->after; k++)
+		bad |= !ev->handled.by[k];
+	if (bad)
 		w->bad++;
-	ev->payload = w->id + 1;
+	ev->handled.by[w->id] = true;
 	if (w->samples && w->nsamples < DB_LAT_EVENTS) {
 		now = ktime_get_ns();
 		w->samples[w->nsamples++] = now - ev->stamp;
-		/* The next stage measures its hop from here. */
+		/* The next handler measures its hop from here. */
 		ev->stamp = now;
 	}
 	/* Snapshots in db_measure() and db_drain(); orders nothing. */
@@ -241,7 +275,8 @@ static int db_on_event(void *event, s64 seq, bool end_of_batch, void *ctx)
 static void db_fill(struct db_worker *w, struct db_event *ev, s64 seq)
 {
 	ev->seq = seq;
-	ev->payload = 0;
+	BUILD_BUG_ON(sizeof(ev->handled.by) > sizeof(ev->handled.all));
+	ev->handled.all = 0;
 	ev->producer = w->id;
 	ev->stamp = db.paced ? ktime_get_ns() : 0;
 }
@@ -271,8 +306,9 @@ static void db_dis_produce(struct db_worker *w)
 static void db_spin(unsigned int *spins)
 {
 	cpu_relax();
-	if (!(++*spins % DB_SPINS))
-		cond_resched();
+	/* Not cond_resched(): it is empty under CONFIG_PREEMPT, and UML would not preempt us. */
+	if (!(++*spins % DB_SPINS) && need_resched())
+		schedule();
 }
 
 /* Blocking anchor: after a ring moved, wake whoever sleeps on it. */
@@ -302,9 +338,57 @@ static int db_ring_put(struct db_ring *r, struct db_event *ev)
 	return 0;
 }
 
+/* Put @ev into each ring of @out, waiting while one is full; -ESHUTDOWN once stopped. */
+static __always_inline int db_ring_put_all(unsigned long out, struct db_event *ev)
+{
+	unsigned int r;
+
+	for_each_set_bit(r, &out, DB_MAX_RINGS)
+		if (db_ring_put(&db.rings[r], ev))
+			return -ESHUTDOWN;
+	return 0;
+}
+
+static __always_inline void db_ring_wake_all(unsigned long out)
+{
+	unsigned int r;
+
+	for_each_set_bit(r, &out, DB_MAX_RINGS)
+		db_ring_wake(&db.rings[r]);
+}
+
+/*
+ * Take events from @r into @evs, waiting while it is empty: up to @n, or
+ * with @all exactly @n. Returns how many, fewer than asked only once stopped.
+ */
+static unsigned int db_ring_take(struct db_ring *r, void **evs, unsigned int n, bool all)
+{
+	unsigned int got = 0, spins = 0, k;
+
+	while (!db_stopped()) {
+		if (db.batch == 1) {
+			evs[got] = ptr_ring_consume(&r->ring);
+			k = !!evs[got];
+		} else {
+			k = ptr_ring_consume_batched(&r->ring, evs + got, n - got);
+		}
+		if (k) {
+			/* Room: a producer may sleep on it, also while we wait for the rest. */
+			db_ring_wake(r);
+			got += k;
+			if (got == n || !all)
+				return got;
+		} else if (db.impl->block) {
+			wait_event_idle(r->wq, !ptr_ring_empty(&r->ring) || db_stopped());
+		} else {
+			db_spin(&spins);
+		}
+	}
+	return got;
+}
+
 static void db_ring_produce(struct db_worker *w)
 {
-	struct db_ring *r = &db.rings[0];
 	struct db_event *ev;
 	unsigned int i;
 	s64 n = 0;
@@ -313,48 +397,41 @@ static void db_ring_produce(struct db_worker *w)
 		for (i = 0; i < db.batch; i++, n++) {
 			ev = &w->pool[n & (DB_POOL - 1)];
 			db_fill(w, ev, n);
-			if (db_ring_put(r, ev))
+			if (db_ring_put_all(w->out, ev))
 				return;
 		}
-		db_ring_wake(r);
+		db_ring_wake_all(w->out);
 		w->count += db.batch;
 		if (db.paced)
 			usleep_range(10, 20);
 	}
 }
 
-static void db_ring_stage(struct db_worker *w)
+static void db_ring_handle(struct db_worker *w)
 {
-	struct db_ring *in = &db.rings[w->id];
-	struct db_ring *out = w->id + 1 < db.nrings ? &db.rings[w->id + 1] : NULL;
-	void *evs[DB_MAX_BATCH];
-	unsigned int spins = 0;
+	void *evs[DB_MAX_BATCH], *twins[DB_MAX_BATCH];
+	unsigned int first = __ffs(w->in), r, i, n;
 	struct db_event *ev;
-	int i, n;
 
-	while (!db_stopped()) {
-		if (db.batch == 1) {
-			evs[0] = ptr_ring_consume(&in->ring);
-			n = !!evs[0];
-		} else {
-			n = ptr_ring_consume_batched(&in->ring, evs, db.batch);
+	while ((n = db_ring_take(&db.rings[first], evs, db.batch, false))) {
+		/* 1P3D's C: its other ring carries the same events, in the same order. */
+		r = first + 1;
+		for_each_set_bit_from(r, &w->in, DB_MAX_RINGS) {
+			if (db_ring_take(&db.rings[r], twins, n, true) < n)
+				return;
+			for (i = 0; i < n; i++) {
+				ev = evs[i];
+				if (ev->seq != ((struct db_event *)twins[i])->seq)
+					w->bad++;
+			}
 		}
-		if (!n) {
-			if (db.impl->block)
-				wait_event_idle(in->wq, !ptr_ring_empty(&in->ring) || db_stopped());
-			else
-				db_spin(&spins);
-			continue;
-		}
-		db_ring_wake(in);
 		for (i = 0; i < n; i++) {
 			ev = evs[i];
 			db_handle(w, ev, w->next[ev->producer]++);
-			if (out && db_ring_put(out, ev))
+			if (db_ring_put_all(w->out, ev))
 				return;
 		}
-		if (out)
-			db_ring_wake(out);
+		db_ring_wake_all(w->out);
 	}
 }
 
@@ -371,12 +448,12 @@ static int db_producer(void *arg)
 	return 0;
 }
 
-static int db_ring_consumer(void *arg)
+static int db_ring_handler(void *arg)
 {
 	struct db_worker *w = arg;
 
 	wait_for_completion(&db.start);
-	db_ring_stage(w);
+	db_ring_handle(w);
 	complete_all(&w->done);
 	return 0;
 }
@@ -385,7 +462,7 @@ static int db_start(struct db_worker *w, int (*fn)(void *), unsigned int slot)
 {
 	struct task_struct *t;
 
-	t = kthread_create(fn, w, "kdbench/%c%u", fn == db_producer ? 'p' : 's', w->id);
+	t = kthread_create(fn, w, "kdbench/%c%u", fn == db_producer ? 'p' : 'h', w->id);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	kthread_bind(t, db_cpu(slot));
@@ -396,8 +473,38 @@ static int db_start(struct db_worker *w, int (*fn)(void *), unsigned int slot)
 	return 0;
 }
 
-/* A Disruptor with a chain of single-handler stages, started. */
-static int db_dis_setup(unsigned int np, unsigned int ns)
+/*
+ * Number the handlers of @shape stage by stage and tell each which handlers
+ * come before its stage. For the anchor, give each handler a ring from each
+ * thread of the stage before (from the producers, shared, for the first
+ * stage). Returns the number of rings.
+ */
+static unsigned int db_wire(enum db_shape shape)
+{
+	unsigned int s, k, u, j = 0, prev = 0, r = 0, first;
+
+	for (s = 0; s < DB_MAX_THREADS && db_shapes[shape].widths[s]; s++) {
+		first = j;
+		for (k = 0; k < db_shapes[shape].widths[s]; k++, j++) {
+			db_handlers[j].after = first;
+			if (!s) {
+				for (u = 0; u < db_shapes[shape].producers; u++)
+					db_producers[u].out |= BIT(r);
+				db_handlers[j].in = BIT(r++);
+				continue;
+			}
+			for (u = prev; u < first; u++) {
+				db_handlers[u].out |= BIT(r);
+				db_handlers[j].in |= BIT(r++);
+			}
+		}
+		prev = first;
+	}
+	return r;
+}
+
+/* A Disruptor with the stages of @shape, each after the one before, started. */
+static int db_dis_setup(enum db_shape shape, unsigned int np)
 {
 	struct kovan_disruptor_config cfg = {
 		.size = DB_SIZE,
@@ -405,32 +512,36 @@ static int db_dis_setup(unsigned int np, unsigned int ns)
 		.producer = np > 1 ? KOVAN_PRODUCER_MULTI : KOVAN_PRODUCER_SINGLE,
 		.wait = db.impl->wait,
 	};
-	struct kovan_event_handler h = { .on_event = db_on_event };
+	struct kovan_event_handler h[DB_MAX_THREADS] = {};
+	unsigned int s, k, n, j = 0;
 	struct kovan_stage *st = NULL;
 	struct kovan_disruptor *d;
-	unsigned int j;
 
 	d = kovan_disruptor_create(&cfg, GFP_KERNEL);
 	if (IS_ERR(d))
 		return PTR_ERR(d);
 	db.d = d;
-	for (j = 0; j < ns; j++) {
-		h.ctx = &db_stages[j];
-		h.cpu = db_cpu(np + j);
-		st = j ? kovan_stage_then(st, &h, 1) : kovan_disruptor_handle_events_with(d, &h, 1);
+	for (s = 0; s < DB_MAX_THREADS && db_shapes[shape].widths[s]; s++) {
+		n = db_shapes[shape].widths[s];
+		for (k = 0; k < n; k++, j++) {
+			h[k].on_event = db_on_event;
+			h[k].ctx = &db_handlers[j];
+			h[k].cpu = db_cpu(np + j);
+		}
+		st = s ? kovan_stage_then(st, h, n) : kovan_disruptor_handle_events_with(d, h, n);
 		if (IS_ERR(st))
 			return PTR_ERR(st);
 	}
 	return kovan_disruptor_start(d);
 }
 
-/* One ptr_ring in front of each stage, and the stages' kthreads. */
-static int db_ring_setup(unsigned int np, unsigned int ns)
+/* The anchor's @nrings ptr_rings and its handlers' kthreads. */
+static int db_ring_setup(unsigned int np, unsigned int ns, unsigned int nrings)
 {
 	unsigned int j;
 	int ret;
 
-	for (j = 0; j < ns; j++) {
+	for (j = 0; j < nrings; j++) {
 		ret = ptr_ring_init(&db.rings[j].ring, DB_SIZE, GFP_KERNEL);
 		if (ret)
 			return ret;
@@ -438,19 +549,19 @@ static int db_ring_setup(unsigned int np, unsigned int ns)
 		db.nrings++;
 	}
 	for (j = 0; j < ns; j++) {
-		ret = db_start(&db_stages[j], db_ring_consumer, np + j);
+		ret = db_start(&db_handlers[j], db_ring_handler, np + j);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-/* Latency measurement: wait for the last stage to see every event. */
+/* Latency measurement: wait for the last handler to see every event. */
 static void db_drain(struct db_worker *last, unsigned long total)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(DB_DRAIN_MS);
 
-	/* A snapshot of the last stage's count (see db_handle()); orders nothing. */
+	/* A snapshot of the last handler's count (see db_handle()); orders nothing. */
 	while (READ_ONCE(last->count) < total && time_before(jiffies, deadline))
 		usleep_range(1000, 2000);
 }
@@ -466,14 +577,14 @@ static void db_stop(void)
 	for (i = 0; i < db.nrings; i++)
 		wake_up_all(&db.rings[i].wq);
 	for (i = 0; i < 2 * DB_MAX_THREADS; i++) {
-		w = i < DB_MAX_THREADS ? &db_producers[i] : &db_stages[i - DB_MAX_THREADS];
+		w = i < DB_MAX_THREADS ? &db_producers[i] : &db_handlers[i - DB_MAX_THREADS];
 		if (!w->task)
 			continue;
 		/* Only then is kthread_stop() sure not to skip the thread function. */
 		wait_for_completion(&w->done);
 		kthread_stop_put(w->task);
 	}
-	/* Halting drains: every published event reaches every stage. */
+	/* Halting drains: every published event reaches every handler. */
 	kovan_disruptor_destroy(db.d);
 	db.d = NULL;
 	for (i = 0; i < db.nrings; i++)
@@ -488,15 +599,15 @@ static int db_u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Pool this run's samples of every stage (its area begins at stage 0's). */
+/* Pool this run's samples of every handler (its area begins at handler 0's). */
 static void db_collect(struct db_lat *lat, unsigned int ns)
 {
 	unsigned int j;
 
 	for (j = 0; j < ns; j++) {
-		memmove(lat->samples + lat->n, db_stages[j].samples,
-			db_stages[j].nsamples * sizeof(*lat->samples));
-		lat->n += db_stages[j].nsamples;
+		memmove(lat->samples + lat->n, db_handlers[j].samples,
+			db_handlers[j].nsamples * sizeof(*lat->samples));
+		lat->n += db_handlers[j].nsamples;
 	}
 }
 
@@ -530,15 +641,15 @@ static bool db_check(const char *name, unsigned int run, unsigned int np, unsign
 		}
 	}
 	for (i = 0; i < ns; i++) {
-		if (db_stages[i].bad) {
-			pr_info("kovan-disruptor-bench: error %s %u stage %u: %lu bad events\n",
-				name, run, i, db_stages[i].bad);
+		if (db_handlers[i].bad) {
+			pr_info("kovan-disruptor-bench: error %s %u handler %u: %lu bad events\n",
+				name, run, i, db_handlers[i].bad);
 			ok = false;
 		}
-		/* Anchor stages stop when told to; only a drained anchor must match. */
-		if ((db.impl->wait || (db.paced && i == ns - 1)) && db_stages[i].count != total) {
-			pr_info("kovan-disruptor-bench: error %s %u stage %u: handled %lu of %lu\n",
-				name, run, i, db_stages[i].count, total);
+		/* Anchor handlers stop when told to; only a drained anchor must match. */
+		if ((db.impl->wait || (db.paced && i == ns - 1)) && db_handlers[i].count != total) {
+			pr_info("kovan-disruptor-bench: error %s %u handler %u: handled %lu of %lu\n",
+				name, run, i, db_handlers[i].count, total);
 			ok = false;
 		}
 	}
@@ -549,14 +660,18 @@ static bool db_check(const char *name, unsigned int run, unsigned int np, unsign
 static void db_measure(enum db_shape shape, unsigned int batch, const struct db_impl *impl,
 		       unsigned int run, struct db_lat *lat)
 {
-	unsigned int np = db_shapes[shape].producers, ns = db_shapes[shape].stages, i;
-	struct db_worker *last = &db_stages[ns - 1];
-	unsigned long handled = 0;
+	unsigned int np = db_shapes[shape].producers, ns = 0, nrings, i;
+	unsigned long handled = ULONG_MAX;
+	bool wide = false;
 	char name[64];
 	int ret;
 	u64 t;
 
-	if (db_skipped(impl))
+	for (i = 0; i < DB_MAX_THREADS; i++) {
+		ns += db_shapes[shape].widths[i];
+		wide |= db_shapes[shape].widths[i] > 1;
+	}
+	if (wide && !impl->wide)
 		return;
 	snprintf(name, sizeof(name), "%s/%s/b%u", impl->name, db_shapes[shape].name, batch);
 	db.impl = impl;
@@ -571,15 +686,17 @@ static void db_measure(enum db_shape shape, unsigned int batch, const struct db_
 		db_producers[i].count = 0;
 		db_producers[i].err = 0;
 		db_producers[i].id = i;
+		db_producers[i].out = 0;
 		init_completion(&db_producers[i].done);
-		memset(&db_stages[i], 0, sizeof(db_stages[i]));
-		db_stages[i].id = i;
-		init_completion(&db_stages[i].done);
+		memset(&db_handlers[i], 0, sizeof(db_handlers[i]));
+		db_handlers[i].id = i;
+		init_completion(&db_handlers[i].done);
 		if (lat)
-			db_stages[i].samples = lat->samples + lat->n + i * DB_LAT_EVENTS;
+			db_handlers[i].samples = lat->samples + lat->n + i * DB_LAT_EVENTS;
 	}
 
-	ret = impl->wait ? db_dis_setup(np, ns) : db_ring_setup(np, ns);
+	nrings = db_wire(shape);
+	ret = impl->wait ? db_dis_setup(shape, np) : db_ring_setup(np, ns, nrings);
 	for (i = 0; i < np && !ret; i++)
 		ret = db_start(&db_producers[i], db_producer, i);
 
@@ -588,11 +705,16 @@ static void db_measure(enum db_shape shape, unsigned int batch, const struct db_
 	if (!ret && lat) {
 		for (i = 0; i < np; i++)
 			wait_for_completion(&db_producers[i].done);
-		db_drain(last, np * DB_LAT_EVENTS);
+		db_drain(&db_handlers[ns - 1], np * DB_LAT_EVENTS);
 	} else if (!ret) {
 		msleep(ms);
-		/* A snapshot at the window's end (see db_handle()); orders nothing. */
-		handled = READ_ONCE(last->count);
+		/*
+		 * Snapshots at the window's end (see db_handle()); orders nothing.
+		 * Last handler first: a handler is not ahead of those before it,
+		 * so for a pipeline this is the last one's count.
+		 */
+		for (i = ns; i-- > 0;)
+			handled = min(handled, READ_ONCE(db_handlers[i].count));
 		t = ktime_get_ns() - t;
 	}
 	db_stop();
@@ -632,10 +754,6 @@ static int __init kovan_disruptor_bench_init(void)
 
 	pr_info("kovan-disruptor-bench: begin cpus=%u runs=%u ms=%u size=%u\n",
 		num_online_cpus(), runs, ms, DB_SIZE);
-	for (i = 0; i < ARRAY_SIZE(db_impls); i++)
-		if (db_skipped(&db_impls[i]))
-			pr_info("kovan-disruptor-bench: skip %s on UML: busy spin never yields its CPU\n",
-				db_impls[i].name);
 	for (run = 0; run < runs; run++) {
 		for (s = 0; s < DB_NR_SHAPES; s++)
 			for (b = 0; b < ARRAY_SIZE(db_batches); b++)

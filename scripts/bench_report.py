@@ -48,8 +48,12 @@ QUEUE_TITLES = {'arrayq': 'ArrayQueue', 'segq': 'SegQueue'}
 UNSTABLE = 4
 
 # Disruptor shapes as (producers, stages), in report order.
-DIS_SHAPES = {'1P1C': (1, 1), '1P3C': (1, 3), '3P1C': (3, 1)}
-DIS_TITLES = {'1P1C': '1P1C unicast', '1P3C': '1P3C pipeline', '3P1C': '3P1C'}
+# Disruptor shapes as (producers, handler names stage by stage), in report order.
+DIS_SHAPES = {'1P1C': (1, [['H']]), '1P3C': (1, [['A'], ['B'], ['C']]),
+              '3P1C': (3, [['H']]), '1P3M': (1, [['A', 'B', 'C']]),
+              '1P3D': (1, [['A', 'B'], ['C']])}
+DIS_TITLES = {'1P1C': '1P1C unicast', '1P3C': '1P3C pipeline', '3P1C': '3P1C',
+              '1P3M': '1P3M multicast', '1P3D': '1P3D diamond'}
 # Each wait strategy next to the anchor that waits alike: the ones that
 # never block next to the spinning ptr_ring, the ones that do next to the
 # ptr_ring whose threads sleep on a wait queue.
@@ -364,11 +368,11 @@ def queue_section(tput, where):
 
 def dis_placement(cpus):
     """Where bench/kovan_disruptor_bench.c puts its threads: producer i on
-    CPU i, stage j on CPU P + j, modulo the CPUs."""
+    CPU i, handler j (numbered stage by stage) on CPU P + j, modulo the CPUs."""
     out = []
-    for shape, (np, ns) in DIS_SHAPES.items():
+    for shape, (np, stages) in DIS_SHAPES.items():
         names = [f'P{i}' for i in range(np)] if np > 1 else ['P']
-        names += ['H'] if ns == 1 else ['A', 'B', 'C'][:ns]
+        names += [h for stage in stages for h in stage]
         cpu = ', '.join(f'{n} on {i % cpus}' for i, n in enumerate(names))
         out.append(f'{shape}: {cpu}')
     return '; '.join(out)
@@ -403,13 +407,18 @@ def dis_section(console, platform, host_cpus):
            f'{setup.get("size", "?")} events of 24 bytes (sequence,',
            'stamp, payload). Shapes: 1P1C unicast (one producer kthread, one handler),',
            '1P3C pipeline (handlers A -> B -> C, kovan_stage_then), 3P1C (three producer',
-           'kthreads, KOVAN_PRODUCER_MULTI, one handler). Batch 1: kovan_disruptor_next(d, 1)',
-           'and publish per event; batch 64: next(d, 64) and one publish of the range.',
-           'Anchor, same boot and shapes: a ptr_ring (same size) in front of each stage,',
-           'ptr_ring_produce / ptr_ring_consume (batch 64: 64 produce calls, then',
-           'ptr_ring_consume_batched); 3P1C shares one ring and its producer lock.',
-           'ptr_ring/spin waits with cpu_relax() and cond_resched() every 1024 spins (as',
-           'busy_spin does); ptr_ring/block sleeps on a wait queue per ring, woken only',
+           'kthreads, KOVAN_PRODUCER_MULTI, one handler), 1P3M multicast (A, B and C in',
+           'one stage, each sees every event), 1P3D diamond (A and B in one stage, C after',
+           'both); the last two only with busy_spin and blocking. Batch 1:',
+           'kovan_disruptor_next(d, 1) and publish per event; batch 64: next(d, 64) and one',
+           'publish of the range. Throughput counts the events every handler handled.',
+           'Anchor, same boot and shapes: a ptr_ring (same size) from each thread to each',
+           'handler it feeds, ptr_ring_produce / ptr_ring_consume (batch 64: 64 produce',
+           'calls, then ptr_ring_consume_batched); 3P1C shares one ring and its producer',
+           "lock; the diamond's C takes one event from A's ring and one from B's.",
+           'ptr_ring/spin waits with cpu_relax() and schedule() when need_resched() every',
+           '1024 spins (as busy_spin does); ptr_ring/block sleeps on a wait queue per ring,',
+           'woken only',
            'when someone sleeps there (as blocking does). Busy_spin, yielding and sleeping',
            'are compared with ptr_ring/spin; blocking, timeout_blocking and phased_backoff',
            'with ptr_ring/block. Every stage checks each event (sequence, stages before',
@@ -420,13 +429,11 @@ def dis_section(console, platform, host_cpus):
            dis_placement(cpus) + '.', '']
     if cpus == 1:
         out += ['UML: every thread shares the one CPU, and UML does not preempt the kernel on',
-                'interrupt return (cond_resched() is a no-op under CONFIG_PREEMPT), so a',
-                'spinning thread keeps the CPU until it passes a preemption point with',
-                "need_resched set by the tick (10 ms): ptr_ring/spin passes one in every",
-                "ptr_ring call's spin_unlock and hands over about a ring per tick; busy_spin",
-                'has none and would never give the CPU back, so it is not run. The ratios',
-                'against ptr_ring/spin measure that scheduling, not the handoff; the blocking',
-                'ones are the meaningful comparison here (path length, no SMP costs).', '']
+                'interrupt return, so a spinning thread keeps the CPU until it sees',
+                'need_resched set by the tick (10 ms) and calls schedule(): busy_spin and',
+                'ptr_ring/spin hand over about a ring per tick or two. The ratios against',
+                'ptr_ring/spin measure that scheduling, not the handoff; the blocking ones are',
+                'the meaningful comparison here (path length, no SMP costs).', '']
     else:
         out += ['TCG (see the queue section): atomics and fences are emulated and every',
                 "cpu_relax() leaves translated code and retakes QEMU's global lock, so",
