@@ -510,6 +510,12 @@ PLATFORM_NOTE = [
 ]
 
 
+def legends(fig):
+    for ax in fig.axes:
+        if ax.lines:
+            ax.legend(fontsize='small')
+
+
 def plot_all(outdir, boots):
     """Writes bench-throughput.png, bench-stalled.png and bench-latency.png;
     returns their names. boots: (title, Boot, queue tput) in report order."""
@@ -529,7 +535,6 @@ def plot_all(outdir, boots):
                 ax.plot(*zip(*pts), marker='o', label=scheme)
         ax.set(title=f'hash table, {100 - pct}% lookups ({title})', xlabel='threads',
                ylabel='M operations/s')
-        ax.legend()
     ax = axes[2]
     for queue in ['arrayq', 'ptr_ring', 'kfifo+lock', 'segq', 'lwq', 'llist+lock']:
         pts = sorted((int(sh.split('P')[0]) * 2, med(v) / 1e6) for (q, sh), v in tput.items()
@@ -539,7 +544,7 @@ def plot_all(outdir, boots):
                     linestyle='-' if queue in QUEUE_TITLES else '--')
     ax.set(title=f'queues, P producers + P consumers ({title})', xlabel='threads (P+C)',
            ylabel='M items/s')
-    ax.legend(fontsize='small')
+    legends(fig)
     fig.suptitle('Throughput against threads; QEMU TCG: compare lines, not absolute values')
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, 'bench-throughput.png'), dpi=80)
@@ -552,7 +557,7 @@ def plot_all(outdir, boots):
         for name, series in boot.stalled.items():
             ax.plot(*zip(*series), label={'call_srcu': 'SRCU (call_srcu)'}.get(name, name))
         ax.set(title=title, xlabel='ms since the reader stalled', ylabel='unfreed objects')
-        ax.legend(fontsize='small')
+    legends(fig)
     fig.suptitle('Unfreed objects with one reader stalled in its read-side section')
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, 'bench-stalled.png'), dpi=80)
@@ -566,7 +571,7 @@ def plot_all(outdir, boots):
             ax.plot(PERCENTILES, [max(v[p], 1) / 1000 for p in PERCENTILES], marker='o',
                     label=name)
         ax.set(title=title, xlabel='percentile', ylabel='retire to free, us', yscale='log')
-        ax.legend(fontsize='small')
+    legends(fig)
     fig.suptitle('Retire-to-free latency, one object every 10-20 us')
     fig.tight_layout()
     fig.savefig(os.path.join(outdir, 'bench-latency.png'), dpi=80)
