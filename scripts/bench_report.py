@@ -190,14 +190,15 @@ def reclaim_section(boot, where):
     if lat:
         out += ['', 'Retire-to-free latency, one object retired every 10-20 us, in us',
                 '(synchronize_srcu: the time the updater waits, then frees):', '',
-                '| reclaim | ' + ' | '.join(PERCENTILES) + ' | samples | p50, p99 vs kovan_retire |',
+                '| reclaim | ' + ' | '.join(PERCENTILES) + ' | samples | anchor / kovan_retire, '
+                'p50 and p99 (above 1: kovan frees sooner) |',
                 '|---|' + '---|' * len(PERCENTILES) + '---|---|']
         base = lat.get('kovan_retire')
         for name, v in lat.items():
             versus = ''
             if base and name not in KOVAN_RECLAIM:
-                versus = (f'kovan {v["p50"] / max(base["p50"], 1):.0f}x, '
-                          f'{v["p99"] / max(base["p99"], 1):.0f}x shorter')
+                versus = (f'{v["p50"] / max(base["p50"], 1):.3g}x, '
+                          f'{v["p99"] / max(base["p99"], 1):.3g}x')
             out.append(f'| {name} | ' + ' | '.join(us(v[p]) for p in PERCENTILES) +
                        f' | {v["n"]} | {versus} |')
         for anchor in ['call_rcu', 'kfree_rcu']:
@@ -283,7 +284,11 @@ def hash_section(boot, where):
            'is there, inserts it if not (per-chain spinlock; the node is allocated before',
            'the lock by every scheme). kovan: kovan_retire_kfree(); rcu: kfree_rcu();',
            'srcu: call_srcu(). Median (min-max) of the runs, millions of operations/s;',
-           'ratio = kovan / anchor (above 1: kovan does more). Plot: bench-throughput.png.', '']
+           'ratio = kovan / anchor (above 1: kovan does more). Plot: bench-throughput.png.',
+           "kovan's retire path closes a partly filled batch kovan.flush_us (20 us) after",
+           'it opened, through a timer and a worker: under a steady stream of retires that',
+           'is a timer interrupt, two worker wake-ups and a batch of a few objects every',
+           '20 us, where kfree_rcu() fills pages of pointers per grace period.', '']
     if boot.hash_errors:
         out += [f'Measurements that failed: {"; ".join(boot.hash_errors)}', '']
     out += ['| updates | T | ' + ' | '.join(HASH_SCHEMES) + ' | kovan/rcu | kovan/srcu |',
@@ -462,7 +467,9 @@ def dis_section(console, platform, host_cpus):
                 mine = {r: v / 1e6 for r, v in mine.items()}
                 base = {r: v / 1e6 for r, v in base.items()}
                 goal = ''
-                if shape in DIS_TARGET_SHAPES and wait in DIS_TARGET_WAITS and batch in DIS_TARGETS:
+                # One CPU cannot judge spinning: the tick decides who runs.
+                judged = wait in DIS_TARGET_WAITS and not (cpus == 1 and wait == 'busy_spin')
+                if shape in DIS_TARGET_SHAPES and judged and batch in DIS_TARGETS:
                     target = DIS_TARGETS[batch]
                     met = ratio >= target
                     goal = f'>= {target:g}: {"met" if met else "not met"}'
