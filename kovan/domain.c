@@ -22,7 +22,7 @@ struct workqueue_struct *kovan_wq __read_mostly;
 unsigned int kovan_batch_size __read_mostly = 64;
 unsigned int kovan_stall_batches __read_mostly = 64;
 unsigned int kovan_era_frequency __read_mostly = 64;
-unsigned int kovan_flush_us __read_mostly = 20;
+unsigned int kovan_flush_us __read_mostly = 100;
 
 static struct dentry *kovan_debugfs_root;
 static DEFINE_MUTEX(kovan_debugfs_mutex);	/* debugfs entries of all domains */
@@ -72,7 +72,7 @@ MODULE_PARM_DESC(stall_batches,
 		 "robust: pins avoid a slot owing more batch walks than this, 1..1048576 (default 64)");
 module_param_cb(flush_us, &kovan_uint_param_ops, &kovan_flush_us_param, 0644);
 MODULE_PARM_DESC(flush_us,
-		 "microseconds a partly filled batch may wait before it is closed, 0..1000000 (default 20)");
+		 "microseconds a partly filled batch may wait before it is closed, 0..1000000 (default 100)");
 module_param_cb(era_frequency, &kovan_uint_param_ops, &kovan_era_param, 0644);
 MODULE_PARM_DESC(era_frequency,
 		 "robust: kovan_node_init() calls per CPU between era advances, 1..1048576 (default 64)");

@@ -31,7 +31,7 @@
  *
  * Liveness: every retired object is freed once the guards that could see it
  * unpin. A retired object never waits for further retires: a partly filled
- * batch is closed by a worker kovan.flush_us microseconds (default 20; timer
+ * batch is closed by a worker kovan.flush_us microseconds (default 100; timer
  * granularity without CONFIG_HIGH_RES_TIMERS) after it opened, and
  * kovan_barrier() closes every batch at once.
  *

@@ -285,10 +285,11 @@ def hash_section(boot, where):
            'the lock by every scheme). kovan: kovan_retire_kfree(); rcu: kfree_rcu();',
            'srcu: call_srcu(). Median (min-max) of the runs, millions of operations/s;',
            'ratio = kovan / anchor (above 1: kovan does more). Plot: bench-throughput.png.',
-           "kovan's retire path closes a partly filled batch kovan.flush_us (20 us) after",
-           'it opened, through a timer and a worker: under a steady stream of retires that',
-           'is a timer interrupt, two worker wake-ups and a batch of a few objects every',
-           '20 us, where kfree_rcu() fills pages of pointers per grace period.', '']
+           "kovan closes a partly filled batch kovan.flush_us after it opened, through a",
+           'timer and a worker: under a steady stream of retires that is a timer interrupt,',
+           'two worker wake-ups and a batch of a few objects per period, where kfree_rcu()',
+           'fills pages of pointers per grace period; the rest of the gap is the read side',
+           '(pin+load+unpin against rcu_read_lock, above).', '']
     if boot.hash_errors:
         out += [f'Measurements that failed: {"; ".join(boot.hash_errors)}', '']
     out += ['| updates | T | ' + ' | '.join(HASH_SCHEMES) + ' | kovan/rcu | kovan/srcu |',
