@@ -518,10 +518,18 @@ PLATFORM_NOTE = [
 ]
 
 
-def legends(fig):
+def save(fig, outdir, name, title):
+    """Legends where there are lines, a title, the PNG; returns its name."""
+    import matplotlib.pyplot as plt
+
     for ax in fig.axes:
         if ax.lines:
             ax.legend(fontsize='small')
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, name), dpi=80)
+    plt.close(fig)
+    return name
 
 
 def plot_all(outdir, boots):
@@ -552,12 +560,8 @@ def plot_all(outdir, boots):
                     linestyle='-' if queue in QUEUE_TITLES else '--')
     ax.set(title=f'queues, P producers + P consumers ({title})', xlabel='threads (P+C)',
            ylabel='M items/s')
-    legends(fig)
-    fig.suptitle('Throughput against threads; QEMU TCG: compare lines, not absolute values')
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, 'bench-throughput.png'), dpi=80)
-    plt.close(fig)
-    names.append('bench-throughput.png')
+    names.append(save(fig, outdir, 'bench-throughput.png',
+                      'Throughput against threads; QEMU TCG: compare lines, not absolute values'))
 
     # Unfreed objects over time with a stalled reader, each platform.
     fig, axes = plt.subplots(1, len(boots), figsize=(5 * len(boots), 4), squeeze=False)
@@ -565,12 +569,8 @@ def plot_all(outdir, boots):
         for name, series in boot.stalled.items():
             ax.plot(*zip(*series), label={'call_srcu': 'SRCU (call_srcu)'}.get(name, name))
         ax.set(title=title, xlabel='ms since the reader stalled', ylabel='unfreed objects')
-    legends(fig)
-    fig.suptitle('Unfreed objects with one reader stalled in its read-side section')
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, 'bench-stalled.png'), dpi=80)
-    plt.close(fig)
-    names.append('bench-stalled.png')
+    names.append(save(fig, outdir, 'bench-stalled.png',
+                      'Unfreed objects with one reader stalled in its read-side section'))
 
     # Retire-to-free latency percentiles, each platform, log scale.
     fig, axes = plt.subplots(1, len(boots), figsize=(5 * len(boots), 4), squeeze=False)
@@ -579,12 +579,8 @@ def plot_all(outdir, boots):
             ax.plot(PERCENTILES, [max(v[p], 1) / 1000 for p in PERCENTILES], marker='o',
                     label=name)
         ax.set(title=title, xlabel='percentile', ylabel='retire to free, us', yscale='log')
-    legends(fig)
-    fig.suptitle('Retire-to-free latency, one object every 10-20 us')
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, 'bench-latency.png'), dpi=80)
-    plt.close(fig)
-    names.append('bench-latency.png')
+    names.append(save(fig, outdir, 'bench-latency.png',
+                      'Retire-to-free latency, one object every 10-20 us'))
     return names
 
 
