@@ -7,7 +7,8 @@
 #   make lint                                   checkpatch, sparse, kernel-doc
 #   make run                                    boot a kernel and show kovan working
 #   make selftest                               prove the harness reports failures
-#   make bench                                  micro-benchmarks on a non-debug UML kernel
+#   make bench                                  benchmarks against the kernel's primitives
+#   make model                                  spin model check of the slot protocol
 #
 # Options (set on the command line, like a kernel .config would):
 #   CONFIG_KOVAN_ROBUST_DEFAULT=y   every domain is KOVAN_ROBUST
@@ -50,4 +51,7 @@ selftest:
 bench:
 	@scripts/bench.sh
 
-.PHONY: all modules clean check lint run selftest bench
+model:
+	@scripts/model.sh
+
+.PHONY: all modules clean check lint run selftest bench model

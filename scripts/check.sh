@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # make check: everything CI runs. Installs what it needs, builds (or finds in
 # the cache) the test kernels, lints, runs the KUnit suites on UML and on
-# QEMU x86_64 with 2 and 4 vCPUs, proves the harness still reports failures,
+# QEMU x86_64 with 2 and 4 vCPUs, model-checks a reduced size of the slot
+# protocol with spin (make model: the full sizes), proves the harness still
+# reports failures,
 # and ends with one line "N passed, N failed, N skipped".
 #
 # KOVAN_SMP="2 4" picks the QEMU vCPU counts; KOVAN_SKIP_SELFTEST=1 skips the
@@ -13,7 +15,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=7
+total=8
 n=0
 step() {
 	n=$((n + 1))
@@ -21,6 +23,7 @@ step() {
 }
 results=()
 lint_failed=0
+model_failed=0
 
 step "packages and kernel source"
 ensure_kernel_source
@@ -31,6 +34,9 @@ step "x86_64 test kernel"
 
 step "lint"
 "$KOVAN_ROOT/scripts/lint.sh" || lint_failed=1
+
+step "spin model of the slot protocol, reduced sizes (make model: full)"
+"$KOVAN_ROOT/scripts/model.sh" --reduced || model_failed=1
 
 step "UML suites (one CPU, KASAN, lockdep)"
 "$KOVAN_ROOT/scripts/run-tests.sh" uml
@@ -50,11 +56,12 @@ else
 	results+=("$KOVAN_LOGDIR/selftest.json")
 fi
 
-python3 - "$lint_failed" "${results[@]}" <<'EOF'
+python3 - "$lint_failed" "$model_failed" "${results[@]}" <<'EOF'
 import json, os, sys
 lint_failed = sys.argv[1] == '1'
+model_failed = sys.argv[2] == '1'
 passed = failed = skipped = 0
-for path in sys.argv[2:]:
+for path in sys.argv[3:]:
     if not os.path.exists(path):
         print(f'  FAIL {os.path.basename(path)}: run produced no results')
         failed += 1
