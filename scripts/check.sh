@@ -77,6 +77,11 @@ if lint_failed:
     failed += 1
 else:
     passed += 1
+if model_failed:
+    print('  FAIL model: see the model output above')
+    failed += 1
+else:
+    passed += 1
 print(f'{passed} passed, {failed} failed, {skipped} skipped')
 sys.exit(1 if failed else 0)
 EOF
