@@ -220,8 +220,11 @@ static struct bh_node *bh_update(enum bh_scheme scheme, unsigned long key, struc
 	if (fresh) {
 		fresh->key = key;
 		RCU_INIT_POINTER(fresh->next, NULL);
-		if (bh_domain(scheme))
-			kovan_node_init(bh_domain(scheme), &fresh->kn);
+		/*
+		 * The table outlives each scheme's turn: a node inserted now may be
+		 * removed under the robust domain later, which needs its birth.
+		 */
+		kovan_node_init(&bh_robust, &fresh->kn);
 		/* Orders the node's initialisation before readers find it. */
 		rcu_assign_pointer(*link, fresh);
 		atomic_long_inc(&bh_keys);
