@@ -512,9 +512,9 @@ PLATFORM_NOTE = [
     'real parallel vCPUs, one host thread each, executing emulated code: atomics,',
     'fences and cache-line transfers have emulated costs, so only ratios within one',
     'boot mean something, and with more vCPUs than host CPUs the host preempts',
-    'vCPUs (a lock holder or a reader too). Neither shows real-core costs: the',
-    'userspace build of the same sources (make bench-native) is where those come',
-    'from.',
+    'vCPUs (a lock holder or a reader too). Neither shows real-core costs: those',
+    'are for a userspace build of the same sources (make bench-native, not built',
+    'yet).',
 ]
 
 
