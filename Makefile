@@ -9,11 +9,14 @@
 #   make selftest                               prove the harness reports failures
 #   make bench                                  benchmarks against the kernel's primitives
 #   make model                                  spin model check of the slot protocol
+#   make torture                                stress runs: KASAN, KCSAN, hotplug, faults
 #
 # Options (set on the command line, like a kernel .config would):
 #   CONFIG_KOVAN_ROBUST_DEFAULT=y   every domain is KOVAN_ROBUST
 #   CONFIG_KOVAN_DEBUG=y            contract checks that WARN
 #   CONFIG_KOVAN_KUNIT_TEST=m|n     test modules (default: m when KDIR has KUnit)
+#   CONFIG_KOVAN_FAULT_INJECTION=y  debugfs kovan/fail_alloc fails allocations
+#                                   (needs CONFIG_FAULT_INJECTION_DEBUG_FS)
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
@@ -21,11 +24,13 @@ CONFIG_KOVAN ?= m
 CONFIG_KOVAN_QUEUE ?= m
 CONFIG_KOVAN_ROBUST_DEFAULT ?= n
 CONFIG_KOVAN_DEBUG ?= n
+CONFIG_KOVAN_FAULT_INJECTION ?= n
 CONFIG_KOVAN_KUNIT_TEST ?= $(if $(shell grep -s '^CONFIG_KUNIT=[ym]' $(KDIR)/.config),m,n)
 
 KOVAN_CONFIG := CONFIG_KOVAN=$(CONFIG_KOVAN) CONFIG_KOVAN_QUEUE=$(CONFIG_KOVAN_QUEUE) \
 	CONFIG_KOVAN_ROBUST_DEFAULT=$(CONFIG_KOVAN_ROBUST_DEFAULT) \
 	CONFIG_KOVAN_DEBUG=$(CONFIG_KOVAN_DEBUG) \
+	CONFIG_KOVAN_FAULT_INJECTION=$(CONFIG_KOVAN_FAULT_INJECTION) \
 	CONFIG_KOVAN_KUNIT_TEST=$(CONFIG_KOVAN_KUNIT_TEST)
 
 all: modules
@@ -54,4 +59,7 @@ bench:
 model:
 	@scripts/model.sh
 
-.PHONY: all modules clean check lint run selftest bench model
+torture:
+	@scripts/torture.sh
+
+.PHONY: all modules clean check lint run selftest bench model torture

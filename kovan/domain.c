@@ -12,6 +12,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "fault.h"
 #include "internal.h"
 
 unsigned int kovan_nr_slots __read_mostly;
@@ -126,7 +127,8 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
 	if (IS_ENABLED(CONFIG_KOVAN_ROBUST_DEFAULT))
 		flags |= KOVAN_ROBUST;
 
-	d->pcpu = alloc_percpu(struct kovan_pcpu);
+	d->pcpu = kovan_should_fail_alloc(GFP_KERNEL, sizeof(struct kovan_pcpu)) ? NULL :
+		  alloc_percpu(struct kovan_pcpu);
 	if (!d->pcpu)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
@@ -230,6 +232,7 @@ static int __init kovan_init(void)
 	}
 	kovan_workers_start();
 	kovan_debugfs_root = debugfs_create_dir("kovan", NULL);
+	kovan_fault_debugfs_init(kovan_debugfs_root);
 	return 0;
 }
 

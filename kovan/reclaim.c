@@ -86,12 +86,14 @@
 #include <linux/completion.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
+#include <linux/kcsan-checks.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
+#include "fault.h"
 #include "internal.h"
 
 /*
@@ -385,7 +387,7 @@ static void kovan_fill_batch(struct kovan_cpu_batch *cb, struct kovan_batch *b)
 	b->count[0] = cb->count[0];
 	b->count[1] = cb->count[1];
 	b->min_birth = cb->min_birth;
-	cb->first = NULL;
+	WRITE_ONCE(cb->first, NULL);	/* kovan_flush() peeks without the lock. */
 	cb->count[0] = 0;
 	cb->count[1] = 0;
 	cb->batches++;
@@ -393,8 +395,10 @@ static void kovan_fill_batch(struct kovan_cpu_batch *cb, struct kovan_batch *b)
 
 static struct kovan_batch *kovan_alloc_batch(struct kovan_domain *d, gfp_t gfp)
 {
-	struct kovan_batch *b = kmem_cache_alloc(kovan_batch_cache, gfp);
+	struct kovan_batch *b = NULL;
 
+	if (!kovan_should_fail_alloc(gfp, kmem_cache_size(kovan_batch_cache)))
+		b = kmem_cache_alloc(kovan_batch_cache, gfp);
 	if (b) {
 		atomic_long_set(&b->refs, 0);
 		b->domain = d;
@@ -425,6 +429,8 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	local_irq_save(flags);
 	cb = this_cpu_ptr(&d->pcpu->cb);
 	raw_spin_lock(&cb->lock);
+	/* The lock makes us the only writer; kovan_flush() may peek. */
+	ASSERT_EXCLUSIVE_WRITER(cb->first);
 	parity = READ_ONCE(d->parity);	/* G */
 	opened = !cb->first;
 	if (opened)
@@ -432,7 +438,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	if (opened || (s64)(birth - cb->min_birth) < 0)
 		cb->min_birth = birth;
 	n->next = cb->first;
-	cb->first = n;
+	WRITE_ONCE(cb->first, n);	/* kovan_flush() peeks without the lock. */
 	cb->count[parity]++;
 	cb->retired[parity]++;
 	full = cb->count[0] + cb->count[1] >= READ_ONCE(kovan_batch_size);

@@ -38,6 +38,8 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
+#include <kovan/fault.h>
+
 #include "arrayq.h"
 
 struct kovan_arrayq_slot {
@@ -69,6 +71,8 @@ struct kovan_arrayq *kovan_arrayq_create(unsigned int capacity, gfp_t gfp)
 	BUILD_BUG_ON(sizeof(struct kovan_arrayq_slot) > 2 * sizeof(void *));
 	if (!capacity || capacity > KOVAN_ARRAYQ_MAX_CAPACITY)
 		return ERR_PTR(-EINVAL);
+	if (kovan_should_fail_alloc(gfp, struct_size(q, slots, capacity)))
+		return ERR_PTR(-ENOMEM);
 	q = kvmalloc(struct_size(q, slots, capacity), gfp);
 	if (!q)
 		return ERR_PTR(-ENOMEM);

@@ -41,6 +41,7 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/kcsan-checks.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
@@ -51,6 +52,8 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
+
+#include <kovan/fault.h>
 
 #include "disruptor.h"
 
@@ -389,16 +392,20 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
 	if (!dis_wait_valid(wait))
 		return ERR_PTR(-EINVAL);
 
+	if (kovan_should_fail_alloc(gfp, sizeof(*d)))
+		return ERR_PTR(-ENOMEM);
 	d = kzalloc(sizeof(*d), gfp);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
-	d->events = kvzalloc(array_size(cfg->size, cfg->event_size), gfp);
+	if (!kovan_should_fail_alloc(gfp, array_size(cfg->size, cfg->event_size)))
+		d->events = kvzalloc(array_size(cfg->size, cfg->event_size), gfp);
 	if (!d->events)
 		goto nomem;
 	if (cfg->producer == KOVAN_PRODUCER_MULTI) {
 		/* DESIGN memory target: at most four bytes per slot. */
 		BUILD_BUG_ON(sizeof(*d->available) > 4);
-		d->available = kvmalloc_array(cfg->size, sizeof(*d->available), gfp);
+		if (!kovan_should_fail_alloc(gfp, array_size(cfg->size, sizeof(*d->available))))
+			d->available = kvmalloc_array(cfg->size, sizeof(*d->available), gfp);
 		if (!d->available)
 			goto nomem;
 		/* No slot is on lap 0 until its first publish. */
@@ -441,6 +448,8 @@ static int dis_rebuild_gating(struct kovan_disruptor *d)
 		n += st->has_dependents ? 0 : st->nhandlers;
 	list_for_each_entry(p, &d->pollers, node)
 		n++;
+	if (kovan_should_fail_alloc(GFP_KERNEL, array_size(n, sizeof(*gating))))
+		return -ENOMEM;
 	gating = kcalloc(n, sizeof(*gating), GFP_KERNEL);
 	if (!gating)
 		return -ENOMEM;
@@ -489,6 +498,8 @@ static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
 	if (d->state != KOVAN_DIS_CREATED)
 		return ERR_PTR(-EBUSY);
 
+	if (kovan_should_fail_alloc(GFP_KERNEL, sizeof(*st)))
+		return ERR_PTR(-ENOMEM);
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return ERR_PTR(-ENOMEM);
@@ -498,7 +509,8 @@ static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
 	if (ndeps)
 		memcpy(st->deps, deps, ndeps * sizeof(*deps));
 	for (i = 0; i < n; i++) {
-		st->handlers[i] = kzalloc(sizeof(*st->handlers[i]), GFP_KERNEL);
+		if (!kovan_should_fail_alloc(GFP_KERNEL, sizeof(*st->handlers[i])))
+			st->handlers[i] = kzalloc(sizeof(*st->handlers[i]), GFP_KERNEL);
 		if (!st->handlers[i]) {
 			dis_free_stage(st);
 			return ERR_PTR(-ENOMEM);
@@ -570,6 +582,8 @@ struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
 		return ERR_PTR(-EINVAL);
 	if (d->state != KOVAN_DIS_CREATED)
 		return ERR_PTR(-EBUSY);
+	if (kovan_should_fail_alloc(GFP_KERNEL, sizeof(*p)))
+		return ERR_PTR(-ENOMEM);
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
@@ -601,6 +615,8 @@ unsigned int kovan_poller_poll(struct kovan_poller *p,
 	s64 next = atomic64_read(&p->seq.value) + 1, avail, seq;
 	unsigned int handled = 0;
 
+	/* One caller at a time (the contract): KCSAN reports two. */
+	ASSERT_EXCLUSIVE_WRITER(p->seq.value);
 	avail = dis_available(d, &p->after, p->after ? 1 : 0, next);
 	for (seq = next; seq <= avail; seq++) {
 		handled++;
@@ -634,8 +650,12 @@ int kovan_disruptor_start(struct kovan_disruptor *d)
 	list_for_each_entry(st, &d->stages, node) {
 		for (i = 0; i < st->nhandlers; i++) {
 			h = st->handlers[i];
-			task = kthread_create(dis_handler_thread, h, "kovan_dis%u/%u",
-					      st->index, i);
+			/* Creating a kthread allocates its task and stack. */
+			if (kovan_should_fail_alloc(GFP_KERNEL, sizeof(*task)))
+				task = ERR_PTR(-ENOMEM);
+			else
+				task = kthread_create(dis_handler_thread, h, "kovan_dis%u/%u",
+						      st->index, i);
 			if (IS_ERR(task)) {
 				ret = PTR_ERR(task);
 				goto unwind;
@@ -692,6 +712,12 @@ static s64 dis_claim(struct kovan_disruptor *d, unsigned int n, bool may_wait)
 	if (!n || n > d->mask + 1)
 		return -EINVAL;
 	if (d->producer == KOVAN_PRODUCER_SINGLE) {
+		/*
+		 * One producer thread: KCSAN reports a second one claiming at
+		 * the same time (others only read claimed, gating_cache is ours).
+		 */
+		ASSERT_EXCLUSIVE_WRITER(d->claimed);
+		ASSERT_EXCLUSIVE_ACCESS(d->gating_cache);
 		next = d->claimed + n;
 		wrap = next - (d->mask + 1);
 		if (wrap > d->gating_cache) {

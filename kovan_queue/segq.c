@@ -52,6 +52,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include <kovan/fault.h>
 #include <kovan/kovan.h>
 
 #include "internal.h"
@@ -94,7 +95,8 @@ static struct kovan_segq_segment *kovan_segq_alloc(struct kovan_segq *q, gfp_t g
 	struct kovan_segq_segment *seg = NULL;
 	unsigned int one_in = READ_ONCE(q->fail_one_in);	/* A test's setting; no ordering. */
 
-	if (!one_in || atomic_inc_return(&q->alloc_attempts) % one_in)
+	if ((!one_in || atomic_inc_return(&q->alloc_attempts) % one_in) &&
+	    !kovan_should_fail_alloc(gfp, sizeof(*seg)))
 		seg = kmem_cache_zalloc(kovan_segq_cache, gfp);
 	if (!seg) {
 		atomic_long_inc(&q->alloc_failures);
@@ -124,6 +126,8 @@ struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp)
 	struct kovan_segq *q;
 	int ret;
 
+	if (kovan_should_fail_alloc(gfp, sizeof(*q)))
+		return ERR_PTR(-ENOMEM);
 	q = kzalloc(sizeof(*q), gfp);
 	if (!q)
 		return ERR_PTR(-ENOMEM);

@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # make check: everything CI runs. Installs what it needs, builds (or finds in
-# the cache) the test kernels, lints, runs the KUnit suites on UML and on
-# QEMU x86_64 with 2 and 4 vCPUs, model-checks a reduced size of the slot
-# protocol with spin (make model: the full sizes), proves the harness still
-# reports failures,
-# and ends with one line "N passed, N failed, N skipped".
+# the cache) the test kernels, lints, model-checks a reduced size of the slot
+# protocol with spin (make model: the full sizes), runs the KUnit suites on
+# UML (KASAN) and on QEMU x86_64 (KCSAN) with 2 and 4 vCPUs, runs the torture
+# module for a minute on each (make torture: longer, and -smp 8), proves the
+# harness still reports failures, and ends with one line
+# "N passed, N failed, N skipped".
 #
-# KOVAN_SMP="2 4" picks the QEMU vCPU counts; KOVAN_SKIP_SELFTEST=1 skips the
+# KOVAN_SMP="2 4" picks the QEMU vCPU counts; KOVAN_CHECK_TORTURE_SECS (60)
+# the length of each torture run; KOVAN_SKIP_SELFTEST=1 skips the
 # harness self-test; KOVAN_SELFTEST=fail (or warn, kasan, hang, expect)
 # makes every suite run carry that deliberate failure.
 set -uo pipefail
@@ -15,7 +17,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=8
+total=9
 n=0
 step() {
 	n=$((n + 1))
@@ -29,7 +31,7 @@ step "packages and kernel source"
 ensure_kernel_source
 step "UML test kernel"
 "$KOVAN_ROOT/scripts/build-kernel.sh" uml >/dev/null || exit 1
-step "x86_64 test kernel"
+step "x86_64 test kernel (KCSAN)"
 "$KOVAN_ROOT/scripts/build-kernel.sh" x86_64 >/dev/null || exit 1
 
 step "lint"
@@ -42,10 +44,18 @@ step "UML suites (one CPU, KASAN, lockdep)"
 "$KOVAN_ROOT/scripts/run-tests.sh" uml
 results+=("$KOVAN_LOGDIR/uml-smp1.json")
 
-step "QEMU x86_64 suites (lockdep), -smp ${KOVAN_SMP:-2 4}"
+step "QEMU x86_64 suites (KCSAN, lockdep), -smp ${KOVAN_SMP:-2 4}"
 for smp in ${KOVAN_SMP:-2 4}; do
 	"$KOVAN_ROOT/scripts/run-tests.sh" --smp "$smp" x86_64
 	results+=("$KOVAN_LOGDIR/x86_64-smp$smp.json")
+done
+
+step "torture, ${KOVAN_CHECK_TORTURE_SECS:-60} s each: UML (KASAN), QEMU -smp 4 (KCSAN, hotplug)"
+for smp in 1 4; do
+	flavour=$([ $smp = 1 ] && echo uml || echo x86_64)
+	"$KOVAN_ROOT/scripts/torture-boot.sh" --smp $smp --secs "${KOVAN_CHECK_TORTURE_SECS:-60}" \
+		--label "torture-$flavour-smp$smp" $flavour
+	results+=("$KOVAN_LOGDIR/torture-$flavour-smp$smp.json")
 done
 
 step "harness self-test: deliberate failures must be reported"
@@ -56,32 +66,4 @@ else
 	results+=("$KOVAN_LOGDIR/selftest.json")
 fi
 
-python3 - "$lint_failed" "$model_failed" "${results[@]}" <<'EOF'
-import json, os, sys
-lint_failed = sys.argv[1] == '1'
-model_failed = sys.argv[2] == '1'
-passed = failed = skipped = 0
-for path in sys.argv[3:]:
-    if not os.path.exists(path):
-        print(f'  FAIL {os.path.basename(path)}: run produced no results')
-        failed += 1
-        continue
-    r = json.load(open(path))
-    passed += len(r['passed'])
-    failed += len(r['failed'])
-    skipped += len(r['skipped'])
-    for f in r['failed']:
-        print(f"  FAIL {r['label']}: {f}")
-if lint_failed:
-    print('  FAIL lint: see the lint output above')
-    failed += 1
-else:
-    passed += 1
-if model_failed:
-    print('  FAIL model: see the model output above')
-    failed += 1
-else:
-    passed += 1
-print(f'{passed} passed, {failed} failed, {skipped} skipped')
-sys.exit(1 if failed else 0)
-EOF
+python3 "$KOVAN_ROOT/scripts/summary.py" "${results[@]}" lint="$lint_failed" model="$model_failed"

@@ -89,21 +89,24 @@ kernel_arch() {
 # Copy the sources to TREE and build kovan, kovan_queue and (unless told
 # otherwise, CONFIG_KOVAN_KUNIT_TEST=n) the test modules against the kernel
 # in BUILD; then build the external modules (kunit/consumer unless tests are
-# off, bench) against kovan's Module.symvers,
-# exactly as a user's driver would. Warnings fail the build.
+# off, bench, torture) against kovan's Module.symvers,
+# exactly as a user's driver would. Warnings fail the build. Allocation
+# failure injection is built in when the kernel has the framework for it.
 build_modules() {
 	local build=$1 arch=$2 tree=$3 log=$4
 	shift 4
+	local fault=n
+	grep -qs '^CONFIG_FAULT_INJECTION_DEBUG_FS=y' "$build/.config" && fault=y
 	local mflags=(ARCH="$arch" CC="ccache gcc" CONFIG_KOVAN=m CONFIG_KOVAN_QUEUE=m
-		CONFIG_KOVAN_KUNIT_TEST=m CONFIG_KOVAN_DEBUG=y "$@")
-	local externals="kunit/consumer bench"
+		CONFIG_KOVAN_KUNIT_TEST=m CONFIG_KOVAN_DEBUG=y CONFIG_KOVAN_FAULT_INJECTION=$fault "$@")
+	local externals="kunit/consumer bench torture"
 	case " $* " in
-	*" CONFIG_KOVAN_KUNIT_TEST=n "*) externals=bench ;;
+	*" CONFIG_KOVAN_KUNIT_TEST=n "*) externals="bench torture" ;;
 	esac
 	rm -rf "$tree"
 	mkdir -p "$tree"
 	cp -a "$KOVAN_ROOT"/Kbuild "$KOVAN_ROOT"/kovan "$KOVAN_ROOT"/kovan_queue \
-		"$KOVAN_ROOT"/kunit "$KOVAN_ROOT"/bench "$tree"/
+		"$KOVAN_ROOT"/kunit "$KOVAN_ROOT"/bench "$KOVAN_ROOT"/torture "$tree"/
 	if ! (make -C "$build" M="$tree" "${mflags[@]}" -j"$JOBS" modules &&
 		for ext in $externals; do
 			make -C "$build" M="$tree/$ext" "${mflags[@]}" KOVAN_DIR="$tree" \

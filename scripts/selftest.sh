@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # Prove the harness reports each kind of failure: boot with a deliberate
 # failure and require that the run fails, for the right reason.
-# Usage: selftest.sh [FLAVOUR:MODE ...]   (default: every mode on UML, "fail" on QEMU)
+# Usage: selftest.sh [FLAVOUR:MODE ...]   (default: every KUnit mode on UML,
+#        "fail" on QEMU, and the torture module's deliberate bugs)
+# A FLAVOUR torture-<kernel flavour> runs scripts/torture-boot.sh for a few
+# seconds with that bug injected (kovan_torture.c's inject parameter).
 # Writes $KOVAN_LOGDIR/selftest.json with one pass/fail entry per mode.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -16,17 +19,30 @@ declare -A reason=(
 	[insmod]='harness: insmod kovan_selftest.ko rc='
 	[missing]='suite kovan: expected but did not report'
 	[expect]='expected report: .* did not appear'
+	[lose]='torture: ArrayQueue delivered every item once'
+	[early_free]='torture: (readers never found a freed object|no object was freed while)|KASAN'
+	[stall]='torture: no thread went stall_timeout without progress'
+	[race]='console: .*KCSAN: data-race in tort_reader_fn'
 )
 runs=("$@")
-[ ${#runs[@]} -gt 0 ] || runs=(uml:fail uml:warn uml:kasan uml:hang uml:insmod uml:missing uml:expect x86_64:fail)
+[ ${#runs[@]} -gt 0 ] || runs=(uml:fail uml:warn uml:kasan uml:hang uml:insmod uml:missing uml:expect
+	x86_64:fail torture-uml:lose torture-uml:early_free torture-uml:stall torture-x86_64:race)
 
 passed=() failed=()
 for run in "${runs[@]}"; do
 	flavour=${run%%:*} mode=${run#*:}
 	label=selftest-$flavour-$mode
 	out=$KOVAN_LOGDIR/$label.out
-	KOVAN_HANG_TIMEOUT=20 "$KOVAN_ROOT/scripts/run-tests.sh" --selftest "$mode" \
-		--label "$label" "$flavour" >"$out" 2>&1
+	case $flavour in
+	torture-*)
+		"$KOVAN_ROOT/scripts/torture-boot.sh" --secs 6 --smp 2 --selftest "$mode" \
+			--label "$label" "${flavour#torture-}" >"$out" 2>&1
+		;;
+	*)
+		KOVAN_HANG_TIMEOUT=20 "$KOVAN_ROOT/scripts/run-tests.sh" --selftest "$mode" \
+			--label "$label" "$flavour" >"$out" 2>&1
+		;;
+	esac
 	rc=$?
 	if [ $rc -ne 0 ] && python3 - "$KOVAN_LOGDIR/$label.json" "${reason[$mode]}" <<-'EOF'
 		import json, re, sys

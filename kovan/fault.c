@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * kovan allocation failure injection (CONFIG_KOVAN_FAULT_INJECTION); see
+ * fault.h. One fault attribute for both modules, so that a torture run
+ * configures it once.
+ */
+
+#include <linux/fault-inject.h>
+#include <linux/module.h>
+
+#include "fault.h"
+
+static DECLARE_FAULT_ATTR(kovan_fail_alloc);
+
+bool kovan_should_fail_alloc(gfp_t gfp, size_t size)
+{
+	if (gfp & __GFP_NOFAIL)
+		return false;
+	return should_fail(&kovan_fail_alloc, size);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_should_fail_alloc, KOVAN);
+
+void kovan_fault_debugfs_init(struct dentry *root)
+{
+	fault_create_debugfs_attr("fail_alloc", root, &kovan_fail_alloc);
+}
