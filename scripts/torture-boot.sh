@@ -67,15 +67,17 @@ write_init() {
 	load $dir/kovan.ko
 	load $dir/kovan_queue.ko
 	F=/sys/kernel/debug/kovan/fail_alloc
-	if [ -d \$F ]; then
-		echo 0 >\$F/verbose; echo -1 >\$F/times; echo 1 >\$F/interval
-		echo $fault >\$F/probability
-		echo "kovan-harness: ok fault injection: $fault% of kovan's allocations fail"
-	else
-		echo "kovan-harness: not ok fault injection: no \$F (CONFIG_KOVAN_FAULT_INJECTION)"
-	fi
+	# Failures start once the torture module is up: its own set-up would
+	# only be refused.
 	if load $dir/kovan_torture.ko duration=$secs onoff_interval=$onoff \\
 		stall_timeout=$stall_timeout inject=$selftest; then
+		if [ -d \$F ]; then
+			echo 0 >\$F/verbose; echo -1 >\$F/times; echo 1 >\$F/interval
+			echo $fault >\$F/probability
+			echo "kovan-harness: ok fault injection: $fault% of kovan's allocations fail"
+		else
+			echo "kovan-harness: not ok fault injection: no \$F (CONFIG_KOVAN_FAULT_INJECTION)"
+		fi
 		# An injected allocation failure may refuse a load with -ENOMEM: that
 		# is the module's init error path working, not a failure.
 		cycles=0 nomem=0 bad=0

@@ -15,8 +15,6 @@ set -uo pipefail
 secs=${KOVAN_TORTURE_SECS:-300}
 stage "make torture: 3 runs of $secs s each; logs in $KOVAN_LOGDIR"
 ensure_kernel_source
-"$KOVAN_ROOT/scripts/build-kernel.sh" uml >/dev/null || exit 1
-"$KOVAN_ROOT/scripts/build-kernel.sh" x86_64 >/dev/null || exit 1
 results=()
 for smp in 1 4 8; do
 	if [ $smp = 1 ]; then

@@ -107,6 +107,8 @@ MODULE_PARM_DESC(inject,
 static bool inject_race, inject_early_free, inject_lose, inject_stall;
 /* inject=race: readers increment this without any annotation. */
 static unsigned long tort_racy_counter;
+/* inject=early_free: objects an updater freed while a reader held them. */
+static atomic_t tort_early_frees = ATOMIC_INIT(0);
 
 #define TORT_MAX_QTHREADS	8
 #define TORT_SLOTS		16
@@ -384,7 +386,9 @@ static int tort_updater_fn(void *arg)
 		old = kovan_replace_pointer(&td->slot[(r >> 1) % TORT_SLOTS], o);
 		if (old) {
 			atomic_long_inc(&td->retired);
-			if (inject_early_free)
+			/* A few, so that the corruption they cause stays small. */
+			if (inject_early_free && atomic_read(&old->readers) &&
+			    atomic_inc_return(&tort_early_frees) <= 16)
 				tort_free(&old->node);
 			else
 				kovan_retire(&td->dom, &old->node, tort_free);
