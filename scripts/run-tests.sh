@@ -12,7 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-smp=2 selftest= timeout=${KOVAN_BOOT_TIMEOUT:-600} label=
+smp=2 selftest= timeout=${KOVAN_BOOT_TIMEOUT:-900} label=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
