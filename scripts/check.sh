@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # make check: everything CI runs. Installs what it needs, builds (or finds in
-# the cache) the test kernels, lints, model-checks a reduced size of the slot
+# the cache) the test kernels, lints, compiles against the 6.1 LTS kernel,
+# model-checks a reduced size of the slot
 # protocol with spin (make model: the full sizes), runs the KUnit suites on
 # UML (KASAN) and on QEMU x86_64 (KCSAN) with 2 and 4 vCPUs, runs the torture
 # module for a minute on each (make torture: longer, and -smp 8), proves the
@@ -17,7 +18,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=9
+total=10
 n=0
 step() {
 	n=$((n + 1))
@@ -25,6 +26,7 @@ step() {
 }
 results=()
 lint_failed=0
+compat_failed=0
 model_failed=0
 
 step "packages and kernel source"
@@ -36,6 +38,9 @@ step "x86_64 test kernel (KCSAN)"
 
 step "lint"
 "$KOVAN_ROOT/scripts/lint.sh" || lint_failed=1
+
+step "6.1 LTS: compile with W=1"
+"$KOVAN_ROOT/scripts/compat.sh" || compat_failed=1
 
 step "spin model of the slot protocol, reduced sizes (make model: full)"
 "$KOVAN_ROOT/scripts/model.sh" --reduced || model_failed=1
@@ -66,4 +71,5 @@ else
 	results+=("$KOVAN_LOGDIR/selftest.json")
 fi
 
-python3 "$KOVAN_ROOT/scripts/summary.py" "${results[@]}" lint="$lint_failed" model="$model_failed"
+python3 "$KOVAN_ROOT/scripts/summary.py" "${results[@]}" lint="$lint_failed" \
+	compat-6.1="$compat_failed" model="$model_failed"

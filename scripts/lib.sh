@@ -90,8 +90,9 @@ kernel_arch() {
 # otherwise, CONFIG_KOVAN_KUNIT_TEST=n) the test modules against the kernel
 # in BUILD; then build the external modules (kunit/consumer unless tests are
 # off, bench, torture) against kovan's Module.symvers,
-# exactly as a user's driver would. Warnings fail the build. Allocation
-# failure injection is built in when the kernel has the framework for it.
+# exactly as a user's driver would; KOVAN_EXTERNALS="dir ..." picks others.
+# Warnings fail the build. Allocation failure injection is built in when the
+# kernel has the framework for it.
 build_modules() {
 	local build=$1 arch=$2 tree=$3 log=$4
 	shift 4
@@ -103,6 +104,7 @@ build_modules() {
 	case " $* " in
 	*" CONFIG_KOVAN_KUNIT_TEST=n "*) externals="bench torture" ;;
 	esac
+	externals=${KOVAN_EXTERNALS:-$externals}
 	rm -rf "$tree"
 	mkdir -p "$tree"
 	cp -a "$KOVAN_ROOT"/Kbuild "$KOVAN_ROOT"/kovan "$KOVAN_ROOT"/kovan_queue \

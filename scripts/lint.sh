@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
-# make lint: checkpatch --strict, sparse (C=2) and kernel-doc -Wall, with the
-# kernel's own tools. Any report fails.
+# make lint: checkpatch --strict, sparse (C=2), the compiler's W=1 warnings
+# and kernel-doc -Wall, with the kernel's own tools. Any report fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,11 +28,11 @@ if [ -n "$kdoc" ]; then
 	failed=1
 fi
 
-stage "lint 3/3: sparse (C=2) against the x86_64 test kernel"
+stage "lint 3/3: sparse (C=2) and W=1 against the x86_64 test kernel"
 build=$("$KOVAN_ROOT/scripts/build-kernel.sh" x86_64 | tail -n 1)
 sparse_log=$KOVAN_LOGDIR/sparse.log
 # build_modules fails on any warning, sparse's included.
-(build_modules "$build" x86_64 "$KOVAN_CACHE/run/lint/src" "$sparse_log" C=2) || failed=1
+(build_modules "$build" x86_64 "$KOVAN_CACHE/run/lint/src" "$sparse_log" C=2 W=1) || failed=1
 cat "$sparse_log" >>"$log"
 
 if [ $failed -ne 0 ]; then
