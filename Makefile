@@ -3,7 +3,8 @@
 # kovan out-of-tree build and test entry points.
 #
 #   make [KDIR=<kernel build dir>] [ARCH=um]   build kovan.ko, kovan_queue.ko (+ tests)
-#   make check                                  lint + UML and QEMU KUnit suites
+#   make check                                  what CI runs: lint, 6.1 compile, model,
+#                                               KUnit suites, torture, harness self-test
 #   make lint                                   checkpatch, sparse, kernel-doc
 #   make run                                    boot a kernel and show kovan working
 #   make selftest                               prove the harness reports failures

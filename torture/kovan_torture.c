@@ -306,6 +306,20 @@ static enum hrtimer_restart tort_irq_reader(struct hrtimer *timer)
 	return HRTIMER_RESTART;
 }
 
+/*
+ * inject=race: many plain read-modify-writes in a row, so that KCSAN's
+ * sampled watchpoints land on the counter while another reader writes it.
+ */
+static void tort_race(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 256; i++) {
+		tort_racy_counter++;
+		barrier();	/* One load and one store per round, not one add of 256. */
+	}
+}
+
 static int tort_reader_fn(void *arg)
 {
 	struct tort_thread *t = arg;
@@ -320,7 +334,7 @@ static int tort_reader_fn(void *arg)
 		r = prandom_u32_state(&t->rnd);
 		tort_read(&tort_dom[r & 1], r >> 1, true);
 		if (inject_race)
-			tort_racy_counter++;
+			tort_race();
 		t->ops++;
 		tort_progress(t);
 		cond_resched();
