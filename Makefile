@@ -11,6 +11,7 @@
 #   make bench                                  benchmarks against the kernel's primitives
 #   make model                                  spin model check of the slot protocol
 #   make torture                                stress runs: KASAN, KCSAN, hotplug, faults
+#   make check-6.1                              6.1 LTS: compile, KUnit suites on UML 6.1
 #
 # Options (set on the command line, like a kernel .config would):
 #   CONFIG_KOVAN_ROBUST_DEFAULT=y   every domain is KOVAN_ROBUST
@@ -63,4 +64,7 @@ model:
 torture:
 	@scripts/torture.sh
 
-.PHONY: all modules clean check lint run selftest bench model torture
+check-6.1:
+	@scripts/check-6.1.sh
+
+.PHONY: all modules clean check lint run selftest bench model torture check-6.1

@@ -29,6 +29,8 @@
 
 #include <kovan_queue/disruptor.h>
 
+#include "compat.h"
+
 #define KD_MAGIC		0x6b6f76616e445255UL
 /* Handlers and pollers of one disruptor; each owns a bit of kd_event.marks. */
 #define KD_MAX_CONSUMERS	8

@@ -31,7 +31,7 @@ die() {
 
 # Debian packages every script may need; installed when missing (CI may be a fresh machine).
 KOVAN_PACKAGES="linux-source-$KERNEL_SERIES flex bison bc libelf-dev libssl-dev ccache
-	qemu-system-x86 busybox-static sparse python3 cpio xz-utils kmod perl gcc make"
+	qemu-system-x86 busybox-static sparse python3 cpio xz-utils kmod perl gcc make patch"
 
 ensure_packages() {
 	local missing=() p
@@ -48,17 +48,30 @@ ensure_packages() {
 	} >"$log" 2>&1 || die "apt-get install failed, see $log"
 }
 
-# Unpack Debian's kernel source once into the cache.
+# Unpack Debian's kernel source of a series once into the cache, with the
+# kernel fixes our test kernels need (kunit/patches/<series>/*.patch).
+unpack_kernel_source() {
+	local series=$1 src=$KOVAN_CACHE/src/linux-source-$1 marker=.kovan-unpacked p
+	local tarball=/usr/src/linux-source-$series.tar.xz patches=()
+	if [ -d "$KOVAN_ROOT/kunit/patches/$series" ]; then
+		patches=("$KOVAN_ROOT/kunit/patches/$series"/*.patch)
+		marker=.kovan-unpacked-$(cat "${patches[@]}" | sha256sum | cut -c1-12)
+	fi
+	[ -f "$src/$marker" ] && return 0
+	[ -f "$tarball" ] || die "$tarball missing after installing linux-source-$series"
+	stage "unpacking $tarball into $KOVAN_CACHE/src, ${#patches[@]} patch(es) from kunit/patches/$series"
+	mkdir -p "$KOVAN_CACHE/src"
+	rm -rf "$src"
+	tar -C "$KOVAN_CACHE/src" -xf "$tarball" || die "unpacking $tarball failed"
+	for p in "${patches[@]}"; do
+		patch -d "$src" -p1 -s <"$p" || die "$p does not apply to $tarball"
+	done
+	touch "$src/$marker"
+}
+
 ensure_kernel_source() {
 	ensure_packages $KOVAN_PACKAGES
-	[ -f "$KSRC/.kovan-unpacked" ] && return 0
-	local tarball=/usr/src/linux-source-$KERNEL_SERIES.tar.xz
-	[ -f "$tarball" ] || die "$tarball missing after installing linux-source-$KERNEL_SERIES"
-	stage "unpacking $tarball into $KOVAN_CACHE/src"
-	mkdir -p "$KOVAN_CACHE/src"
-	rm -rf "$KSRC"
-	tar -C "$KOVAN_CACHE/src" -xf "$tarball" || die "unpacking $tarball failed"
-	touch "$KSRC/.kovan-unpacked"
+	unpack_kernel_source "$KERNEL_SERIES"
 }
 
 kernel_version() {
@@ -66,12 +79,13 @@ kernel_version() {
 }
 
 # Build directory of a kernel flavour, keyed by everything that shapes the kernel:
-# our config fragment, the source version and the compiler.
+# our config fragment, the source version, our patches to it and the compiler.
 kernel_build_dir() {
 	local flavour=$1 key
 	key=$({
 		cat "$KOVAN_ROOT/kunit/configs/$flavour.config"
 		kernel_version
+		cat "$KOVAN_ROOT/kunit/patches/$KERNEL_SERIES"/*.patch 2>/dev/null || true
 		gcc --version | head -n 1
 	} | sha256sum | cut -c1-12)
 	echo "$KOVAN_CACHE/build/$flavour-$KERNEL_SERIES-$key"
@@ -89,7 +103,7 @@ kernel_arch() {
 # Copy the sources to TREE and build kovan, kovan_queue and (unless told
 # otherwise, CONFIG_KOVAN_KUNIT_TEST=n) the test modules against the kernel
 # in BUILD; then build the external modules (kunit/consumer unless tests are
-# off, bench, torture) against kovan's Module.symvers,
+# off, examples/lookup, bench, torture) against kovan's Module.symvers,
 # exactly as a user's driver would; KOVAN_EXTERNALS="dir ..." picks others.
 # Warnings fail the build. Allocation failure injection is built in when the
 # kernel has the framework for it.
@@ -100,15 +114,16 @@ build_modules() {
 	grep -qs '^CONFIG_FAULT_INJECTION_DEBUG_FS=y' "$build/.config" && fault=y
 	local mflags=(ARCH="$arch" CC="ccache gcc" CONFIG_KOVAN=m CONFIG_KOVAN_QUEUE=m
 		CONFIG_KOVAN_KUNIT_TEST=m CONFIG_KOVAN_DEBUG=y CONFIG_KOVAN_FAULT_INJECTION=$fault "$@")
-	local externals="kunit/consumer bench torture"
+	local externals="kunit/consumer examples/lookup bench torture"
 	case " $* " in
-	*" CONFIG_KOVAN_KUNIT_TEST=n "*) externals="bench torture" ;;
+	*" CONFIG_KOVAN_KUNIT_TEST=n "*) externals="examples/lookup bench torture" ;;
 	esac
 	externals=${KOVAN_EXTERNALS:-$externals}
 	rm -rf "$tree"
 	mkdir -p "$tree"
 	cp -a "$KOVAN_ROOT"/Kbuild "$KOVAN_ROOT"/kovan "$KOVAN_ROOT"/kovan_queue \
-		"$KOVAN_ROOT"/kunit "$KOVAN_ROOT"/bench "$KOVAN_ROOT"/torture "$tree"/
+		"$KOVAN_ROOT"/kunit "$KOVAN_ROOT"/bench "$KOVAN_ROOT"/torture \
+		"$KOVAN_ROOT"/examples "$tree"/
 	if ! (make -C "$build" M="$tree" "${mflags[@]}" -j"$JOBS" modules &&
 		for ext in $externals; do
 			make -C "$build" M="$tree/$ext" "${mflags[@]}" KOVAN_DIR="$tree" \

@@ -82,15 +82,26 @@ def strip_prefix(line):
     return TIMESTAMP.sub('', line)
 
 
+TOP_RESULT = re.compile(r'^(not )?ok \d+ ')
+
+
 def split_ktap(lines):
-    """One list of lines per top-level KTAP document."""
+    """One list of lines per top-level KTAP document.
+
+    KUnit in 6.12 prints each module's suites as a document of their own.
+    KUnit in 6.1 prints only the suites, indented, with top-level result
+    lines numbered across modules: they are one document, whose header is
+    supplied here."""
     docs = []
     for line in lines:
         if strip_prefix(line).startswith('KTAP version'):
             docs.append([])
         if docs:
             docs[-1].append(line)
-    return docs
+    if docs or not any(strip_prefix(l).lstrip().startswith('KTAP version') for l in lines):
+        return docs
+    results = sum(1 for l in lines if TOP_RESULT.match(strip_prefix(l)))
+    return [['KTAP version 1', f'1..{results}'] + list(lines)]
 
 
 def leaves(group, prefix=''):

@@ -36,11 +36,6 @@ console=$KOVAN_LOGDIR/$label.console
 rm -rf "$work"
 mkdir -p "$work"
 
-# Modules: from a private copy, so kernels of different arches never share
-# objects; the consumer test is built as a separate external module.
-tree=$work/src
-build_modules "$build" "$arch" "$tree" "$log"
-
 # Module list, expected suites, and the selftest's module parameter.
 # A self-test run loads only the self-test module; "missing" then also
 # expects a suite it never loads.
@@ -60,12 +55,20 @@ case $selftest in
 insmod) selftest_param="mode=bogus" ;;
 *) selftest_param="mode=$selftest" ;;
 esac
+selftest_build=()
+[ "$selftest_param" = "mode=bogus" ] || selftest_build=(KOVAN_SELFTEST_MODE="${selftest_param#mode=}")
+
+# Modules: from a private copy, so kernels of different arches never share
+# objects; the consumer test and the example are separate external modules.
+tree=$work/src
+build_modules "$build" "$arch" "$tree" "$log" "${selftest_build[@]}"
 [ "$selftest" = hang ] && timeout=${KOVAN_HANG_TIMEOUT:-30}
 
 modpath() {
 	case $1 in
 	kovan | kovan_queue) echo "$1/$1.ko" ;;
 	kovan_consumer_test) echo "kunit/consumer/$1.ko" ;;
+	kovan_lookup) echo "examples/lookup/$1.ko" ;;
 	*) echo "kunit/$1.ko" ;;
 	esac
 }
@@ -128,6 +131,8 @@ else
 		echo 'dir /lib/kovan/kovan_queue 0755 0 0'
 		echo 'dir /lib/kovan/kunit 0755 0 0'
 		echo 'dir /lib/kovan/kunit/consumer 0755 0 0'
+		echo 'dir /lib/kovan/examples 0755 0 0'
+		echo 'dir /lib/kovan/examples/lookup 0755 0 0'
 		echo 'file /bin/busybox /bin/busybox 0755 0 0'
 		echo "file /init $work/init 0755 0 0"
 		echo "file /lib/kovan/kovan/kovan.ko $tree/kovan/kovan.ko 0644 0 0"

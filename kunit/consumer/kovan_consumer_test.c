@@ -30,6 +30,7 @@ static DECLARE_COMPLETION(consumer_reader_pinned);
 static DECLARE_COMPLETION(consumer_release_reader);
 static DECLARE_COMPLETION(consumer_reader_done);
 static bool consumer_reader_started;
+static bool consumer_domain_ready;
 
 static void consumer_free(struct kovan_node *n)
 {
@@ -80,6 +81,12 @@ static void kovan_consumer_pending_at_unload(struct kunit *test)
 	struct kovan_stats s;
 	int i;
 
+	/*
+	 * Set up here rather than in module init: KUnit in 6.1 runs a
+	 * module's suites while the module is coming, before its init.
+	 */
+	KUNIT_ASSERT_EQ(test, kovan_domain_init(&consumer_domain, 0), 0);
+	consumer_domain_ready = true;
 	consumer_slot = consumer_new();
 	KUNIT_ASSERT_NOT_NULL(test, consumer_slot);
 	t = kthread_run(consumer_reader, NULL, "kovan_consumer_reader");
@@ -113,16 +120,13 @@ static struct kunit_suite kovan_consumer_suite = {
 
 kunit_test_suites(&kovan_consumer_suite);
 
-static int __init kovan_consumer_init(void)
-{
-	return kovan_domain_init(&consumer_domain, 0);
-}
-
 static void __exit kovan_consumer_exit(void)
 {
 	struct consumer_obj *last;
 	struct kovan_stats s;
 
+	if (!consumer_domain_ready)
+		return;
 	if (consumer_reader_started) {
 		complete(&consumer_release_reader);
 		wait_for_completion(&consumer_reader_done);
@@ -139,7 +143,6 @@ static void __exit kovan_consumer_exit(void)
 	WARN_ON(atomic_long_read(&consumer_freed) != atomic_long_read(&consumer_retired));
 }
 
-module_init(kovan_consumer_init);
 module_exit(kovan_consumer_exit);
 
 MODULE_DESCRIPTION("kovan consumer: builds and links like an external driver");
