@@ -11,6 +11,8 @@
 #   make bench                                  benchmarks against the kernel's primitives
 #   make model                                  spin model check of the slot protocol
 #   make torture                                stress runs: KASAN, KCSAN, hotplug, faults
+#   make dkms-check                             DKMS install and a module using it, against
+#                                               Debian's linux-headers (nothing loaded)
 #
 # Options (set on the command line, like a kernel .config would):
 #   CONFIG_KOVAN_ROBUST_DEFAULT=y   every domain is KOVAN_ROBUST
@@ -63,4 +65,7 @@ model:
 torture:
 	@scripts/torture.sh
 
-.PHONY: all modules clean check lint run selftest bench model torture
+dkms-check:
+	@scripts/dkms.sh
+
+.PHONY: all modules clean check lint run selftest bench model torture dkms-check
