@@ -58,11 +58,11 @@ run() {
 # The headers package: the newest one installed, else the one
 # linux-headers-amd64 depends on.
 headers=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'linux-headers-*-amd64' 2>/dev/null |
-	awk '$1 == "ii" && $2 ~ /^linux-headers-[0-9].*-amd64$/ { print $2 }' | sort -V | tail -n 1) || true
+	awk '$1 == "ii" && $2 ~ /^linux-headers-[0-9][^-]*-[0-9]+-amd64$/ { print $2 }' | sort -V | tail -n 1) || true
 if [ -z "$headers" ]; then
 	resolve() {
 		apt-cache depends linux-headers-amd64 2>/dev/null |
-			sed -n 's/^ *Depends: \(linux-headers-[0-9].*-amd64\)$/\1/p' | head -n 1
+			sed -n 's/^ *Depends: \(linux-headers-[0-9][^-]*-[0-9]*-amd64\)$/\1/p' | head -n 1
 	}
 	headers=$(resolve)
 	if [ -z "$headers" ]; then
@@ -139,10 +139,10 @@ installed "kovan/$version" || fail "dkms status does not say kovan/$version is i
 
 stage "dkms: checking what dkms installed (modinfo, depmod, Module.symvers)"
 dest=$root/lib/modules/$kver/updates/dkms
-installed=$(cd "$dest" && ls) || fail "nothing installed in $dest"
-printf '\n$ ls %s\n%s\n' "$dest" "$installed" >>"$log"
-[ "$(echo $installed)" = "kovan.ko kovan_queue.ko" ] ||
-	fail "installed modules are '$(echo $installed)', not kovan.ko kovan_queue.ko"
+files=$(cd "$dest" && ls) || fail "nothing installed in $dest"
+printf '\n$ ls %s\n%s\n' "$dest" "$files" >>"$log"
+[ "$(echo $files)" = "kovan.ko kovan_queue.ko" ] ||
+	fail "installed modules are '$(echo $files)', not kovan.ko kovan_queue.ko"
 for m in kovan kovan_queue; do
 	printf '\n$ modinfo %s\n' "$dest/$m.ko" >>"$log"
 	modinfo "$dest/$m.ko" | grep -v '^[[:space:]]' >>"$log" || fail "modinfo $m.ko failed"
