@@ -12,6 +12,8 @@
 #   make model                                  spin model check of the slot protocol
 #   make torture                                stress runs: KASAN, KCSAN, hotplug, faults
 #   make check-6.1                              6.1 LTS: compile, KUnit suites on UML 6.1
+#   make dkms-check                             DKMS install and a module using it, against
+#                                               Debian's linux-headers (nothing loaded)
 #
 # Options (set on the command line, like a kernel .config would):
 #   CONFIG_KOVAN_ROBUST_DEFAULT=y   every domain is KOVAN_ROBUST
@@ -67,4 +69,7 @@ torture:
 check-6.1:
 	@scripts/check-6.1.sh
 
-.PHONY: all modules clean check lint run selftest bench model torture check-6.1
+dkms-check:
+	@scripts/dkms.sh
+
+.PHONY: all modules clean check lint run selftest bench model torture check-6.1 dkms-check
