@@ -18,7 +18,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=10
+total=11
 n=0
 step() {
 	n=$((n + 1))
@@ -28,6 +28,7 @@ results=()
 lint_failed=0
 compat_failed=0
 model_failed=0
+dkms_failed=0
 
 step "packages and kernel source"
 ensure_kernel_source
@@ -41,6 +42,9 @@ step "lint"
 
 step "6.1 LTS: compile with W=1"
 "$KOVAN_ROOT/scripts/compat.sh" || compat_failed=1
+
+step "DKMS: install against Debian's linux-headers, build a module on it"
+"$KOVAN_ROOT/scripts/dkms.sh" || dkms_failed=1
 
 step "spin model of the slot protocol, reduced sizes (make model: full)"
 "$KOVAN_ROOT/scripts/model.sh" --reduced || model_failed=1
@@ -72,4 +76,4 @@ else
 fi
 
 python3 "$KOVAN_ROOT/scripts/summary.py" "${results[@]}" lint="$lint_failed" \
-	compat-6.1="$compat_failed" model="$model_failed"
+	compat-6.1="$compat_failed" dkms="$dkms_failed" model="$model_failed"

@@ -43,8 +43,10 @@ ensure_packages() {
 	stage "installing Debian packages: ${missing[*]}"
 	local log=$KOVAN_LOGDIR/apt.log
 	{
-		apt-get update -q &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+		# Another apt (a parallel run, unattended upgrades) may hold the lock.
+		apt-get -o DPkg::Lock::Timeout=300 update -q &&
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q \
+			--no-install-recommends "${missing[@]}"
 	} >"$log" 2>&1 || die "apt-get install failed, see $log"
 }
 
