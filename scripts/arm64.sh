@@ -66,10 +66,10 @@ esac
 
 stage "make check-arm64: logs in $KOVAN_LOGDIR"
 compile_failed=0
-"$0" --compile || compile_failed=1
-"$KOVAN_ROOT/scripts/build-kernel.sh" arm64 >/dev/null
+"$KOVAN_ROOT/scripts/arm64.sh" --compile || compile_failed=1
 results=()
 for smp in ${KOVAN_ARM64_SMP:-2}; do
+	rm -f "$KOVAN_LOGDIR/arm64-smp$smp.json"
 	"$KOVAN_ROOT/scripts/run-tests.sh" --smp "$smp" arm64 || true
 	results+=("$KOVAN_LOGDIR/arm64-smp$smp.json")
 done
