@@ -5,6 +5,7 @@
 #   make [KDIR=<kernel build dir>] [ARCH=um]   build kovan.ko, kovan_queue.ko (+ tests)
 #   make check                                  what CI runs: lint, 6.1 compile, model,
 #                                               KUnit suites, torture, harness self-test
+#   make check-arm64                            arm64: W=1 cross-compile, suites on QEMU TCG
 #   make lint                                   checkpatch, sparse, kernel-doc
 #   make run                                    boot a kernel and show kovan working
 #   make selftest                               prove the harness reports failures
@@ -48,6 +49,9 @@ clean:
 check:
 	@scripts/check.sh
 
+check-arm64:
+	@scripts/arm64.sh
+
 lint:
 	@scripts/lint.sh
 
@@ -72,4 +76,5 @@ check-6.1:
 dkms-check:
 	@scripts/dkms.sh
 
-.PHONY: all modules clean check lint run selftest bench model torture check-6.1 dkms-check
+.PHONY: all modules clean check check-arm64 lint run selftest bench model torture check-6.1 \
+	dkms-check

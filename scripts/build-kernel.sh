@@ -12,6 +12,8 @@ config=$KOVAN_ROOT/kunit/configs/$flavour.config
 
 ensure_kernel_source
 arch=$(kernel_arch "$flavour")
+cross=$(kernel_cross_compile "$flavour")
+[ -z "$cross" ] || ensure_packages "gcc-${cross%-}"
 build=$(kernel_build_dir "$flavour")
 
 # One build per directory: concurrent runs wait here for the first to finish.
@@ -33,8 +35,9 @@ stage "$flavour kernel: building $(kernel_version) with ccache into $build (abou
 mkdir -p "$build"
 t0=$(date +%s)
 if ! python3 "$KSRC/tools/testing/kunit/kunit.py" build \
-	--arch="$arch" --build_dir="$build" --kunitconfig="$config" \
-	--jobs="$JOBS" --make_options="CC=ccache gcc" >"$log" 2>&1; then
+	--arch="$arch" ${cross:+--cross_compile="$cross"} --build_dir="$build" \
+	--kunitconfig="$config" --jobs="$JOBS" --make_options="CC=ccache ${cross}gcc" \
+	>"$log" 2>&1; then
 	tail -n 20 "$log" >&2
 	die "$flavour kernel build failed, see $log"
 fi

@@ -88,7 +88,7 @@ kernel_build_dir() {
 		cat "$KOVAN_ROOT/kunit/configs/$flavour.config"
 		kernel_version
 		cat "$KOVAN_ROOT/kunit/patches/$KERNEL_SERIES"/*.patch 2>/dev/null || true
-		gcc --version | head -n 1
+		"$(kernel_cross_compile "$flavour")gcc" --version | head -n 1
 	} | sha256sum | cut -c1-12)
 	echo "$KOVAN_CACHE/build/$flavour-$KERNEL_SERIES-$key"
 }
@@ -97,7 +97,15 @@ kernel_arch() {
 	case $1 in
 	uml*) echo um ;;
 	x86_64*) echo x86_64 ;;
+	arm64*) echo arm64 ;;
 	*) die "unknown kernel flavour $1" ;;
+	esac
+}
+
+# CROSS_COMPILE prefix of a flavour's compiler; empty for the host's gcc.
+kernel_cross_compile() {
+	case $1 in
+	arm64*) echo aarch64-linux-gnu- ;;
 	esac
 }
 
@@ -108,13 +116,17 @@ kernel_arch() {
 # off, examples/lookup, bench, torture) against kovan's Module.symvers,
 # exactly as a user's driver would; KOVAN_EXTERNALS="dir ..." picks others.
 # Warnings fail the build. Allocation failure injection is built in when the
-# kernel has the framework for it.
+# kernel has the framework for it. A CROSS_COMPILE=<prefix> variable selects
+# <prefix>gcc as the compiler.
 build_modules() {
 	local build=$1 arch=$2 tree=$3 log=$4
 	shift 4
-	local fault=n
+	local fault=n cross= v
 	grep -qs '^CONFIG_FAULT_INJECTION_DEBUG_FS=y' "$build/.config" && fault=y
-	local mflags=(ARCH="$arch" CC="ccache gcc" CONFIG_KOVAN=m CONFIG_KOVAN_QUEUE=m
+	for v in "$@"; do
+		case $v in CROSS_COMPILE=*) cross=${v#CROSS_COMPILE=} ;; esac
+	done
+	local mflags=(ARCH="$arch" CC="ccache ${cross}gcc" CONFIG_KOVAN=m CONFIG_KOVAN_QUEUE=m
 		CONFIG_KOVAN_KUNIT_TEST=m CONFIG_KOVAN_DEBUG=y CONFIG_KOVAN_FAULT_INJECTION=$fault "$@")
 	local externals="kunit/consumer examples/lookup bench torture"
 	case " $* " in

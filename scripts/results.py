@@ -40,7 +40,7 @@ REPORTS = [
                            r'lock held when returning|bad unlock balance|'
                            r'suspicious RCU usage|INFO: trying to register non-static key')),
     ('Oops', re.compile(r'\bOops\b')),
-    ('Call Trace', re.compile(r'Call Trace')),
+    ('Call Trace', re.compile(r'Call [Tt]race')),  # arm64: "Call trace:"
     ('panic', re.compile(r'Kernel panic')),
     ('general protection fault', re.compile(r'general protection fault')),
     ('UBSAN', re.compile(r'\bUBSAN\b')),

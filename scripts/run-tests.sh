@@ -4,11 +4,14 @@
 # and every test module of kunit/SUITES, and judge the console log.
 #
 # Usage: run-tests.sh [--smp N] [--selftest MODE] [--timeout S] [--label L] FLAVOUR
-#   FLAVOUR   uml or x86_64 (a kernel config in kunit/configs)
+#   FLAVOUR   uml, x86_64 or arm64 (a kernel config in kunit/configs)
 #   --smp     vCPUs for QEMU (default 2); UML always has one CPU
 #   --selftest  make the harness see a failure of one kind (see kunit/kovan_selftest.c):
 #             fail, warn, kasan, hang, expect, insmod, missing
 # Results: $KOVAN_LOGDIR/<label>.json; console: $KOVAN_LOGDIR/<label>.console
+# arm64: cross-compiled, booted with qemu-system-aarch64 -M virt -cpu
+# $KOVAN_ARM64_CPU (default max,pauth-impdef=on: LSE atomics, as kunit.py
+# boots it; cortex-a57 gives the LL/SC atomics of ARMv8.0).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,9 +27,14 @@ while [ $# -gt 1 ]; do
 done
 flavour=${1:?usage: run-tests.sh [options] FLAVOUR}
 arch=$(kernel_arch "$flavour")
+cross=$(kernel_cross_compile "$flavour")
 if [ "$arch" = um ]; then
 	smp=1
 fi
+if [ "$arch" = arm64 ]; then
+	ensure_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
+fi
+arm64_cpu=${KOVAN_ARM64_CPU:-max,pauth-impdef=on}
 label=${label:-$flavour-smp$smp${selftest:+-selftest-$selftest}}
 
 build=$("$KOVAN_ROOT/scripts/build-kernel.sh" "$flavour" | tail -n 1)
@@ -61,7 +69,7 @@ selftest_build=()
 # Modules: from a private copy, so kernels of different arches never share
 # objects; the consumer test and the example are separate external modules.
 tree=$work/src
-build_modules "$build" "$arch" "$tree" "$log" "${selftest_build[@]}"
+build_modules "$build" "$arch" "$tree" "$log" ${cross:+CROSS_COMPILE="$cross"} "${selftest_build[@]}"
 [ "$selftest" = hang ] && timeout=${KOVAN_HANG_TIMEOUT:-30}
 
 modpath() {
@@ -73,21 +81,12 @@ modpath() {
 	esac
 }
 
-# The init script: load, run, unload, between markers the parser cuts at.
-# $1: where the .ko files are; $2: how to stop the machine.
-write_init() {
-	local dir=$1 stop=$2 m
+# The plan: load kovan, kovan_queue and the test modules, then unload them
+# in reverse order; one "load <.ko> [parameters]" or "unload <module>" a line.
+# $1: where the .ko files are.
+write_plan() {
+	local dir=$1 m i
 	{
-		echo '#!/bin/busybox sh'
-		echo 'B=/bin/busybox'
-		echo '$B mount -t proc proc /proc'
-		echo '$B mount -t sysfs sysfs /sys'
-		echo '$B mount -t debugfs debugfs /sys/kernel/debug'
-		echo 'echo; echo KOVAN-TESTS-BEGIN'
-		echo 'load() { if $B insmod "$@"; then echo "kovan-harness: ok insmod ${1##*/}";' \
-			'else echo "kovan-harness: not ok insmod ${1##*/} rc=$?"; fi; }'
-		echo 'unload() { if $B rmmod "$1"; then echo "kovan-harness: ok rmmod $1";' \
-			'else echo "kovan-harness: not ok rmmod $1 rc=$?"; fi; }'
 		echo "load $dir/kovan/kovan.ko"
 		echo "load $dir/kovan_queue/kovan_queue.ko"
 		for m in "${modules[@]}"; do
@@ -102,13 +101,38 @@ write_init() {
 		done
 		echo 'unload kovan_queue'
 		echo 'unload kovan'
+	} >"$work/plan"
+}
+
+# The init script: run the plan between markers the parser cuts at.
+# $1: where the .ko files are; $2: how to stop the machine.
+write_init() {
+	local dir=$1 stop=$2
+	write_plan "$dir"
+	{
+		echo '#!/bin/busybox sh'
+		echo 'B=/bin/busybox'
+		echo '$B mount -t proc proc /proc'
+		echo '$B mount -t sysfs sysfs /sys'
+		echo '$B mount -t debugfs debugfs /sys/kernel/debug'
+		echo 'echo; echo KOVAN-TESTS-BEGIN'
+		echo 'load() { if $B insmod "$@"; then echo "kovan-harness: ok insmod ${1##*/}";' \
+			'else echo "kovan-harness: not ok insmod ${1##*/} rc=$?"; fi; }'
+		echo 'unload() { if $B rmmod "$1"; then echo "kovan-harness: ok rmmod $1";' \
+			'else echo "kovan-harness: not ok rmmod $1 rc=$?"; fi; }'
+		cat "$work/plan"
 		echo 'echo; echo KOVAN-TESTS-END'
 		echo "$stop"
 	} >"$work/init"
 	chmod +x "$work/init"
 }
 
-stage "$label: booting ($( [ "$arch" = um ] && echo UML || echo "QEMU TCG -smp $smp"), limit ${timeout} s; console: $console)"
+case $arch in
+um) how=UML ;;
+arm64) how="QEMU aarch64 TCG -cpu $arm64_cpu -smp $smp" ;;
+*) how="QEMU TCG -smp $smp" ;;
+esac
+stage "$label: booting ($how, limit ${timeout} s; console: $console)"
 t0=$(date +%s)
 rc=0
 if [ "$arch" = um ]; then
@@ -118,7 +142,20 @@ if [ "$arch" = um ]; then
 else
 	initrd=$work/initrd
 	mkdir -p "$initrd"
-	write_init /lib/kovan '$B reboot -f'
+	if [ "$arch" = arm64 ]; then
+		# The host's busybox is x86-64: a static arm64 init runs the plan.
+		write_plan /lib/kovan
+		"${cross}gcc" -static -O2 -Wall -Wextra -Werror -o "$work/init" \
+			"$KOVAN_ROOT/scripts/arm64-init.c" || die "compiling scripts/arm64-init.c failed"
+		init_file="file /plan $work/plan 0644 0 0"
+		qemu=(qemu-system-aarch64 -M virt -cpu "$arm64_cpu")
+		kernel=$build/arch/arm64/boot/Image tty=ttyAMA0
+	else
+		write_init /lib/kovan '$B reboot -f'
+		init_file='file /bin/busybox /bin/busybox 0755 0 0'
+		qemu=(qemu-system-x86_64)
+		kernel=$build/arch/x86/boot/bzImage tty=ttyS0
+	fi
 	{
 		echo 'dir /bin 0755 0 0'
 		echo 'dir /dev 0755 0 0'
@@ -133,7 +170,7 @@ else
 		echo 'dir /lib/kovan/kunit/consumer 0755 0 0'
 		echo 'dir /lib/kovan/examples 0755 0 0'
 		echo 'dir /lib/kovan/examples/lookup 0755 0 0'
-		echo 'file /bin/busybox /bin/busybox 0755 0 0'
+		echo "$init_file"
 		echo "file /init $work/init 0755 0 0"
 		echo "file /lib/kovan/kovan/kovan.ko $tree/kovan/kovan.ko 0644 0 0"
 		echo "file /lib/kovan/kovan_queue/kovan_queue.ko $tree/kovan_queue/kovan_queue.ko 0644 0 0"
@@ -142,10 +179,10 @@ else
 		done
 	} >"$work/initramfs.list"
 	"$build/usr/gen_init_cpio" "$work/initramfs.list" >"$work/initramfs.cpio"
-	timeout -k 5 "$timeout" qemu-system-x86_64 -nodefaults -no-reboot -nographic \
+	timeout -k 5 "$timeout" "${qemu[@]}" -nodefaults -no-reboot -nographic \
 		-accel tcg,thread=multi -smp "$smp" -m 1G -serial stdio \
-		-kernel "$build/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1" </dev/null >"$console" 2>&1 || rc=$?
+		-kernel "$kernel" -initrd "$work/initramfs.cpio" \
+		-append "console=$tty panic=-1" </dev/null >"$console" 2>&1 || rc=$?
 fi
 secs=$(($(date +%s) - t0))
 timed_out=()
