@@ -3,7 +3,8 @@
 # kovan out-of-tree build and test entry points.
 #
 #   make [KDIR=<kernel build dir>] [ARCH=um]   build kovan.ko, kovan_queue.ko (+ tests)
-#   make check                                  what CI runs: lint, 6.1 compile, model,
+#   make check                                  what CI runs: lint, 6.1 and arm64 compile,
+#                                               DKMS, model,
 #                                               KUnit suites, torture, harness self-test
 #   make check-arm64                            arm64: W=1 cross-compile, suites on QEMU TCG
 #   make lint                                   checkpatch, sparse, kernel-doc

@@ -18,7 +18,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=11
+total=12
 n=0
 step() {
 	n=$((n + 1))
@@ -29,6 +29,7 @@ lint_failed=0
 compat_failed=0
 model_failed=0
 dkms_failed=0
+arm64_failed=0
 
 step "packages and kernel source"
 ensure_kernel_source
@@ -42,6 +43,9 @@ step "lint"
 
 step "6.1 LTS: compile with W=1"
 "$KOVAN_ROOT/scripts/compat.sh" || compat_failed=1
+
+step "arm64: cross-compile every module with W=1 (make check-arm64: boot)"
+"$KOVAN_ROOT/scripts/arm64.sh" --compile || arm64_failed=1
 
 step "DKMS: install against Debian's linux-headers, build a module on it"
 "$KOVAN_ROOT/scripts/dkms.sh" || dkms_failed=1
@@ -76,4 +80,4 @@ else
 fi
 
 python3 "$KOVAN_ROOT/scripts/summary.py" "${results[@]}" lint="$lint_failed" \
-	compat-6.1="$compat_failed" dkms="$dkms_failed" model="$model_failed"
+	compat-6.1="$compat_failed" arm64="$arm64_failed" dkms="$dkms_failed" model="$model_failed"
