@@ -81,6 +81,11 @@
  *    through their own fully ordered RMW on the same slot word.
  *  G The parity switch in kovan_barrier() is ordered against retires by
  *    the per-CPU batch locks that kovan_flush() takes after it.
+ *  H kovan_flush_fn() reads a domain's flush-list link before it clears
+ *    KOVAN_FLUSH_QUEUED (smp_mb__before_atomic()): once the bit is clear, a
+ *    retire may queue the domain again and rewrite that link, and the
+ *    worker must not follow the new one. Pairs with the fully ordered
+ *    test_and_set_bit() in kovan_request_flush().
  */
 
 #include <linux/completion.h>
@@ -160,6 +165,7 @@ static void kovan_reclaim(struct kovan_domain *d, struct kovan_batch *b)
 /* Ask the flush worker to close @d's partly filled batches soon. */
 static void kovan_request_flush(struct kovan_domain *d)
 {
+	/* H: fully ordered; the worker is done with the old link. */
 	if (test_and_set_bit(KOVAN_FLUSH_QUEUED, &d->state))
 		return;
 	llist_add(&d->flush_node, &kovan_flush_list);
@@ -530,6 +536,7 @@ static void kovan_flush_fn(struct work_struct *work)
 	list = llist_del_all(&kovan_flush_list);	/* Fully ordered. */
 	llist_for_each_entry_safe(d, tmp, list, flush_node) {
 		/* Before the flush: a retire from now on asks again. */
+		smp_mb__before_atomic(); /* H: the link to tmp was read; pairs with the set. */
 		clear_bit(KOVAN_FLUSH_QUEUED, &d->state);
 		smp_mb__after_atomic(); /* Clear before reading the batches; pairs with the lock. */
 		if (unlikely(!READ_ONCE(d->debugfs)))
