@@ -83,14 +83,21 @@ static void t_run_for(double secs)
 
 struct t_opts {
 	double secs;
-	unsigned int cpus, readers, writers;
+	unsigned int cpus, readers, writers, watchdog;
 };
+
+static void t_usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-s secs] [-c cpus] [-r readers] [-w writers] [-W timeout]\n",
+		prog);
+	exit(2);
+}
 
 static void t_parse(int argc, char **argv, struct t_opts *o)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "s:c:r:w:")) != -1) {
+	while ((c = getopt(argc, argv, "s:c:r:w:W:")) != -1) {
 		switch (c) {
 		case 's':
 			o->secs = atof(optarg);
@@ -104,12 +111,14 @@ static void t_parse(int argc, char **argv, struct t_opts *o)
 		case 'w':
 			o->writers = atoi(optarg);
 			break;
+		case 'W':
+			o->watchdog = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-s secs] [-c cpus] [-r readers] [-w writers]\n",
-				argv[0]);
-			exit(2);
+			t_usage(argv[0]);
 		}
 	}
+	t_watchdog(o->watchdog ? o->watchdog : o->secs * 4 + 60);
 }
 
 #endif /* _US_TESTS_HARNESS_H */

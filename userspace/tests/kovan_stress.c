@@ -265,17 +265,20 @@ int main(int argc, char **argv)
 	long bound;
 
 	t_parse(argc, argv, &opts);
-	t_watchdog(opts.secs * 4 + 60);
-	if (us_init(opts.cpus))
+	if (us_init(opts.cpus)) {
+		printf("not ok - us_init(%u) failed\n", opts.cpus);
 		return 2;
+	}
 	snprintf(buf, sizeof(buf), "%u", batch);
 	us_param_set("batch", buf);
 	snprintf(buf, sizeof(buf), "%u", stall_batches);
 	us_param_set("stall_batches", buf);
+	if (kovan_domain_init(&plain.dom, 0) || kovan_domain_init(&robust.dom, KOVAN_ROBUST)) {
+		printf("not ok - kovan_domain_init() failed\n");
+		return 2;
+	}
 	/* Allocation failures of batch headers: kovan keeps collecting. */
 	us_fault_set(50);
-	if (kovan_domain_init(&plain.dom, 0) || kovan_domain_init(&robust.dom, KOVAN_ROBUST))
-		return 2;
 	check_synchronize(&plain);
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
 		for (j = 0; j < NR_ENTRIES; j++)

@@ -231,20 +231,27 @@ int main(int argc, char **argv)
 	struct kovan_domain dom;
 
 	t_parse(argc, argv, &opts);
-	t_watchdog(opts.secs * 4 + 60);
-	if (opts.writers > MAX_PRODUCERS || opts.readers > MAX_PRODUCERS || us_init(opts.cpus))
+	if (opts.writers > MAX_PRODUCERS || opts.readers > MAX_PRODUCERS || us_init(opts.cpus)) {
+		printf("not ok - bad options or us_init(%u) failed\n", opts.cpus);
 		return 2;
+	}
 	check_arrayq_basics();
 
 	/* Small, so that pushes find it full and pops find it empty. */
 	aq.aq = kovan_arrayq_create(64, GFP_KERNEL);
+	if (IS_ERR(aq.aq)) {
+		printf("not ok - kovan_arrayq_create() failed\n");
+		return 2;
+	}
 	aq.producers = opts.writers;
 	run(&aq, opts.secs / 2, opts.readers);
 	kovan_arrayq_destroy(aq.aq, NULL);
 
-	if (kovan_domain_init(&dom, 0))
+	sq.sq = kovan_domain_init(&dom, 0) ? NULL : kovan_segq_create(&dom, GFP_KERNEL);
+	if (IS_ERR_OR_NULL(sq.sq)) {
+		printf("not ok - kovan_domain_init() or kovan_segq_create() failed\n");
 		return 2;
-	sq.sq = kovan_segq_create(&dom, GFP_KERNEL);
+	}
 	sq.producers = opts.writers;
 	kovan_segq_fail_alloc(sq.sq, 50);
 	run(&sq, opts.secs / 2, opts.readers);

@@ -32,6 +32,8 @@
  *	      (Intel SDM vol. 3A, "Memory Ordering in P6 and More Recent
  *	      Processor Families"), so there the fences are compiler barriers.
  *   fence    __atomic_thread_fence(__ATOMIC_SEQ_CST)
+ *   a+b      a composite (wait queue, bit lock): each op is of one of
+ *	      these kinds, and each kind occurs
  *
  * "dep" is promoted to acquire: C11 has no usable consume (GCC promotes
  * memory_order_consume to acquire itself), and ThreadSanitizer sees the
@@ -80,12 +82,15 @@
  * | clear_bit                   | none    | relaxed | clear_bit(1, &ul)
  * | clear_bit_unlock            | release | release | clear_bit_unlock(1, &ul)
  * | test_and_set_bit            | full    | full    | test_and_set_bit(1, &ul)
- * | llist_add                   | full    | full    | llist_add(&ln, &lh)
+ * | llist_add                   | full    | full+acquire | llist_add(&ln, &lh)
  * | llist_del_all               | full    | full    | llist_del_all(&lh)
  * | this_cpu_inc                | none    | relaxed | this_cpu_inc(*pc)
  * | this_cpu_inc_return         | none    | relaxed | this_cpu_inc_return(*pc)
  * | this_cpu_write              | none    | relaxed | this_cpu_write(*pc, 1)
  * | this_cpu_read               | none    | relaxed | this_cpu_read(*pc)
+ * | wq_has_sleeper              | full    | fence+acquire | wq_has_sleeper(&wq)
+ * | wait_on_bit_lock            | acquire | full+relaxed | wait_on_bit_lock(&ul, 1, 0)
+ * | clear_and_wake_up_bit       | release | release+fence+acquire | $(1, &ul)
  *
  * this_cpu_*() are atomic RMWs here, atomic against every thread; the
  * kernel's are atomic against their own CPU only (include/shim/percpu.h
