@@ -8,7 +8,10 @@
    operations its "shim" column says (GCC's optimized GIMPLE, after
    inlining): the orders are read off the compiler's output, not the
    header's text.
-3. No row's shim ordering is weaker than its kernel ordering.
+3. No row's shim ordering is weaker than its kernel ordering (the kernel
+   column's terms are defined at the top of the header).
+EXTRA_CFLAGS in the environment is passed to the compiler (for instance
+-DUS_C11_RELAXED, whose weaker marked writes this check must then reject).
 """
 import os
 import re
@@ -22,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCES = ['kovan/domain.c', 'kovan/reclaim.c', 'kovan/fault.c', 'kovan/fault.h',
            'kovan/internal.h', 'kovan/kovan.h', 'kovan_queue/arrayq.c', 'kovan_queue/arrayq.h',
            'kovan_queue/segq.c', 'kovan_queue/segq.h', 'kovan_queue/queue_module.c',
-           'kovan_queue/internal.h']
+           'kovan_queue/internal.h', 'kovan_queue/disruptor.c', 'kovan_queue/disruptor.h']
 FAMILIES = re.compile(r'\b(READ_ONCE|WRITE_ONCE|smp_[a-z_]+|xchg|cmpxchg|'
                       r'atomic(?:64|_long)?_[a-z_]+|(?:test_and_set|test_and_clear|set|clear|'
                       r'change|test)_bit(?:_lock|_unlock)?|clear_and_wake_up_bit|'
@@ -32,10 +35,11 @@ NOT_ACCESSES = {'smp_processor_id', 'this_cpu_ptr', 'raw_cpu_ptr'}
 ORDERS = {0: 'relaxed', 1: 'consume', 2: 'acquire', 3: 'release', 4: 'acq_rel', 5: 'seq_cst'}
 # Which shim kinds give at least the kernel's ordering.
 SATISFIES = {
-    'none': {'relaxed', 'acquire', 'release', 'seq_cst', 'full', 'fence'},
-    'dep': {'acquire', 'seq_cst', 'full'},
-    'acquire': {'acquire', 'seq_cst', 'full'},
-    'release': {'release', 'seq_cst', 'full'},
+    'cpu': {'relaxed', 'acquire', 'release', 'acq_rel', 'seq_cst', 'full', 'fence'},
+    'dep': {'acquire', 'acq_rel', 'seq_cst', 'full'},
+    'rfe': {'release', 'acq_rel', 'seq_cst', 'full'},
+    'acquire': {'acquire', 'acq_rel', 'seq_cst', 'full'},
+    'release': {'release', 'acq_rel', 'seq_cst', 'full'},
     'rmb': {'fence', 'full'},
     'wmb': {'fence', 'full'},
     'full': {'fence', 'full'},
@@ -45,7 +49,7 @@ DECLS = """#include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/wait.h>
 #include <linux/wait_bit.h>
-long l; unsigned long ul; void *p; atomic_t a; atomic64_t a64; atomic_long_t al;
+long l; long long ll; unsigned long ul; void *p; atomic_t a; atomic64_t a64; atomic_long_t al;
 struct llist_head lh; struct llist_node ln; long __percpu *pc;
 struct wait_queue_head wq;
 """
@@ -131,6 +135,9 @@ def kinds(evs):
             if before and after:
                 found.append('full')
                 continue
+        if len(orders) == 2 and orders in ((4, 2), (3, 0), (2, 2), (0, 0), (5, 5)):
+            # compare-exchange: the failure order is the success order minus release
+            orders = orders[:1]
         if len(set(orders)) != 1:
             found.append('mixed')
             continue
@@ -151,6 +158,7 @@ def main():
                 f.write(f'void chk_{i}(void) {{ (void)({example}); }}\n')
         dump = os.path.join(tmp, 'orders.gimple')
         subprocess.run([CC, '-std=gnu11', '-O2', '-pthread', '-I' + os.path.join(HERE, 'include'),
+                        *os.environ.get('EXTRA_CFLAGS', '').split(),
                         f'-fdump-tree-optimized={dump}', '-c', '-o', os.devnull, src], check=True)
         gimple = open(dump).read()
     bodies = dict(re.findall(r'^;; Function chk_(\d+) .*?\n(.*?)(?=^;; Function|\Z)', gimple,

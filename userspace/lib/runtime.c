@@ -11,11 +11,13 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <shim/mm.h>
 #include <shim/module.h>
 #include <shim/runtime.h>
 #include <shim/sync.h>
+#include <shim/task.h>
 
 unsigned int nr_cpu_ids = 1;
 __thread int us_cpu_id = -1;
@@ -344,7 +346,26 @@ void __us_wait_begin(struct wait_queue_head *wq)
 {
 	pthread_mutex_lock(&wq->lock);
 	__atomic_fetch_add(&wq->sleepers, 1, __ATOMIC_SEQ_CST);
+	if (us_current)	/* for kthread_stop(); see include/shim/task.h */
+		__atomic_store_n(&us_current->sleeping_on, wq, __ATOMIC_SEQ_CST);
 	smp_mb();	/* The sleeper before the condition; pairs with wq_has_sleeper(). */
+}
+
+long __us_wait_timeout(struct wait_queue_head *wq, u64 deadline_ns)
+{
+	u64 now = us_clock_ns();
+	struct timespec ts;
+
+	if (now >= deadline_ns)
+		return 0;
+	/* wq->cond runs on CLOCK_REALTIME: PTHREAD_COND_INITIALIZER. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = deadline_ns - now + ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	ts.tv_sec = now / NSEC_PER_SEC;
+	ts.tv_nsec = now % NSEC_PER_SEC;
+	pthread_cond_timedwait(&wq->cond, &wq->lock, &ts);
+	now = us_clock_ns();
+	return now >= deadline_ns ? 0 : (deadline_ns - now) / NSEC_PER_MSEC + 1;
 }
 
 void __us_wait_sleep(struct wait_queue_head *wq)
@@ -354,6 +375,8 @@ void __us_wait_sleep(struct wait_queue_head *wq)
 
 void __us_wait_end(struct wait_queue_head *wq)
 {
+	if (us_current)
+		__atomic_store_n(&us_current->sleeping_on, NULL, __ATOMIC_SEQ_CST);
 	__atomic_fetch_sub(&wq->sleepers, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&wq->lock);
 }
@@ -688,6 +711,95 @@ int hrtimer_cancel(struct hrtimer *timer)
 		pthread_cond_wait(&us_irq.done, &us_irq.lock);
 	pthread_mutex_unlock(&us_irq.lock);
 	return was;
+}
+
+/* kthreads; the model is described in include/shim/task.h. */
+__thread struct task_struct *us_current;
+
+static void *us_kthread_main(void *arg)
+{
+	struct task_struct *task = arg;
+	bool run;
+
+	us_current = task;
+	pthread_mutex_lock(&task->lock);
+	while (!task->woken && !__atomic_load_n(&task->stop, __ATOMIC_SEQ_CST))
+		pthread_cond_wait(&task->cond, &task->lock);
+	pthread_mutex_unlock(&task->lock);
+	/* As kthread(): a stop before the thread first ran skips its function. */
+	run = !__atomic_load_n(&task->stop, __ATOMIC_SEQ_CST);
+	if (run && task->cpu >= 0)
+		us_set_cpu(task->cpu);
+	task->ret = run ? task->fn(task->data) : -EINTR;
+	WARN_ON(us_atomic_depth);
+	return NULL;
+}
+
+struct task_struct *kthread_create(int (*fn)(void *data), void *data, const char *namefmt, ...)
+{
+	struct task_struct *task = calloc(1, sizeof(*task));
+
+	if (!task)
+		return ERR_PTR(-ENOMEM);
+	task->fn = fn;
+	task->data = data;
+	task->cpu = -1;
+	pthread_mutex_init(&task->lock, NULL);
+	pthread_cond_init(&task->cond, NULL);
+	if (pthread_create(&task->thread, NULL, us_kthread_main, task)) {
+		free(task);
+		return ERR_PTR(-ENOMEM);
+	}
+	return task;
+}
+
+void kthread_bind(struct task_struct *task, unsigned int cpu)
+{
+	if (!WARN_ON(cpu >= nr_cpu_ids))
+		task->cpu = cpu;
+}
+
+int wake_up_process(struct task_struct *task)
+{
+	pthread_mutex_lock(&task->lock);
+	task->woken = true;
+	pthread_cond_signal(&task->cond);
+	pthread_mutex_unlock(&task->lock);
+	return 1;
+}
+
+int kthread_stop(struct task_struct *task)
+{
+	struct wait_queue_head *wq;
+	int ret;
+
+	pthread_mutex_lock(&task->lock);
+	__atomic_store_n(&task->stop, true, __ATOMIC_SEQ_CST);
+	pthread_cond_signal(&task->cond);
+	pthread_mutex_unlock(&task->lock);
+	wq = __atomic_load_n(&task->sleeping_on, __ATOMIC_SEQ_CST);
+	if (wq)
+		wake_up_all(wq);
+	pthread_join(task->thread, NULL);
+	ret = task->ret;
+	free(task);
+	return ret;
+}
+
+bool kthread_should_stop(void)
+{
+	return us_current && __atomic_load_n(&us_current->stop, __ATOMIC_SEQ_CST);
+}
+
+void usleep_range(unsigned long min, unsigned long max)
+{
+	might_sleep();
+	usleep(min);
+}
+
+void schedule(void)
+{
+	sched_yield();
 }
 
 /* Start and stop. */

@@ -4,6 +4,6 @@
 
 /* <linux/sched.h> of the kernel, in userspace: see include/shim/. */
 
-#include <shim/sync.h>
+#include <shim/task.h>
 
 #endif /* _US_LINUX_SCHED_H */

@@ -97,6 +97,11 @@ static __always_inline unsigned long roundup_pow_of_two(unsigned long n)
 	return n <= 1 ? 1 : 1UL << (64 - __builtin_clzl(n - 1));
 }
 
+static __always_inline bool is_power_of_2(unsigned long n)
+{
+	return n && !(n & (n - 1));
+}
+
 #define min(a, b)							\
 ({									\
 	typeof(a) __us_a = (a);						\
@@ -181,5 +186,6 @@ void __us_tsan_ignore_reads_end(const char *file, int line)
 #define data_race(expr)		(expr)	/* marks an intended race for KCSAN */
 #endif
 #define ASSERT_EXCLUSIVE_WRITER(var)	((void)sizeof(var))
+#define ASSERT_EXCLUSIVE_ACCESS(var)	((void)sizeof(var))
 
 #endif /* _US_SHIM_KERNEL_H */

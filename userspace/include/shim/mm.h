@@ -45,6 +45,15 @@ static inline void kfree(const void *ptr)
 	us_free((void *)ptr, 0);
 }
 
+static inline size_t array_size(size_t n, size_t size)
+{
+	size_t bytes;
+
+	return __builtin_mul_overflow(n, size, &bytes) ? SIZE_MAX : bytes;
+}
+
+#define kcalloc(n, size, gfp)	kzalloc(array_size(n, size), gfp)
+#define kvmalloc_array(n, size, gfp)	kmalloc(array_size(n, size), gfp)
 #define kvmalloc(size, gfp)	kmalloc(size, gfp)
 #define kvzalloc(size, gfp)	kzalloc(size, gfp)
 #define kvfree(ptr)		kfree(ptr)

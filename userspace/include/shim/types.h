@@ -13,11 +13,11 @@
 typedef unsigned char u8;
 typedef unsigned short u16;
 typedef unsigned int u32;
-typedef unsigned long u64;
+typedef unsigned long long u64;
 typedef signed char s8;
 typedef short s16;
 typedef int s32;
-typedef long s64;	/* long, as atomic_long_t shares atomic64_t's functions */
+typedef long long s64;
 typedef u32 gfp_t;
 typedef s64 ktime_t;
 
@@ -25,7 +25,9 @@ typedef s64 ktime_t;
 #define CONFIG_SMP		1
 #define BITS_PER_LONG		64
 #define U64_MAX			UINT64_MAX
+#define S64_MAX			INT64_MAX
 #define NSEC_PER_USEC		1000UL
+#define USEC_PER_SEC		1000000UL
 #define NSEC_PER_MSEC		1000000UL
 #define NSEC_PER_SEC		1000000000UL
 #define L1_CACHE_BYTES		64
