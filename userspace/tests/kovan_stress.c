@@ -50,7 +50,7 @@ struct dtest {
 	struct obj *table[NR_ENTRIES];
 	unsigned long gen;
 	unsigned long loads, bad_reads, bad_frees, retired, retired_kfree, freed;
-	long max_unfreed;
+	long max_unfreed, max_spike;
 	bool stall;
 };
 
@@ -183,12 +183,20 @@ static void *staller(void *arg)
 	return NULL;
 }
 
-/* Samples the robust domain's unfreed objects (not counting the worker's queue). */
+/*
+ * Samples the robust domain's unfreed objects (not counting the worker's
+ * queue) every millisecond. What the stalled reader holds stays; what live
+ * readers hold comes and goes, and on an oversubscribed machine a reader
+ * preempted inside its guard holds a lot for a while. So the figure is the
+ * largest of the minima of 10 ms windows: it grows when the stalled reader's
+ * share grows, and ignores spikes.
+ */
 static void *sampler(void *arg)
 {
 	struct dtest *t = arg;
+	long unfreed, window = LONG_MAX;
 	struct kovan_stats s;
-	long unfreed;
+	unsigned int n = 0;
 
 	while (!__atomic_load_n(&stall_pinned, __ATOMIC_ACQUIRE) && !t_stopped())
 		usleep(100);
@@ -196,8 +204,15 @@ static void *sampler(void *arg)
 	while (!t_stopped()) {
 		kovan_domain_stats(&t->dom, &s);
 		unfreed = (long)(s.pending - s.queued);
-		if (unfreed > t->max_unfreed)
-			t->max_unfreed = unfreed;
+		if (unfreed > t->max_spike)
+			t->max_spike = unfreed;
+		if (unfreed < window)
+			window = unfreed;
+		if (!(++n % 10)) {
+			if (window > t->max_unfreed)
+				t->max_unfreed = window;
+			window = LONG_MAX;
+		}
 		usleep(1000);
 	}
 	return NULL;
@@ -299,13 +314,13 @@ int main(int argc, char **argv)
 	 * kovan.h: a stalled reader holds at most stall_batches + 2 +
 	 * nr_cpu_ids batches, plus one per object born before its slot's era
 	 * froze (the table's objects, and those the live readers could still
-	 * reach), plus every CPU's open batch and what live readers hold.
-	 * Twice that, to leave the live part room.
+	 * reach), plus every CPU's open batch. Twice that; what live readers
+	 * hold the sampler leaves out.
 	 */
 	bound = 2L * batch * (stall_batches + 2 + 2 * nr_cpu_ids + NR_ENTRIES + opts.readers);
 	t_check(robust.max_unfreed <= bound,
-		"robust: a stalled reader held at most %ld unfreed objects (bound %ld; %lu retired)",
-		robust.max_unfreed, bound, robust.retired + robust.retired_kfree);
+		"robust: with a stalled reader at most %ld objects stayed unfreed (bound %ld; spikes to %ld; %lu retired)",
+		robust.max_unfreed, bound, robust.max_spike, robust.retired + robust.retired_kfree);
 	finish(&plain);
 	finish(&robust);
 	us_exit();
