@@ -122,19 +122,21 @@ def events(body):
 def kinds(evs):
     """Classify each op: its C11 order, 'fence', or 'full' (bracketed seq_cst RMW)."""
     found = []
+    barrier = ('asm', ()), ('fence', (5,))
+    brackets = set()	# the fences of full RMWs (seq_cst fences off x86-64)
     for i, (kind, orders) in enumerate(evs):
-        if kind == 'asm':
+        if (kind == 'rmw' and set(orders) == {5} and 0 < i < len(evs) - 1 and
+                evs[i - 1] in barrier and evs[i + 1] in barrier):
+            brackets |= {i - 1, i + 1}
+    for i, (kind, orders) in enumerate(evs):
+        if kind == 'asm' or i in brackets:
             continue
         if kind == 'fence':
             found.append('fence' if orders == (5,) else 'weak-fence')
             continue
-        if kind == 'rmw' and set(orders) == {5}:
-            barrier = ('asm', ()), ('fence', (5,))
-            before = i > 0 and evs[i - 1] in barrier
-            after = i + 1 < len(evs) and evs[i + 1] in barrier
-            if before and after:
-                found.append('full')
-                continue
+        if kind == 'rmw' and i - 1 in brackets and i + 1 in brackets:
+            found.append('full')
+            continue
         if len(orders) == 2 and orders in ((4, 2), (3, 0), (2, 2), (0, 0), (5, 5)):
             # compare-exchange: the failure order is the success order minus release
             orders = orders[:1]
