@@ -16,6 +16,8 @@
 #   make check-6.1                              6.1 LTS: compile, KUnit suites on UML 6.1
 #   make dkms-check                             DKMS install and a module using it, against
 #                                               Debian's linux-headers (nothing loaded)
+#   make check-userspace                        the core compiled in userspace: stress tests
+#                                               natively and under ThreadSanitizer
 #
 # Options (set on the command line, like a kernel .config would):
 #   CONFIG_KOVAN_ROBUST_DEFAULT=y   every domain is KOVAN_ROBUST
@@ -77,5 +79,8 @@ check-6.1:
 dkms-check:
 	@scripts/dkms.sh
 
+check-userspace:
+	@scripts/userspace.sh
+
 .PHONY: all modules clean check check-arm64 lint run selftest bench model torture check-6.1 \
-	dkms-check
+	dkms-check check-userspace

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+#ifndef _US_LINUX_LOG2_H
+#define _US_LINUX_LOG2_H
+
+/* <linux/log2.h> of the kernel, in userspace: see include/shim/. */
+
+#include <shim/kernel.h>
+
+#endif /* _US_LINUX_LOG2_H */
