@@ -82,9 +82,9 @@
  *  G The parity switch in kovan_barrier() is ordered against retires by
  *    the per-CPU batch locks that kovan_flush() takes after it.
  *  H kovan_flush_fn() reads a domain's flush-list link before it clears
- *    KOVAN_FLUSH_QUEUED (smp_mb__before_atomic()): once the bit is clear, a
- *    retire may queue the domain again and rewrite that link, and the
- *    worker must not follow the new one. Pairs with the fully ordered
+ *    KOVAN_FLUSH_QUEUED (clear_bit_unlock(), a release): once the bit is
+ *    clear, a retire may queue the domain again and rewrite that link, and
+ *    the worker must not follow the new one. Pairs with the fully ordered
  *    test_and_set_bit() in kovan_request_flush().
  */
 
@@ -535,9 +535,8 @@ static void kovan_flush_fn(struct work_struct *work)
 	atomic_set(&kovan_flush_armed, 0);
 	list = llist_del_all(&kovan_flush_list);	/* Fully ordered. */
 	llist_for_each_entry_safe(d, tmp, list, flush_node) {
-		/* Before the flush: a retire from now on asks again. */
-		smp_mb__before_atomic(); /* H: the link to tmp was read; pairs with the set. */
-		clear_bit(KOVAN_FLUSH_QUEUED, &d->state);
+		/* H: after reading the link; a retire from now on asks again. */
+		clear_bit_unlock(KOVAN_FLUSH_QUEUED, &d->state);
 		smp_mb__after_atomic(); /* Clear before reading the batches; pairs with the lock. */
 		if (unlikely(!READ_ONCE(d->debugfs)))
 			kovan_debugfs_add(d);

@@ -3,7 +3,8 @@
 # make check: everything CI runs. Installs what it needs, builds (or finds in
 # the cache) the test kernels, lints, compiles against the 6.1 LTS kernel,
 # model-checks a reduced size of the slot
-# protocol with spin (make model: the full sizes), runs the KUnit suites on
+# protocol with spin (make model: the full sizes), runs the userspace
+# build's stress tests natively and under ThreadSanitizer, runs the KUnit suites on
 # UML (KASAN) and on QEMU x86_64 (KCSAN) with 2 and 4 vCPUs, runs the torture
 # module for a minute on each (make torture: longer, and -smp 8), proves the
 # harness still reports failures, and ends with one line
@@ -18,7 +19,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=12
+total=13
 n=0
 step() {
 	n=$((n + 1))
@@ -30,6 +31,7 @@ compat_failed=0
 model_failed=0
 dkms_failed=0
 arm64_failed=0
+userspace_failed=0
 
 step "packages and kernel source"
 ensure_kernel_source
@@ -52,6 +54,9 @@ step "DKMS: install against Debian's linux-headers, build a module on it"
 
 step "spin model of the slot protocol, reduced sizes (make model: full)"
 "$KOVAN_ROOT/scripts/model.sh" --reduced || model_failed=1
+
+step "userspace build: stress tests natively and under ThreadSanitizer"
+"$KOVAN_ROOT/scripts/userspace.sh" || userspace_failed=1
 
 step "UML suites (one CPU, KASAN, lockdep)"
 "$KOVAN_ROOT/scripts/run-tests.sh" uml
@@ -80,4 +85,5 @@ else
 fi
 
 python3 "$KOVAN_ROOT/scripts/summary.py" "${results[@]}" lint="$lint_failed" \
-	compat-6.1="$compat_failed" arm64="$arm64_failed" dkms="$dkms_failed" model="$model_failed"
+	compat-6.1="$compat_failed" arm64="$arm64_failed" dkms="$dkms_failed" model="$model_failed" \
+	userspace="$userspace_failed"
