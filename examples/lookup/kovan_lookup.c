@@ -27,7 +27,8 @@
  * update is applied.
  *
  * /sys/kernel/debug/kovan_lookup/table shows the module's table; writing
- * "set <key> <value>" or "del <key>" to it updates the table.
+ * "set <key> <value>" or "del <key>" to it updates the table, and
+ * "get <key>" logs the key's value (or fails with -ENOENT).
  *
  * Build against kovan as a separate module: KOVAN_DIR and
  * KBUILD_EXTRA_SYMBOLS, see the README.
@@ -347,6 +348,7 @@ static ssize_t lookup_write(struct file *file, const char __user *ubuf, size_t l
 	char buf[64], op[4];
 	unsigned long long value = 0;
 	unsigned int key;
+	u64 found;
 	int ret;
 
 	if (len >= sizeof(buf))
@@ -354,12 +356,20 @@ static ssize_t lookup_write(struct file *file, const char __user *ubuf, size_t l
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
-	if (sscanf(buf, "set %u %llu", &key, &value) == 2)
+	if (sscanf(buf, "set %u %llu", &key, &value) == 2) {
 		ret = lookup_set(t, key, value, GFP_KERNEL);
-	else if (sscanf(buf, "%3s %u", op, &key) == 2 && !strcmp(op, "del"))
-		ret = lookup_delete(t, key, GFP_KERNEL);
-	else
+	} else if (sscanf(buf, "%3s %u", op, &key) != 2) {
 		return -EINVAL;
+	} else if (!strcmp(op, "del")) {
+		ret = lookup_delete(t, key, GFP_KERNEL);
+	} else if (!strcmp(op, "get")) {
+		ret = lookup_get(t, key, &found);
+		if (!ret)
+			pr_info("kovan_lookup: %u %llu\n", key, found);
+		return ret ? ret : len;
+	} else {
+		return -EINVAL;
+	}
 	if (ret)
 		return ret;
 	lookup_sync(t);
