@@ -13,6 +13,9 @@
  *
  *   result SCENARIO IMPL THREADS VALUE UNIT
  *   pending SCENARIO IMPL THREADS N     retired - freed when the time ran out
+ *
+ * and for retire also "result retire+drain ...": the objects retired over
+ * the time until the barrier saw every one of them freed.
  *   error SCENARIO IMPL THREADS: what   a failed correctness check
  *
  * Correctness checks: every retired object freed once teardown has waited
@@ -369,6 +372,10 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 		pending = retired - frees_sum();
 	if (impl->teardown)
 		impl->teardown();
+	/* Retire throughput including the wait until everything is freed. */
+	if (!strcmp(impl->scenario, "retire"))
+		printf("result retire+drain %s %u %.3f Mobjs/s\n", impl->name, threads,
+		       total / (now() - t0) / 1e6);
 	if (reclaims) {
 		printf("pending %s %s %u %lu\n", impl->scenario, impl->name, threads, pending);
 		if (frees_sum() != retired && strcmp(impl->name, "rwlock")) {

@@ -95,8 +95,8 @@ impl Run {
 
 /// Runs `work(id, stop)` in `threads` pinned threads for `secs`; returns the
 /// operation counts and the time until the stop (or until every thread
-/// ended, with `until_joined`).
-fn measure<F>(threads: usize, secs: f64, until_joined: bool, work: F) -> (u64, f64)
+/// ended, with `until_joined`), and when the measurement started.
+fn measure<F>(threads: usize, secs: f64, until_joined: bool, work: F) -> (u64, f64, Instant)
 where
     F: Fn(usize, &AtomicBool) -> u64 + Sync,
 {
@@ -105,6 +105,7 @@ where
     let ready = AtomicUsize::new(0);
     let go = AtomicBool::new(false);
     let mut elapsed = 0.0;
+    let mut start = Instant::now();
     let total = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|id| {
@@ -123,6 +124,7 @@ where
             std::thread::sleep(Duration::from_millis(1));
         }
         let t0 = Instant::now();
+        start = t0;
         go.store(true, Ordering::Release);
         std::thread::sleep(Duration::from_secs_f64(secs));
         stop.store(true, Ordering::Relaxed);
@@ -133,12 +135,12 @@ where
         }
         total
     });
-    (total, elapsed)
+    (total, elapsed, start)
 }
 
 fn read(r: &mut Run, secs: f64) {
     let shared = Atomic::new(new_obj(1));
-    let (total, t) = measure(r.threads, secs, false, |_, stop| {
+    let (total, t, _) = measure(r.threads, secs, false, |_, stop| {
         let (mut n, mut sum) = (0u64, 0u64);
         while !stop.load(Ordering::Relaxed) {
             let guard = epoch::pin();
@@ -165,7 +167,7 @@ fn read(r: &mut Run, secs: f64) {
 fn retire(r: &mut Run, secs: f64) {
     let retired = AtomicU64::new(0);
     let base = frees();
-    let (total, t) = measure(r.threads, secs, false, |_, stop| {
+    let (total, t, t0) = measure(r.threads, secs, false, |_, stop| {
         let mut n = 0u64;
         while !stop.load(Ordering::Relaxed) {
             let guard = epoch::pin();
@@ -192,6 +194,8 @@ fn retire(r: &mut Run, secs: f64) {
         r.error(&format!("{} retired, {} freed after flushing", retired, frees() - base));
     }
     println!("result retire {} {} {:.3} Mobjs/s", r.name, r.threads, total as f64 / t / 1e6);
+    println!("result retire+drain {} {} {:.3} Mobjs/s", r.name, r.threads,
+             total as f64 / t0.elapsed().as_secs_f64() / 1e6);
 }
 
 trait Queue: Sync {
@@ -226,7 +230,7 @@ fn queue<Q: Queue>(r: &mut Run, secs: f64, q: &Q) {
     let pushed = (AtomicU64::new(0), AtomicU64::new(0));
     let popped = (AtomicU64::new(0), AtomicU64::new(0));
     let done = AtomicUsize::new(0);
-    let (total, t) = measure(threads, secs, true, |id, stop| {
+    let (total, t, _) = measure(threads, secs, true, |id, stop| {
         let (mut n, mut sum, mut seq) = (0u64, 0u64, 0u64);
         if threads == 1 {
             let (mut pn, mut psum) = (0u64, 0u64);
