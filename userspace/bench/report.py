@@ -244,6 +244,27 @@ def main():
             L.append('')
         plot(results, scen, threads,
              os.path.join(outdir, '%s-%s.png' % (base, scen.replace('+', '-'))))
+    # Closing note: per anchor, the ratios over its scenarios and threads.
+    L.append('## Closing note: kovan against each anchor')
+    L.append('')
+    L.append('Median ratio kovan/anchor per thread count (%s threads); > 1: kovan '
+             'is faster.' % ', '.join(str(t) for t in threads))
+    L.append('')
+    anchors = OrderedDict()
+    for scen, pairs in PAIRS.items():
+        for k, a in pairs:
+            if (scen, k) in results and (scen, a) in results:
+                anchors.setdefault(a, []).append((scen, k))
+    for a, uses in anchors.items():
+        parts = []
+        for scen, k in uses:
+            meds = []
+            for t in threads:
+                r = ratios(results, scen, k, a, t)
+                meds.append('%.2f' % statistics.median(r) if r else '-')
+            parts.append('%s %s %sx' % (scen, k, '/'.join(meds)))
+        L.append('- **%s**: %s' % (a, '; '.join(parts)))
+    L.append('')
     with open(args.out, 'w') as f:
         f.write('\n'.join(L) + '\n')
 
