@@ -68,6 +68,17 @@ else
 	stage "bench-native 2/3: crossbeam peer did NOT build, its rows are left out (log: $buildlog)"
 fi
 
+# measure PROGRAM ARGS...: one invocation, its lines appended to the raw
+# log; a hang (a lost queue item keeps a consumer waiting) is killed.
+measure() {
+	local rc=0
+	timeout --signal=KILL 300 "$@" >>"$raw" 2>&1 || rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "error: $* exited with $rc" >>"$raw"
+		failed=1
+	fi
+}
+
 t0=$(date +%s)
 failed=0
 : >"$raw"
@@ -77,9 +88,9 @@ for run in $(seq 1 "$runs"); do
 	echo "run $run" >>"$raw"
 	for scenario in read retire hash queue; do
 		for t in $threads; do
-			"$work/bin/bench_native" -S "$scenario" -t "$t" -s "$secs" >>"$raw" 2>&1 || failed=1
+			measure "$work/bin/bench_native" -S "$scenario" -t "$t" -s "$secs"
 			if [ -n "$cbbin" ] && [ "$scenario" != hash ]; then
-				"$cbbin" -S "$scenario" -t "$t" -s "$secs" >>"$raw" 2>&1 || failed=1
+				measure "$cbbin" -S "$scenario" -t "$t" -s "$secs"
 			fi
 		done
 	done

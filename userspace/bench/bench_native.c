@@ -4,7 +4,7 @@
  * cores, one scenario and thread count per invocation, every
  * implementation of the scenario back to back:
  *
- *   bench_native -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL]
+ *   bench_native -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]
  *
  * Thread i is pinned to the i-th CPU of the affinity mask (modulo its
  * size); kovan's threads run on the shim CPU of that index. Output, one
@@ -21,7 +21,8 @@
  * Correctness checks: every retired object freed once teardown has waited
  * (kovan_barrier(), rcu_barrier(), ck_epoch_barrier()); every queue item
  * popped exactly once (count and sum per run); the readers read the value
- * published. The exit code is 1 after any error line.
+ * published. The exit code is 1 after any error line. -F proves the checks
+ * can fail: each run loses one free from the count and one popped item.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +50,8 @@ static unsigned int cur_threads;
 static unsigned long ops[BENCH_MAX_THREADS];
 static unsigned long retired;
 static int errors;
+static bool fault;
+static int fault_armed;
 
 /* Frees counted per freeing thread, without a shared cache line. */
 static struct {
@@ -76,7 +79,8 @@ void bench_free(struct bench_obj *o)
 	if (free_slot < 0)
 		free_slot = __atomic_fetch_add(&free_slots, 1, __ATOMIC_RELAXED) % FREE_SLOTS;
 	/* A slot is shared only past FREE_SLOTS freeing threads. */
-	__atomic_fetch_add(&frees[free_slot].n, 1, __ATOMIC_RELAXED);
+	if (!fault || !__atomic_exchange_n(&fault_armed, 0, __ATOMIC_RELAXED))
+		__atomic_fetch_add(&frees[free_slot].n, 1, __ATOMIC_RELAXED);
 	o->val = 0;
 	free(o);
 }
@@ -212,6 +216,12 @@ static unsigned int q_producers_done;
 
 static void q_account(unsigned long *n, unsigned long *sum, unsigned long ln, unsigned long ls)
 {
+	/* -F: the consumers' accounting loses an item. */
+	if (ln && n == &q_popped_n && fault &&
+	    __atomic_exchange_n(&fault_armed, 0, __ATOMIC_RELAXED)) {
+		ln--;
+		ls -= 1;
+	}
 	__atomic_fetch_add(n, ln, __ATOMIC_RELAXED);
 	__atomic_fetch_add(sum, ls, __ATOMIC_RELAXED);
 }
@@ -333,6 +343,7 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 	__atomic_store_n(&go, 0, __ATOMIC_RELAXED);
 	ready = 0;
 	worker_error = NULL;
+	fault_armed = 1;
 	retired = 0;
 	memset(frees, 0, sizeof(frees));
 	q_pushed_n = 0;
@@ -412,7 +423,7 @@ int main(int argc, char **argv)
 	cpu_set_t set;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "S:t:s:I:")) != -1) {
+	while ((opt = getopt(argc, argv, "S:t:s:I:F")) != -1) {
 		switch (opt) {
 		case 'S':
 			scenario = optarg;
@@ -425,6 +436,9 @@ int main(int argc, char **argv)
 			break;
 		case 'I':
 			only = optarg;
+			break;
+		case 'F':
+			fault = true;
 			break;
 		default:
 			goto usage;
@@ -453,7 +467,8 @@ int main(int argc, char **argv)
 	bench_kovan_exit();
 	return errors ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: %s -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL]\n",
+	fprintf(stderr,
+		"usage: %s -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]\n",
 		argv[0]);
 	return 2;
 }
