@@ -89,7 +89,7 @@ for run in $(seq 1 "$runs"); do
 	for scenario in read retire hash queue; do
 		for t in $threads; do
 			measure "$work/bin/bench_native" -S "$scenario" -t "$t" -s "$secs"
-			if [ -n "$cbbin" ] && [ "$scenario" != hash ]; then
+			if [ -n "$cbbin" ]; then
 				measure "$cbbin" -S "$scenario" -t "$t" -s "$secs"
 			fi
 		done

@@ -38,8 +38,9 @@ SCENARIOS = OrderedDict([
     ('hash', ('Hash table, 90% lookups, 10% replacements', 'Mops/s',
               '1024 buckets, keys 0..8191 of which the even half is present; '
               'lookups of random keys, updates replace a present entry by a copy '
-              'under a per-bucket spinlock and retire the old one (rwlock: per-bucket '
-              'pthread rwlock, freed at once).')),
+              'under a per-bucket spinlock and retire the old one (kovan_retire(), '
+              'call_rcu(), ck_epoch_call(), crossbeam defer_destroy(); rwlock: '
+              'per-bucket pthread rwlock, freed at once).')),
     ('queue', ('MPMC queue throughput', 'Mitems/s',
                '1 thread pushes and pops in turn; more threads are half producers, '
                'half consumers (pinned alike). Bounded queues hold 4096 items; a '
@@ -54,7 +55,7 @@ PAIRS = {
                for a in ('call_rcu(memb)', 'ck_epoch_call', 'crossbeam-epoch')],
     'retire+drain': [(k, a) for k in ('kovan', 'kovan(robust)')
                      for a in ('call_rcu(memb)', 'ck_epoch_call', 'crossbeam-epoch')],
-    'hash': [('kovan', a) for a in ('urcu-memb', 'ck_epoch', 'rwlock')],
+    'hash': [('kovan', a) for a in ('urcu-memb', 'ck_epoch', 'crossbeam-epoch', 'rwlock')],
     'queue': [('kovan-arrayq', a) for a in ('crossbeam-arrayq', 'ck_ring', 'mutex-ring')] +
              [('kovan-segq', a) for a in ('crossbeam-segq', 'ck_ring', 'mutex-ring')],
 }

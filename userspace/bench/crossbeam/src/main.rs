@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-//! make bench-native's crossbeam peer: crossbeam-epoch's pin+load+unpin and
-//! defer_destroy(), crossbeam-queue's ArrayQueue and SegQueue, measured as
+//! make bench-native's crossbeam peer: crossbeam-epoch's pin+load+unpin,
+//! defer_destroy() and the hash table of bench.h under it, crossbeam-queue's
+//! ArrayQueue and SegQueue, measured as
 //! userspace/bench/bench_native.c measures kovan, with the same output:
 //!
 //!   result SCENARIO IMPL THREADS VALUE UNIT
 //!   pending SCENARIO IMPL THREADS N
 //!   error SCENARIO IMPL THREADS: what
 //!
-//! bench-crossbeam -S read|retire|queue -t THREADS [-s SECONDS]
+//! bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL]
 
 use crossbeam_epoch::{self as epoch, Atomic, Owned};
 use crossbeam_queue::{ArrayQueue, SegQueue};
+use crossbeam_epoch::Guard;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -198,6 +200,141 @@ fn retire(r: &mut Run, secs: f64) {
              total as f64 / t0.elapsed().as_secs_f64() / 1e6);
 }
 
+const HT_BUCKETS: usize = 1024;
+const HT_KEYS: u64 = HT_BUCKETS as u64 * 8;
+const HT_UPDATE_ONE_IN: u64 = 10;
+
+struct Node {
+    key: u64,
+    obj: Obj,
+    next: Atomic<Node>,
+}
+
+#[repr(align(128))]
+struct Bucket {
+    first: Atomic<Node>,
+    lock: AtomicBool,
+}
+
+fn ht_bucket(t: &[Bucket], key: u64) -> &Bucket {
+    &t[(key.wrapping_mul(0x9e3779b97f4a7c15) >> 54) as usize]
+}
+
+fn ht_lookup<'g>(b: &Bucket, key: u64, g: &'g Guard) -> Option<&'g Node> {
+    let mut p = b.first.load(Ordering::Acquire, g);
+    // SAFETY: nodes are retired with defer_destroy() after being unlinked.
+    while let Some(n) = unsafe { p.as_ref() } {
+        if n.key == key {
+            return Some(n);
+        }
+        p = n.next.load(Ordering::Acquire, g);
+    }
+    None
+}
+
+fn rand(s: &mut u64) -> u64 {
+    let mut x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *s = x;
+    x
+}
+
+/// As bench.h's table: 1024 buckets, keys 0..8191 of which the even half is
+/// present; updates replace an entry by a copy under the bucket's spinlock
+/// with a SeqCst swap and defer_destroy() the old one.
+fn hash(r: &mut Run, secs: f64) {
+    let table: Vec<Bucket> = (0..HT_BUCKETS)
+        .map(|_| Bucket { first: Atomic::null(), lock: AtomicBool::new(false) })
+        .collect();
+    {
+        let g = epoch::pin();
+        for key in (0..HT_KEYS).step_by(2) {
+            let b = ht_bucket(&table, key);
+            let n = Owned::new(Node { key, obj: new_obj(1), next: Atomic::null() });
+            n.next.store(b.first.load(Ordering::Relaxed, &g), Ordering::Relaxed);
+            b.first.store(n, Ordering::Release);
+        }
+    }
+    let retired = AtomicU64::new(0);
+    let bad = AtomicU64::new(0);
+    let base = frees();
+    let (total, t, _) = measure(r.threads, secs, false, |id, stop| {
+        let (mut n, mut ret, mut nbad) = (0u64, 0u64, 0u64);
+        let mut seed = 0x2545f4914f6cdd1du64.wrapping_mul(id as u64 + 1);
+        while !stop.load(Ordering::Relaxed) {
+            let x = rand(&mut seed);
+            let mut key = (x >> 16) % HT_KEYS;
+            if x % HT_UPDATE_ONE_IN != 0 {
+                let g = epoch::pin();
+                if let Some(o) = ht_lookup(ht_bucket(&table, key), key, &g) {
+                    if o.obj.val == 0 {
+                        nbad += 1;
+                    }
+                }
+                drop(g);
+            } else {
+                key &= !1;
+                let b = ht_bucket(&table, key);
+                let new = Owned::new(Node { key, obj: new_obj(x | 1), next: Atomic::null() });
+                let g = epoch::pin();
+                while b.lock.swap(true, Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+                let mut pp = &b.first;
+                loop {
+                    let cur = pp.load(Ordering::Relaxed, &g);
+                    // SAFETY: under the bucket lock; present keys stay present.
+                    let c = unsafe { cur.deref() };
+                    if c.key == key {
+                        new.next.store(c.next.load(Ordering::Relaxed, &g), Ordering::Relaxed);
+                        let old = pp.swap(new, Ordering::SeqCst, &g);
+                        // SAFETY: unlinked; readers that hold it are pinned.
+                        unsafe { g.defer_destroy(old) };
+                        break;
+                    }
+                    pp = &c.next;
+                }
+                b.lock.store(false, Ordering::Release);
+                drop(g);
+                ret += 1;
+            }
+            n += 1;
+        }
+        retired.fetch_add(ret, Ordering::Relaxed);
+        bad.fetch_add(nbad, Ordering::Relaxed);
+        n
+    });
+    let retired = retired.load(Ordering::Relaxed);
+    println!("pending hash {} {} {}", r.name, r.threads, retired - (frees() - base));
+    for _ in 0..1_000_000 {
+        if frees() - base == retired {
+            break;
+        }
+        epoch::pin().flush();
+    }
+    if frees() - base != retired {
+        r.error(&format!("{} retired, {} freed after flushing", retired, frees() - base));
+    }
+    if bad.load(Ordering::Relaxed) != 0 {
+        r.error("a lookup found a freed entry");
+    }
+    println!("result hash {} {} {:.3} Mops/s", r.name, r.threads, total as f64 / t / 1e6);
+    // SAFETY: every worker has ended.
+    unsafe {
+        let g = epoch::unprotected();
+        for b in &table {
+            let mut p = b.first.load(Ordering::Relaxed, g);
+            while !p.is_null() {
+                let next = p.deref().next.load(Ordering::Relaxed, g);
+                drop(p.into_owned());
+                p = next;
+            }
+        }
+    }
+}
+
 trait Queue: Sync {
     fn push(&self, v: u64) -> bool;
     fn pop(&self) -> Option<u64>;
@@ -300,7 +437,7 @@ fn queue<Q: Queue>(r: &mut Run, secs: f64, q: &Q) {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: bench-crossbeam -S read|retire|queue -t THREADS [-s SECONDS] [-I IMPL]");
+    eprintln!("usage: bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL]");
     std::process::exit(2);
 }
 
@@ -324,6 +461,7 @@ fn main() {
     let impls: &[(&str, &str)] = &[
         ("read", "crossbeam-epoch"),
         ("retire", "crossbeam-epoch"),
+        ("hash", "crossbeam-epoch"),
         ("queue", "crossbeam-arrayq"),
         ("queue", "crossbeam-segq"),
     ];
@@ -337,6 +475,7 @@ fn main() {
             "crossbeam-arrayq" => queue(&mut r, secs, &ArrayQueue::<u64>::new(QUEUE_CAPACITY)),
             "crossbeam-segq" => queue(&mut r, secs, &SegQueue::<u64>::new()),
             _ if s == "read" => read(&mut r, secs),
+            _ if s == "hash" => hash(&mut r, secs),
             _ => retire(&mut r, secs),
         }
         errors += r.errors;
