@@ -15,8 +15,7 @@
 
 static ck_epoch_t epoch;
 static ck_epoch_record_t records[BENCH_MAX_THREADS];
-static bool registered;
-static unsigned int used;
+static unsigned int registered, used;
 static struct bench_robj robj = { .val = 1 };
 static struct bench_robj *read_obj = &robj;
 static struct ck_ring ring;
@@ -29,12 +28,13 @@ static int epoch_setup(unsigned int threads)
 {
 	unsigned int i;
 
-	if (!registered) {
+	/* As many records as threads: ck_epoch_poll() scans them all. */
+	if (!registered)
 		ck_epoch_init(&epoch);
-		for (i = 0; i < BENCH_MAX_THREADS; i++)
-			ck_epoch_register(&epoch, &records[i], NULL);
-		registered = true;
-	}
+	for (i = registered; i < threads; i++)
+		ck_epoch_register(&epoch, &records[i], NULL);
+	if (registered < threads)
+		registered = threads;
 	used = threads;
 	return 0;
 }
