@@ -11,6 +11,7 @@
 #   make run                                    boot a kernel and show kovan working
 #   make selftest                               prove the harness reports failures
 #   make bench                                  benchmarks against the kernel's primitives
+#   make bench-native                           userspace build on real cores vs liburcu, ck, crossbeam
 #   make model                                  spin model check of the slot protocol
 #   make torture                                stress runs: KASAN, KCSAN, hotplug, faults
 #   make check-6.1                              6.1 LTS: compile, KUnit suites on UML 6.1
@@ -67,6 +68,9 @@ selftest:
 bench:
 	@scripts/bench.sh
 
+bench-native:
+	@scripts/bench-native.sh
+
 model:
 	@scripts/model.sh
 
@@ -82,5 +86,5 @@ dkms-check:
 check-userspace:
 	@scripts/userspace.sh
 
-.PHONY: all modules clean check check-arm64 lint run selftest bench model torture check-6.1 \
-	dkms-check check-userspace
+.PHONY: all modules clean check check-arm64 lint run selftest bench bench-native model torture \
+	check-6.1 dkms-check check-userspace

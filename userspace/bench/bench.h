@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * make bench-native: what the harness (bench_native.c) and the
+ * implementations (one translation unit per library, as liburcu's flavours
+ * and the kernel shim must not meet) share.
+ */
+#ifndef BENCH_NATIVE_H
+#define BENCH_NATIVE_H
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define BENCH_MAX_THREADS	64
+
+/* Set by the harness when the measurement ends; workers poll it. */
+extern int bench_stop;
+
+static inline bool bench_stopped(void)
+{
+	return __atomic_load_n(&bench_stop, __ATOMIC_RELAXED);
+}
+
+static inline unsigned long bench_rand(unsigned long *s)
+{
+	unsigned long x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
+/*
+ * One implementation of one scenario. work() runs in each of @threads
+ * pinned threads until bench_stopped() and returns its operation count.
+ * teardown() waits for every retired object to be freed; the harness then
+ * checks bench_retired against the frees counted by bench_free().
+ */
+struct bench_impl {
+	const char *scenario;
+	const char *name;
+	int (*setup)(unsigned int threads);
+	void (*thread_init)(unsigned int id, unsigned int cpu);
+	unsigned long (*work)(unsigned int id, unsigned int threads);
+	void (*thread_exit)(unsigned int id);
+	void (*teardown)(void);
+	/* Queue scenario: push returns 0 on success, pop 0 when empty. */
+	int (*push)(unsigned long v);
+	unsigned long (*pop)(void);
+};
+
+/*
+ * Objects of the retire and hash scenarios: allocated and freed by the
+ * harness for every implementation alike; @head holds the implementation's
+ * reclamation header (struct kovan_node, rcu_head, ck_epoch_entry_t).
+ */
+struct bench_obj {
+	struct bench_obj *next;
+	unsigned long key;
+	unsigned long val;
+	unsigned long head[3];
+};
+
+#define BENCH_OBJ(h) ((struct bench_obj *)((char *)(h) - offsetof(struct bench_obj, head)))
+
+struct bench_obj *bench_alloc(unsigned long key, unsigned long val);
+/* Frees @o and counts the free; for the implementations' free callbacks. */
+void bench_free(struct bench_obj *o);
+/* Objects handed to a reclaimer, added up by each worker as it ends. */
+void bench_add_retired(unsigned long n);
+/* A failed correctness check in a worker: an error line, exit code 1. */
+void bench_fail(const char *what);
+
+/*
+ * The hash table: 1024 buckets, keys 0..8191 of which the even ones are
+ * present (four per bucket), chained. Lookups follow the chain with
+ * acquire loads (what rcu_dereference() costs on x86-64: a plain load);
+ * updaters serialise per bucket and replace an entry by a copy with a
+ * fully ordered exchange (what kovan_replace_pointer() is).
+ */
+#define HT_BUCKETS	1024
+#define HT_KEYS		(HT_BUCKETS * 8)
+
+struct ht_bucket {
+	alignas(128) struct bench_obj *first;
+	pthread_spinlock_t lock;
+	pthread_rwlock_t rw;
+};
+
+extern struct ht_bucket bench_ht[HT_BUCKETS];
+
+static inline struct ht_bucket *ht_bucket(unsigned long key)
+{
+	return &bench_ht[(key * 0x9e3779b97f4a7c15UL) >> 54];
+}
+
+static inline struct bench_obj *ht_lookup(struct ht_bucket *b, unsigned long key)
+{
+	struct bench_obj *p = __atomic_load_n(&b->first, __ATOMIC_ACQUIRE);
+
+	while (p && p->key != key)
+		p = __atomic_load_n(&p->next, __ATOMIC_ACQUIRE);
+	return p;
+}
+
+/* Under the bucket's lock: replace @key's entry by @n; returns the old one. */
+static inline struct bench_obj *ht_replace(struct ht_bucket *b, struct bench_obj *n)
+{
+	struct bench_obj **pp = &b->first, *old;
+
+	while ((old = *pp) && old->key != n->key)
+		pp = &old->next;
+	if (!old)
+		return NULL;
+	n->next = old->next;
+	return __atomic_exchange_n(pp, n, __ATOMIC_SEQ_CST);
+}
+
+/* Fills the table; frees what a previous run left (all quiescent then). */
+void ht_reset(void);
+
+/* One in HT_UPDATE_ONE_IN operations is an update (90% lookups). */
+#define HT_UPDATE_ONE_IN	10
+
+/* Read side: the object every reader loads. */
+struct bench_robj {
+	unsigned long val;
+	unsigned long head[3];
+};
+
+/* Implementations, NULL-terminated, per translation unit. */
+extern const struct bench_impl bench_kovan_impls[];
+extern const struct bench_impl bench_memb_impls[];
+extern const struct bench_impl bench_qsbr_impls[];
+extern const struct bench_impl bench_ck_impls[];
+
+/* The kovan translation unit starts the shim (us_init()) here. */
+int bench_kovan_init(unsigned int nr_cpus);
+void bench_kovan_exit(void);
+
+#endif /* BENCH_NATIVE_H */

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * make bench-native: kovan against userspace anchors on the machine's real
+ * cores, one scenario and thread count per invocation, every
+ * implementation of the scenario back to back:
+ *
+ *   bench_native -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]
+ *
+ * Thread i is pinned to the i-th CPU of the affinity mask (modulo its
+ * size); kovan's threads run on the shim CPU of that index. Output, one
+ * line per implementation (scripts/bench-native.sh and the crossbeam
+ * program print the same):
+ *
+ *   result SCENARIO IMPL THREADS VALUE UNIT
+ *   pending SCENARIO IMPL THREADS N     retired - freed when the time ran out
+ *
+ * and for retire also "result retire+drain ...": the objects retired over
+ * the time until the barrier saw every one of them freed.
+ *   error SCENARIO IMPL THREADS: what   a failed correctness check
+ *
+ * Correctness checks: every retired object freed once teardown has waited
+ * (kovan_barrier(), rcu_barrier(), ck_epoch_barrier()); every queue item
+ * popped exactly once (count and sum per run); the readers read the value
+ * published. The exit code is 1 after any error line. -F proves the checks
+ * can fail: each run loses one free from the count and one popped item.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define QUEUE_CAPACITY	4096
+#define FREE_SLOTS	256
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+int bench_stop;
+struct ht_bucket bench_ht[HT_BUCKETS];
+
+static int go;
+static unsigned int ready;
+static unsigned int cpus[CPU_SETSIZE], nr_cpus;
+static const struct bench_impl *cur;
+static unsigned int cur_threads;
+static unsigned long ops[BENCH_MAX_THREADS];
+static unsigned long retired;
+static int errors;
+static bool fault;
+static int fault_armed;
+
+/* Frees counted per freeing thread, without a shared cache line. */
+static struct {
+	alignas(64) unsigned long n;
+} frees[FREE_SLOTS];
+static unsigned int free_slots;
+static __thread int free_slot = -1;
+
+struct bench_obj *bench_alloc(unsigned long key, unsigned long val)
+{
+	struct bench_obj *o = malloc(sizeof(*o));
+
+	if (!o) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	o->next = NULL;
+	o->key = key;
+	o->val = val;
+	return o;
+}
+
+void bench_free(struct bench_obj *o)
+{
+	if (free_slot < 0)
+		free_slot = __atomic_fetch_add(&free_slots, 1, __ATOMIC_RELAXED) % FREE_SLOTS;
+	/* A slot is shared only past FREE_SLOTS freeing threads. */
+	if (!fault || !__atomic_exchange_n(&fault_armed, 0, __ATOMIC_RELAXED))
+		__atomic_fetch_add(&frees[free_slot].n, 1, __ATOMIC_RELAXED);
+	o->val = 0;
+	free(o);
+}
+
+static const char *worker_error;
+
+void bench_fail(const char *what)
+{
+	__atomic_store_n(&worker_error, what, __ATOMIC_RELAXED);
+}
+
+void bench_add_retired(unsigned long n)
+{
+	__atomic_fetch_add(&retired, n, __ATOMIC_RELAXED);
+}
+
+static unsigned long frees_sum(void)
+{
+	unsigned long s = 0;
+	unsigned int i;
+
+	for (i = 0; i < FREE_SLOTS; i++)
+		s += __atomic_load_n(&frees[i].n, __ATOMIC_RELAXED);
+	return s;
+}
+
+void ht_reset(void)
+{
+	struct bench_obj *o, *next;
+	unsigned long key;
+	unsigned int i;
+
+	for (i = 0; i < HT_BUCKETS; i++) {
+		for (o = bench_ht[i].first; o; o = next) {
+			next = o->next;
+			free(o);
+		}
+		bench_ht[i].first = NULL;
+	}
+	for (key = 0; key < HT_KEYS; key += 2) {
+		struct ht_bucket *b = ht_bucket(key);
+
+		o = bench_alloc(key, 1);
+		o->next = b->first;
+		b->first = o;
+	}
+}
+
+/* The lock-based anchors. */
+
+static unsigned long rwlock_hash_work(unsigned int id, unsigned int threads)
+{
+	unsigned long n = 0, bad = 0, seed = 0x2545f4914f6cdd1dUL * (id + 1);
+	struct bench_obj *o, *old;
+	struct ht_bucket *b;
+	unsigned long r, key;
+
+	while (!bench_stopped()) {
+		r = bench_rand(&seed);
+		key = (r >> 16) % HT_KEYS;
+		b = ht_bucket(key);
+		if (r % HT_UPDATE_ONE_IN) {
+			pthread_rwlock_rdlock(&b->rw);
+			o = ht_lookup(b, key);
+			if (o && !o->val)
+				bad++;
+			pthread_rwlock_unlock(&b->rw);
+		} else {
+			key &= ~1UL;
+			b = ht_bucket(key);
+			o = bench_alloc(key, r | 1);
+			pthread_rwlock_wrlock(&b->rw);
+			old = ht_replace(b, o);
+			pthread_rwlock_unlock(&b->rw);
+			free(old);
+		}
+		n++;
+	}
+	if (bad)
+		bench_fail("a lookup found a freed entry");
+	return n;
+}
+
+static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long ring[QUEUE_CAPACITY];
+static unsigned long ring_head, ring_tail;
+
+static int mring_setup(unsigned int threads)
+{
+	ring_head = 0;
+	ring_tail = 0;
+	return 0;
+}
+
+static int mring_push(unsigned long v)
+{
+	int ret = -1;
+
+	pthread_mutex_lock(&ring_lock);
+	if (ring_tail - ring_head < QUEUE_CAPACITY) {
+		ring[ring_tail++ % QUEUE_CAPACITY] = v;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&ring_lock);
+	return ret;
+}
+
+static unsigned long mring_pop(void)
+{
+	unsigned long v = 0;
+
+	pthread_mutex_lock(&ring_lock);
+	if (ring_head != ring_tail)
+		v = ring[ring_head++ % QUEUE_CAPACITY];
+	pthread_mutex_unlock(&ring_lock);
+	return v;
+}
+
+static const struct bench_impl lock_impls[] = {
+	{ .scenario = "hash", .name = "rwlock", .work = rwlock_hash_work },
+	{ .scenario = "queue", .name = "mutex-ring", .setup = mring_setup, .push = mring_push,
+	  .pop = mring_pop },
+	{ }
+};
+
+/*
+ * The queue scenario: one thread pushes and pops in turn; more are half
+ * producers, half consumers. Items encode their producer and sequence
+ * number; the consumers drain the queue once the producers stopped.
+ */
+static unsigned long q_pushed_n, q_pushed_sum, q_popped_n, q_popped_sum;
+static unsigned int q_producers_done;
+
+static void q_account(unsigned long *n, unsigned long *sum, unsigned long ln, unsigned long ls)
+{
+	/* -F: the consumers' accounting loses an item. */
+	if (ln && n == &q_popped_n && fault &&
+	    __atomic_exchange_n(&fault_armed, 0, __ATOMIC_RELAXED)) {
+		ln--;
+		ls -= 1;
+	}
+	__atomic_fetch_add(n, ln, __ATOMIC_RELAXED);
+	__atomic_fetch_add(sum, ls, __ATOMIC_RELAXED);
+}
+
+static unsigned long queue_work(unsigned int id, unsigned int threads)
+{
+	unsigned int producers = threads / 2;
+	unsigned long seq = 0, n = 0, sum = 0, v;
+
+	if (threads == 1) {
+		unsigned long pn = 0, psum = 0;
+
+		while (!bench_stopped()) {
+			v = (1UL << 40) | ++seq;
+			if (cur->push(v))
+				break;
+			pn++;
+			psum += v;
+			v = cur->pop();
+			if (v) {
+				n++;
+				sum += v;
+			}
+		}
+		while ((v = cur->pop())) {
+			n++;
+			sum += v;
+		}
+		q_account(&q_pushed_n, &q_pushed_sum, pn, psum);
+		q_account(&q_popped_n, &q_popped_sum, n, sum);
+		return n;
+	}
+	if (id < producers) {
+		while (!bench_stopped()) {
+			v = ((unsigned long)(id + 1) << 40) | ++seq;
+			while (cur->push(v)) {
+				if (bench_stopped())
+					goto out;
+				sched_yield();
+			}
+			n++;
+			sum += v;
+		}
+out:
+		q_account(&q_pushed_n, &q_pushed_sum, n, sum);
+		__atomic_fetch_add(&q_producers_done, 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	for (;;) {
+		v = cur->pop();
+		if (v) {
+			n++;
+			sum += v;
+			continue;
+		}
+		if (__atomic_load_n(&q_producers_done, __ATOMIC_ACQUIRE) == producers) {
+			/* Everything pushed is visible to this pop. */
+			while ((v = cur->pop())) {
+				n++;
+				sum += v;
+			}
+			break;
+		}
+		sched_yield();
+	}
+	q_account(&q_popped_n, &q_popped_sum, n, sum);
+	return n;
+}
+
+static void *thread_main(void *arg)
+{
+	unsigned int id = (unsigned long)arg;
+	unsigned int cpu = id % nr_cpus;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpus[cpu], &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		fprintf(stderr, "warning: cannot pin thread %u to CPU %u\n", id, cpus[cpu]);
+	if (cur->thread_init)
+		cur->thread_init(id, cpu);
+	__atomic_fetch_add(&ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+		;
+	ops[id] = cur->push ? queue_work(id, cur_threads) : cur->work(id, cur_threads);
+	if (cur->thread_exit)
+		cur->thread_exit(id);
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void report_error(const char *scenario, const char *what)
+{
+	printf("error %s %s %u: %s\n", scenario, cur->name, cur_threads, what);
+	errors++;
+}
+
+static void run(const struct bench_impl *impl, unsigned int threads, double secs)
+{
+	pthread_t tid[BENCH_MAX_THREADS];
+	unsigned long total = 0, pending = 0;
+	struct timespec ts;
+	char msg[160];
+	unsigned int i;
+	double t0, t;
+	bool queue = impl->push, reclaims;
+
+	cur = impl;
+	cur_threads = threads;
+	reclaims = !strcmp(impl->scenario, "retire") || !strcmp(impl->scenario, "hash");
+	__atomic_store_n(&bench_stop, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&go, 0, __ATOMIC_RELAXED);
+	ready = 0;
+	worker_error = NULL;
+	fault_armed = 1;
+	retired = 0;
+	memset(frees, 0, sizeof(frees));
+	q_pushed_n = 0;
+	q_pushed_sum = 0;
+	q_popped_n = 0;
+	q_popped_sum = 0;
+	q_producers_done = 0;
+	if (!strcmp(impl->scenario, "hash"))
+		ht_reset();
+	if (impl->setup && impl->setup(threads)) {
+		report_error(impl->scenario, "setup failed");
+		return;
+	}
+	for (i = 0; i < threads; i++)
+		if (pthread_create(&tid[i], NULL, thread_main, (void *)(unsigned long)i)) {
+			fprintf(stderr, "pthread_create failed\n");
+			exit(2);
+		}
+	while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < threads)
+		usleep(1000);	/* every thread pinned and registered */
+	t0 = now();
+	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+	__atomic_store_n(&bench_stop, 1, __ATOMIC_RELAXED);
+	t = now() - t0;
+	for (i = 0; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	if (queue)
+		t = now() - t0;	/* the consumers' drain included */
+	for (i = 0; i < threads; i++)
+		total += ops[i];
+	if (worker_error)
+		report_error(impl->scenario, worker_error);
+	if (reclaims)
+		pending = retired - frees_sum();
+	if (impl->teardown)
+		impl->teardown();
+	/* Retire throughput including the wait until everything is freed. */
+	if (!strcmp(impl->scenario, "retire"))
+		printf("result retire+drain %s %u %.3f Mobjs/s\n", impl->name, threads,
+		       total / (now() - t0) / 1e6);
+	if (reclaims) {
+		printf("pending %s %s %u %lu\n", impl->scenario, impl->name, threads, pending);
+		if (frees_sum() != retired && strcmp(impl->name, "rwlock")) {
+			snprintf(msg, sizeof(msg), "%lu retired, %lu freed after the barrier",
+				 retired, frees_sum());
+			report_error(impl->scenario, msg);
+		}
+	}
+	if (queue && (q_pushed_n != q_popped_n || q_pushed_sum != q_popped_sum)) {
+		snprintf(msg, sizeof(msg), "%lu items pushed (sum %lu), %lu popped (sum %lu)",
+			 q_pushed_n, q_pushed_sum, q_popped_n, q_popped_sum);
+		report_error(impl->scenario, msg);
+	}
+	if (!strcmp(impl->scenario, "read"))
+		printf("result %s %s %u %.3f Mops/s/thread\n", impl->scenario, impl->name, threads,
+		       total / t / threads / 1e6);
+	else
+		printf("result %s %s %u %.3f %s\n", impl->scenario, impl->name, threads,
+		       total / t / 1e6, queue ? "Mitems/s" : reclaims &&
+		       !strcmp(impl->scenario, "retire") ? "Mobjs/s" : "Mops/s");
+	fflush(stdout);
+}
+
+static const struct bench_impl *const impl_lists[] = {
+	bench_kovan_impls, bench_memb_impls, bench_qsbr_impls, bench_ck_impls, lock_impls,
+};
+
+int main(int argc, char **argv)
+{
+	const char *scenario = NULL, *only = NULL;
+	unsigned int threads = 1, i, c;
+	const struct bench_impl *impl;
+	double secs = 0.5;
+	cpu_set_t set;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "S:t:s:I:F")) != -1) {
+		switch (opt) {
+		case 'S':
+			scenario = optarg;
+			break;
+		case 't':
+			threads = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			secs = strtod(optarg, NULL);
+			break;
+		case 'I':
+			only = optarg;
+			break;
+		case 'F':
+			fault = true;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (!scenario || !threads || threads > BENCH_MAX_THREADS || secs <= 0)
+		goto usage;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 2;
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			cpus[nr_cpus++] = c;
+	for (i = 0; i < HT_BUCKETS; i++) {
+		pthread_spin_init(&bench_ht[i].lock, PTHREAD_PROCESS_PRIVATE);
+		pthread_rwlock_init(&bench_ht[i].rw, NULL);
+	}
+	if (bench_kovan_init(nr_cpus)) {
+		fprintf(stderr, "kovan's shim failed to start\n");
+		return 2;
+	}
+	for (i = 0; i < ARRAY_SIZE(impl_lists); i++)
+		for (impl = impl_lists[i]; impl->name; impl++)
+			if (!strcmp(impl->scenario, scenario) &&
+			    (!only || !strcmp(impl->name, only)))
+				run(impl, threads, secs);
+	bench_kovan_exit();
+	return errors ? 1 : 0;
+usage:
+	fprintf(stderr,
+		"usage: %s -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]\n",
+		argv[0]);
+	return 2;
+}

@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+//! make bench-native's crossbeam peer: crossbeam-epoch's pin+load+unpin,
+//! defer_destroy() and the hash table of bench.h under it, crossbeam-queue's
+//! ArrayQueue and SegQueue, measured as
+//! userspace/bench/bench_native.c measures kovan, with the same output:
+//!
+//!   result SCENARIO IMPL THREADS VALUE UNIT
+//!   pending SCENARIO IMPL THREADS N
+//!   error SCENARIO IMPL THREADS: what
+//!
+//! bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL]
+
+use crossbeam_epoch::{self as epoch, Atomic, Owned};
+use crossbeam_queue::{ArrayQueue, SegQueue};
+use crossbeam_epoch::Guard;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const QUEUE_CAPACITY: usize = 4096;
+const FREE_SLOTS: usize = 256;
+
+extern "C" {
+    fn sched_getaffinity(pid: i32, size: usize, mask: *mut u64) -> i32;
+    fn sched_setaffinity(pid: i32, size: usize, mask: *const u64) -> i32;
+}
+
+fn allowed_cpus() -> Vec<usize> {
+    let mut mask = [0u64; 16];
+    let mut cpus = Vec::new();
+    // SAFETY: the mask is 1024 bits, the size passed.
+    if unsafe { sched_getaffinity(0, std::mem::size_of_val(&mask), mask.as_mut_ptr()) } == 0 {
+        for c in 0..1024 {
+            if mask[c / 64] & (1u64 << (c % 64)) != 0 {
+                cpus.push(c);
+            }
+        }
+    }
+    if cpus.is_empty() {
+        cpus.push(0);
+    }
+    cpus
+}
+
+fn pin_to(cpu: usize) {
+    let mut mask = [0u64; 16];
+    mask[cpu / 64] |= 1u64 << (cpu % 64);
+    // SAFETY: as above; pid 0 is the calling thread.
+    if unsafe { sched_setaffinity(0, std::mem::size_of_val(&mask), mask.as_ptr()) } != 0 {
+        eprintln!("warning: cannot pin a thread to CPU {}", cpu);
+    }
+}
+
+#[repr(align(64))]
+struct Slot(AtomicU64);
+
+static FREES: [Slot; FREE_SLOTS] = {
+    const Z: Slot = Slot(AtomicU64::new(0));
+    [Z; FREE_SLOTS]
+};
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    static MY_SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed) % FREE_SLOTS;
+}
+
+fn frees() -> u64 {
+    FREES.iter().map(|s| s.0.load(Ordering::Relaxed)).sum()
+}
+
+struct Obj {
+    val: u64,
+    _pad: [u64; 4],
+}
+
+impl Drop for Obj {
+    fn drop(&mut self) {
+        MY_SLOT.with(|s| FREES[*s].0.fetch_add(1, Ordering::Relaxed));
+    }
+}
+
+fn new_obj(val: u64) -> Obj {
+    Obj { val, _pad: [0; 4] }
+}
+
+struct Run {
+    scenario: &'static str,
+    name: &'static str,
+    threads: usize,
+    errors: usize,
+}
+
+impl Run {
+    fn error(&mut self, what: &str) {
+        println!("error {} {} {}: {}", self.scenario, self.name, self.threads, what);
+        self.errors += 1;
+    }
+}
+
+/// Runs `work(id, stop)` in `threads` pinned threads for `secs`; returns the
+/// operation counts and the time until the stop (or until every thread
+/// ended, with `until_joined`), and when the measurement started.
+fn measure<F>(threads: usize, secs: f64, until_joined: bool, work: F) -> (u64, f64, Instant)
+where
+    F: Fn(usize, &AtomicBool) -> u64 + Sync,
+{
+    let cpus = allowed_cpus();
+    let stop = AtomicBool::new(false);
+    let ready = AtomicUsize::new(0);
+    let go = AtomicBool::new(false);
+    let mut elapsed = 0.0;
+    let mut start = Instant::now();
+    let total = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|id| {
+                let (stop, ready, go, work, cpus) = (&stop, &ready, &go, &work, &cpus);
+                s.spawn(move || {
+                    pin_to(cpus[id % cpus.len()]);
+                    ready.fetch_add(1, Ordering::Release);
+                    while !go.load(Ordering::Acquire) {
+                        std::hint::spin_loop();
+                    }
+                    work(id, stop)
+                })
+            })
+            .collect();
+        while ready.load(Ordering::Acquire) < threads {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let t0 = Instant::now();
+        start = t0;
+        go.store(true, Ordering::Release);
+        std::thread::sleep(Duration::from_secs_f64(secs));
+        stop.store(true, Ordering::Relaxed);
+        elapsed = t0.elapsed().as_secs_f64();
+        let total = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        if until_joined {
+            elapsed = t0.elapsed().as_secs_f64();
+        }
+        total
+    });
+    (total, elapsed, start)
+}
+
+fn read(r: &mut Run, secs: f64) {
+    let shared = Atomic::new(new_obj(1));
+    let (total, t, _) = measure(r.threads, secs, false, |_, stop| {
+        let (mut n, mut sum) = (0u64, 0u64);
+        while !stop.load(Ordering::Relaxed) {
+            let guard = epoch::pin();
+            // SAFETY: never retired while the readers run.
+            sum += unsafe { shared.load(Ordering::Acquire, &guard).deref() }.val;
+            drop(guard);
+            n += 1;
+        }
+        if sum != n {
+            u64::MAX
+        } else {
+            n
+        }
+    });
+    if total == u64::MAX {
+        r.error("a reader read a wrong value");
+    }
+    println!("result read {} {} {:.3} Mops/s/thread", r.name, r.threads,
+             total as f64 / t / r.threads as f64 / 1e6);
+    // SAFETY: every reader has ended.
+    drop(unsafe { shared.into_owned() });
+}
+
+fn retire(r: &mut Run, secs: f64) {
+    let retired = AtomicU64::new(0);
+    let base = frees();
+    let (total, t, t0) = measure(r.threads, secs, false, |_, stop| {
+        let mut n = 0u64;
+        while !stop.load(Ordering::Relaxed) {
+            let guard = epoch::pin();
+            let o = Owned::new(new_obj(n)).into_shared(&guard);
+            // SAFETY: never published.
+            unsafe { guard.defer_destroy(o) };
+            drop(guard);
+            n += 1;
+        }
+        retired.fetch_add(n, Ordering::Relaxed);
+        n
+    });
+    let retired = retired.load(Ordering::Relaxed);
+    println!("pending retire {} {} {}", r.name, r.threads, retired - (frees() - base));
+    // crossbeam has no barrier: pin and flush until the exited threads'
+    // bags are collected.
+    for _ in 0..1_000_000 {
+        if frees() - base == retired {
+            break;
+        }
+        epoch::pin().flush();
+    }
+    if frees() - base != retired {
+        r.error(&format!("{} retired, {} freed after flushing", retired, frees() - base));
+    }
+    println!("result retire {} {} {:.3} Mobjs/s", r.name, r.threads, total as f64 / t / 1e6);
+    println!("result retire+drain {} {} {:.3} Mobjs/s", r.name, r.threads,
+             total as f64 / t0.elapsed().as_secs_f64() / 1e6);
+}
+
+const HT_BUCKETS: usize = 1024;
+const HT_KEYS: u64 = HT_BUCKETS as u64 * 8;
+const HT_UPDATE_ONE_IN: u64 = 10;
+
+struct Node {
+    key: u64,
+    obj: Obj,
+    next: Atomic<Node>,
+}
+
+#[repr(align(128))]
+struct Bucket {
+    first: Atomic<Node>,
+    lock: AtomicBool,
+}
+
+fn ht_bucket(t: &[Bucket], key: u64) -> &Bucket {
+    &t[(key.wrapping_mul(0x9e3779b97f4a7c15) >> 54) as usize]
+}
+
+fn ht_lookup<'g>(b: &Bucket, key: u64, g: &'g Guard) -> Option<&'g Node> {
+    let mut p = b.first.load(Ordering::Acquire, g);
+    // SAFETY: nodes are retired with defer_destroy() after being unlinked.
+    while let Some(n) = unsafe { p.as_ref() } {
+        if n.key == key {
+            return Some(n);
+        }
+        p = n.next.load(Ordering::Acquire, g);
+    }
+    None
+}
+
+fn rand(s: &mut u64) -> u64 {
+    let mut x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *s = x;
+    x
+}
+
+/// As bench.h's table: 1024 buckets, keys 0..8191 of which the even half is
+/// present; updates replace an entry by a copy under the bucket's spinlock
+/// with a SeqCst swap and defer_destroy() the old one.
+fn hash(r: &mut Run, secs: f64) {
+    let table: Vec<Bucket> = (0..HT_BUCKETS)
+        .map(|_| Bucket { first: Atomic::null(), lock: AtomicBool::new(false) })
+        .collect();
+    {
+        let g = epoch::pin();
+        for key in (0..HT_KEYS).step_by(2) {
+            let b = ht_bucket(&table, key);
+            let n = Owned::new(Node { key, obj: new_obj(1), next: Atomic::null() });
+            n.next.store(b.first.load(Ordering::Relaxed, &g), Ordering::Relaxed);
+            b.first.store(n, Ordering::Release);
+        }
+    }
+    let retired = AtomicU64::new(0);
+    let bad = AtomicU64::new(0);
+    let base = frees();
+    let (total, t, _) = measure(r.threads, secs, false, |id, stop| {
+        let (mut n, mut ret, mut nbad) = (0u64, 0u64, 0u64);
+        let mut seed = 0x2545f4914f6cdd1du64.wrapping_mul(id as u64 + 1);
+        while !stop.load(Ordering::Relaxed) {
+            let x = rand(&mut seed);
+            let mut key = (x >> 16) % HT_KEYS;
+            if x % HT_UPDATE_ONE_IN != 0 {
+                let g = epoch::pin();
+                if let Some(o) = ht_lookup(ht_bucket(&table, key), key, &g) {
+                    if o.obj.val == 0 {
+                        nbad += 1;
+                    }
+                }
+                drop(g);
+            } else {
+                key &= !1;
+                let b = ht_bucket(&table, key);
+                let new = Owned::new(Node { key, obj: new_obj(x | 1), next: Atomic::null() });
+                let g = epoch::pin();
+                while b.lock.swap(true, Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+                let mut pp = &b.first;
+                loop {
+                    let cur = pp.load(Ordering::Relaxed, &g);
+                    // SAFETY: under the bucket lock; present keys stay present.
+                    let c = unsafe { cur.deref() };
+                    if c.key == key {
+                        new.next.store(c.next.load(Ordering::Relaxed, &g), Ordering::Relaxed);
+                        let old = pp.swap(new, Ordering::SeqCst, &g);
+                        // SAFETY: unlinked; readers that hold it are pinned.
+                        unsafe { g.defer_destroy(old) };
+                        break;
+                    }
+                    pp = &c.next;
+                }
+                b.lock.store(false, Ordering::Release);
+                drop(g);
+                ret += 1;
+            }
+            n += 1;
+        }
+        retired.fetch_add(ret, Ordering::Relaxed);
+        bad.fetch_add(nbad, Ordering::Relaxed);
+        n
+    });
+    let retired = retired.load(Ordering::Relaxed);
+    println!("pending hash {} {} {}", r.name, r.threads, retired - (frees() - base));
+    for _ in 0..1_000_000 {
+        if frees() - base == retired {
+            break;
+        }
+        epoch::pin().flush();
+    }
+    if frees() - base != retired {
+        r.error(&format!("{} retired, {} freed after flushing", retired, frees() - base));
+    }
+    if bad.load(Ordering::Relaxed) != 0 {
+        r.error("a lookup found a freed entry");
+    }
+    println!("result hash {} {} {:.3} Mops/s", r.name, r.threads, total as f64 / t / 1e6);
+    // SAFETY: every worker has ended.
+    unsafe {
+        let g = epoch::unprotected();
+        for b in &table {
+            let mut p = b.first.load(Ordering::Relaxed, g);
+            while !p.is_null() {
+                let next = p.deref().next.load(Ordering::Relaxed, g);
+                drop(p.into_owned());
+                p = next;
+            }
+        }
+    }
+}
+
+trait Queue: Sync {
+    fn push(&self, v: u64) -> bool;
+    fn pop(&self) -> Option<u64>;
+}
+
+impl Queue for ArrayQueue<u64> {
+    fn push(&self, v: u64) -> bool {
+        ArrayQueue::push(self, v).is_ok()
+    }
+    fn pop(&self) -> Option<u64> {
+        ArrayQueue::pop(self)
+    }
+}
+
+impl Queue for SegQueue<u64> {
+    fn push(&self, v: u64) -> bool {
+        SegQueue::push(self, v);
+        true
+    }
+    fn pop(&self) -> Option<u64> {
+        SegQueue::pop(self)
+    }
+}
+
+/// As bench_native.c's queue_work(): one thread pushes and pops in turn;
+/// more are half producers, half consumers, which drain at the end.
+fn queue<Q: Queue>(r: &mut Run, secs: f64, q: &Q) {
+    let threads = r.threads;
+    let producers = threads / 2;
+    let pushed = (AtomicU64::new(0), AtomicU64::new(0));
+    let popped = (AtomicU64::new(0), AtomicU64::new(0));
+    let done = AtomicUsize::new(0);
+    let (total, t, _) = measure(threads, secs, true, |id, stop| {
+        let (mut n, mut sum, mut seq) = (0u64, 0u64, 0u64);
+        if threads == 1 {
+            let (mut pn, mut psum) = (0u64, 0u64);
+            while !stop.load(Ordering::Relaxed) {
+                seq += 1;
+                let v = (1u64 << 40) | seq;
+                if !q.push(v) {
+                    break;
+                }
+                pn += 1;
+                psum = psum.wrapping_add(v);
+                if let Some(v) = q.pop() {
+                    n += 1;
+                    sum = sum.wrapping_add(v);
+                }
+            }
+            while let Some(v) = q.pop() {
+                n += 1;
+                sum = sum.wrapping_add(v);
+            }
+            pushed.0.fetch_add(pn, Ordering::Relaxed);
+            pushed.1.fetch_add(psum, Ordering::Relaxed);
+        } else if id < producers {
+            'outer: while !stop.load(Ordering::Relaxed) {
+                seq += 1;
+                let v = ((id as u64 + 1) << 40) | seq;
+                while !q.push(v) {
+                    if stop.load(Ordering::Relaxed) {
+                        break 'outer;
+                    }
+                    std::thread::yield_now();
+                }
+                n += 1;
+                sum = sum.wrapping_add(v);
+            }
+            pushed.0.fetch_add(n, Ordering::Relaxed);
+            pushed.1.fetch_add(sum, Ordering::Relaxed);
+            done.fetch_add(1, Ordering::Release);
+            return 0;
+        } else {
+            loop {
+                if let Some(v) = q.pop() {
+                    n += 1;
+                    sum = sum.wrapping_add(v);
+                    continue;
+                }
+                if done.load(Ordering::Acquire) == producers {
+                    while let Some(v) = q.pop() {
+                        n += 1;
+                        sum = sum.wrapping_add(v);
+                    }
+                    break;
+                }
+                std::thread::yield_now();
+            }
+        }
+        popped.0.fetch_add(n, Ordering::Relaxed);
+        popped.1.fetch_add(sum, Ordering::Relaxed);
+        n
+    });
+    let (pn, ps) = (pushed.0.load(Ordering::Relaxed), pushed.1.load(Ordering::Relaxed));
+    let (cn, cs) = (popped.0.load(Ordering::Relaxed), popped.1.load(Ordering::Relaxed));
+    if pn != cn || ps != cs {
+        r.error(&format!("{} items pushed (sum {}), {} popped (sum {})", pn, ps, cn, cs));
+    }
+    println!("result queue {} {} {:.3} Mitems/s", r.name, threads, total as f64 / t / 1e6);
+}
+
+fn usage() -> ! {
+    eprintln!("usage: bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL]");
+    std::process::exit(2);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (mut scenario, mut threads, mut secs, mut only) = (String::new(), 1usize, 0.5f64, None);
+    let mut i = 1;
+    while i + 1 < args.len() {
+        match args[i].as_str() {
+            "-S" => scenario = args[i + 1].clone(),
+            "-t" => threads = args[i + 1].parse().unwrap_or_else(|_| usage()),
+            "-s" => secs = args[i + 1].parse().unwrap_or_else(|_| usage()),
+            "-I" => only = Some(args[i + 1].clone()),
+            _ => usage(),
+        }
+        i += 2;
+    }
+    if i != args.len() || threads == 0 || secs <= 0.0 {
+        usage();
+    }
+    let impls: &[(&str, &str)] = &[
+        ("read", "crossbeam-epoch"),
+        ("retire", "crossbeam-epoch"),
+        ("hash", "crossbeam-epoch"),
+        ("queue", "crossbeam-arrayq"),
+        ("queue", "crossbeam-segq"),
+    ];
+    let mut errors = 0;
+    for &(s, name) in impls {
+        if s != scenario || only.as_deref().map_or(false, |o| o != name) {
+            continue;
+        }
+        let mut r = Run { scenario: s, name, threads, errors: 0 };
+        match name {
+            "crossbeam-arrayq" => queue(&mut r, secs, &ArrayQueue::<u64>::new(QUEUE_CAPACITY)),
+            "crossbeam-segq" => queue(&mut r, secs, &SegQueue::<u64>::new()),
+            _ if s == "read" => read(&mut r, secs),
+            _ if s == "hash" => hash(&mut r, secs),
+            _ => retire(&mut r, secs),
+        }
+        errors += r.errors;
+    }
+    std::process::exit(if errors > 0 { 1 } else { 0 });
+}

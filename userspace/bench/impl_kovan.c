@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * make bench-native: kovan's side, compiled against the userspace shim
+ * (userspace/include) and linked with libkovan.a.
+ */
+
+#include <pthread.h>
+
+#include <kovan/kovan.h>
+#include <kovan_queue/arrayq.h>
+#include <kovan_queue/segq.h>
+#include <shim/runtime.h>
+
+#include "bench.h"
+
+#define QUEUE_CAPACITY	4096
+
+static struct kovan_domain dom_plain, dom_robust, dom_segq;
+static struct bench_robj *read_obj;
+static struct kovan_arrayq *aq;
+static struct kovan_segq *sq;
+
+static_assert(sizeof(struct kovan_node) <= sizeof(((struct bench_obj *)0)->head),
+	      "kovan_node fits in bench_obj");
+
+int bench_kovan_init(unsigned int nr_cpus)
+{
+	if (us_init(nr_cpus))
+		return -1;
+	us_set_quarantine(0);
+	if (kovan_domain_init(&dom_plain, 0) || kovan_domain_init(&dom_robust, KOVAN_ROBUST) ||
+	    kovan_domain_init(&dom_segq, 0))
+		return -1;
+	read_obj = kzalloc(sizeof(*read_obj), GFP_KERNEL);
+	if (!read_obj)
+		return -1;
+	read_obj->val = 1;
+	kovan_node_init(&dom_robust, (struct kovan_node *)read_obj->head);
+	return 0;
+}
+
+void bench_kovan_exit(void)
+{
+	kovan_domain_destroy(&dom_plain);
+	kovan_domain_destroy(&dom_robust);
+	kovan_domain_destroy(&dom_segq);
+	kfree(read_obj);
+	us_exit();
+}
+
+static void thread_init(unsigned int id, unsigned int cpu)
+{
+	us_set_cpu(cpu % nr_cpu_ids);
+}
+
+/* pin+load+unpin */
+static unsigned long read_loop(struct kovan_domain *d)
+{
+	struct bench_robj **pp = &read_obj;
+	unsigned long n = 0, sum = 0;
+	struct kovan_guard g;
+
+	while (!bench_stopped()) {
+		kovan_pin(d, &g);
+		sum += kovan_load(pp, &g)->val;
+		kovan_unpin(&g);
+		n++;
+	}
+	if (sum != n)
+		bench_fail("a reader read a wrong value");
+	return n;
+}
+
+static unsigned long read_plain(unsigned int id, unsigned int threads)
+{
+	return read_loop(&dom_plain);
+}
+
+static unsigned long read_robust(unsigned int id, unsigned int threads)
+{
+	return read_loop(&dom_robust);
+}
+
+static void free_plain(struct kovan_node *n)
+{
+	bench_free(BENCH_OBJ(n));
+}
+
+/* allocate, kovan_retire() */
+static unsigned long retire_loop(struct kovan_domain *d)
+{
+	unsigned long n = 0;
+	struct bench_obj *o;
+
+	while (!bench_stopped()) {
+		o = bench_alloc(n, n);
+		kovan_node_init(d, (struct kovan_node *)o->head);
+		kovan_retire(d, (struct kovan_node *)o->head, free_plain);
+		n++;
+	}
+	bench_add_retired(n);
+	return n;
+}
+
+static unsigned long retire_plain(unsigned int id, unsigned int threads)
+{
+	return retire_loop(&dom_plain);
+}
+
+static unsigned long retire_robust(unsigned int id, unsigned int threads)
+{
+	return retire_loop(&dom_robust);
+}
+
+static void barrier_plain(void)
+{
+	kovan_barrier(&dom_plain);
+}
+
+static void barrier_robust(void)
+{
+	kovan_barrier(&dom_robust);
+}
+
+static unsigned long hash_work(unsigned int id, unsigned int threads)
+{
+	unsigned long n = 0, retired = 0, bad = 0, seed = 0x2545f4914f6cdd1dUL * (id + 1);
+	struct bench_obj *o, *old;
+	struct ht_bucket *b;
+	struct kovan_guard g;
+	unsigned long r, key;
+
+	while (!bench_stopped()) {
+		r = bench_rand(&seed);
+		key = (r >> 16) % HT_KEYS;
+		b = ht_bucket(key);
+		if (r % HT_UPDATE_ONE_IN) {
+			kovan_pin(&dom_plain, &g);
+			o = ht_lookup(b, key);
+			if (o && !o->val)
+				bad++;
+			kovan_unpin(&g);
+		} else {
+			key &= ~1UL;
+			b = ht_bucket(key);
+			o = bench_alloc(key, r | 1);
+			pthread_spin_lock(&b->lock);
+			old = ht_replace(b, o);
+			pthread_spin_unlock(&b->lock);
+			kovan_retire(&dom_plain, (struct kovan_node *)old->head, free_plain);
+			retired++;
+		}
+		n++;
+	}
+	bench_add_retired(retired);
+	if (bad)
+		bench_fail("a lookup found a freed entry");
+	return n;
+}
+
+static int aq_setup(unsigned int threads)
+{
+	aq = kovan_arrayq_create(QUEUE_CAPACITY, GFP_KERNEL);
+	return aq ? 0 : -1;
+}
+
+static void aq_teardown(void)
+{
+	kovan_arrayq_destroy(aq, NULL);
+}
+
+static int aq_push(unsigned long v)
+{
+	return kovan_arrayq_push(aq, (void *)v);
+}
+
+static unsigned long aq_pop(void)
+{
+	return (unsigned long)kovan_arrayq_pop(aq);
+}
+
+static int sq_setup(unsigned int threads)
+{
+	sq = kovan_segq_create(&dom_segq, GFP_KERNEL);
+	return sq ? 0 : -1;
+}
+
+static void sq_teardown(void)
+{
+	kovan_segq_destroy(sq, NULL);
+	kovan_barrier(&dom_segq);
+}
+
+static int sq_push(unsigned long v)
+{
+	return kovan_segq_push(sq, (void *)v, GFP_KERNEL);
+}
+
+static unsigned long sq_pop(void)
+{
+	return (unsigned long)kovan_segq_pop(sq);
+}
+
+const struct bench_impl bench_kovan_impls[] = {
+	{ .scenario = "read", .name = "kovan", .thread_init = thread_init, .work = read_plain },
+	{ .scenario = "read", .name = "kovan(robust)", .thread_init = thread_init,
+	  .work = read_robust },
+	{ .scenario = "retire", .name = "kovan", .thread_init = thread_init, .work = retire_plain,
+	  .teardown = barrier_plain },
+	{ .scenario = "retire", .name = "kovan(robust)", .thread_init = thread_init,
+	  .work = retire_robust, .teardown = barrier_robust },
+	{ .scenario = "hash", .name = "kovan", .thread_init = thread_init, .work = hash_work,
+	  .teardown = barrier_plain },
+	{ .scenario = "queue", .name = "kovan-arrayq", .thread_init = thread_init,
+	  .setup = aq_setup, .teardown = aq_teardown, .push = aq_push, .pop = aq_pop },
+	{ .scenario = "queue", .name = "kovan-segq", .thread_init = thread_init,
+	  .setup = sq_setup, .teardown = sq_teardown, .push = sq_push, .pop = sq_pop },
+	{ }
+};

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * make bench-native: liburcu's urcu-memb flavour (membarrier-based read
+ * side, call_rcu() with the default call_rcu thread). _LGPL_SOURCE inlines
+ * the read side, as liburcu's own benchmarks do.
+ */
+#define _LGPL_SOURCE
+#include <urcu/urcu-memb.h>
+
+#include "bench.h"
+
+static struct bench_robj robj = { .val = 1 };
+static struct bench_robj *read_obj = &robj;
+
+static_assert(sizeof(struct rcu_head) <= sizeof(((struct bench_obj *)0)->head),
+	      "rcu_head fits in bench_obj");
+
+static void thread_init(unsigned int id, unsigned int cpu)
+{
+	urcu_memb_register_thread();
+}
+
+static void thread_exit(unsigned int id)
+{
+	urcu_memb_unregister_thread();
+}
+
+static unsigned long read_work(unsigned int id, unsigned int threads)
+{
+	unsigned long n = 0, sum = 0;
+
+	while (!bench_stopped()) {
+		urcu_memb_read_lock();
+		sum += rcu_dereference(read_obj)->val;
+		urcu_memb_read_unlock();
+		n++;
+	}
+	if (sum != n)
+		bench_fail("a reader read a wrong value");
+	return n;
+}
+
+static void free_cb(struct rcu_head *h)
+{
+	bench_free(BENCH_OBJ(h));
+}
+
+static unsigned long retire_work(unsigned int id, unsigned int threads)
+{
+	unsigned long n = 0;
+	struct bench_obj *o;
+
+	while (!bench_stopped()) {
+		o = bench_alloc(n, n);
+		urcu_memb_call_rcu((struct rcu_head *)o->head, free_cb);
+		n++;
+	}
+	bench_add_retired(n);
+	return n;
+}
+
+static unsigned long hash_work(unsigned int id, unsigned int threads)
+{
+	unsigned long n = 0, retired = 0, bad = 0, seed = 0x2545f4914f6cdd1dUL * (id + 1);
+	struct bench_obj *o, *old;
+	struct ht_bucket *b;
+	unsigned long r, key;
+
+	while (!bench_stopped()) {
+		r = bench_rand(&seed);
+		key = (r >> 16) % HT_KEYS;
+		b = ht_bucket(key);
+		if (r % HT_UPDATE_ONE_IN) {
+			urcu_memb_read_lock();
+			o = ht_lookup(b, key);
+			if (o && !o->val)
+				bad++;
+			urcu_memb_read_unlock();
+		} else {
+			key &= ~1UL;
+			b = ht_bucket(key);
+			o = bench_alloc(key, r | 1);
+			pthread_spin_lock(&b->lock);
+			old = ht_replace(b, o);
+			pthread_spin_unlock(&b->lock);
+			urcu_memb_call_rcu((struct rcu_head *)old->head, free_cb);
+			retired++;
+		}
+		n++;
+	}
+	bench_add_retired(retired);
+	if (bad)
+		bench_fail("a lookup found a freed entry");
+	return n;
+}
+
+static void barrier(void)
+{
+	urcu_memb_barrier();
+}
+
+const struct bench_impl bench_memb_impls[] = {
+	{ .scenario = "read", .name = "urcu-memb", .thread_init = thread_init,
+	  .thread_exit = thread_exit, .work = read_work },
+	{ .scenario = "retire", .name = "call_rcu(memb)", .thread_init = thread_init,
+	  .thread_exit = thread_exit, .work = retire_work, .teardown = barrier },
+	{ .scenario = "hash", .name = "urcu-memb", .thread_init = thread_init,
+	  .thread_exit = thread_exit, .work = hash_work, .teardown = barrier },
+	{ }
+};
