@@ -82,7 +82,9 @@ struct lookup_table {
  * @key: the key
  * @value: where the value goes
  *
- * Context: any, NMI included. Wait-free; never sleeps.
+ * Context: any, NMI included. Never sleeps and takes no lock; lock-free
+ * (kovan_unpin()'s compare-and-swap retries only when another reader or
+ * a retire changed its slot).
  * Return: 0 and the value in *@value, or -ENOENT.
  */
 static int lookup_get(struct lookup_table *t, u32 key, u64 *value)
@@ -256,7 +258,7 @@ static void lookup_destroy(struct lookup_table *t)
  *
  * Context: process context; sleeps.
  * Return: the table; ERR_PTR(-EINVAL) when @nbuckets is not a power of two
- *	   in 1..2^20 or @ring_size not a power of two in 1..2^24 (the
+ *	   in 2..2^20 or @ring_size not a power of two in 1..2^24 (the
  *	   Disruptor's limit); ERR_PTR(-ENOMEM).
  */
 static struct lookup_table *lookup_create(unsigned int nbuckets, unsigned int ring_size)
@@ -275,7 +277,8 @@ static struct lookup_table *lookup_create(unsigned int nbuckets, unsigned int ri
 	struct kovan_stage *stage;
 	int ret;
 
-	if (!nbuckets || !is_power_of_2(nbuckets) || nbuckets > LOOKUP_MAX_BUCKETS)
+	/* hash_32() needs at least one bit. */
+	if (nbuckets < 2 || !is_power_of_2(nbuckets) || nbuckets > LOOKUP_MAX_BUCKETS)
 		return ERR_PTR(-EINVAL);
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)

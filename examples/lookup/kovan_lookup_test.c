@@ -20,6 +20,7 @@ static u64 lt_value(u32 key, u32 version)
 static void lookup_create_checks_input(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, PTR_ERR(lookup_create(0, 8)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(lookup_create(1, 8)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(lookup_create(24, 8)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(lookup_create(LOOKUP_MAX_BUCKETS * 2, 8)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(lookup_create(16, 0)), -EINVAL);
