@@ -28,7 +28,7 @@ compile() {
 	local version build log o options=(MODULES MODULE_UNLOAD KUNIT DEBUG_FS FAULT_INJECTION
 		FAULT_INJECTION_DEBUG_FS) enable=()
 	ensure_kernel_source
-	ensure_packages gcc-aarch64-linux-gnu
+	ensure_packages arm64
 	version=$(kernel_version)
 	for o in "${options[@]}"; do
 		enable+=(-e "$o")

@@ -29,8 +29,7 @@ bench=$KOVAN_ROOT/userspace/bench
 cargo=/usr/bin/cargo
 rustc=/usr/bin/rustc
 
-ensure_packages gcc make python3 python3-matplotlib liburcu-dev libck-dev cargo rustc \
-	librust-crossbeam-epoch-dev librust-crossbeam-queue-dev
+ensure_packages userspace bench-native plots
 mkdir -p "$work"
 : >"$buildlog"
 

@@ -20,7 +20,7 @@ hash_ms=${KOVAN_BENCH_HASH_MS:-200}	# length of one hash table measurement
 timeout=${KOVAN_BOOT_TIMEOUT:-900}
 report=$KOVAN_LOGDIR/bench.md
 
-ensure_packages python3-matplotlib
+ensure_packages kernel boot plots
 
 # A splat makes the numbers of that boot meaningless.
 # check_console CONSOLE MARKER...: every marker must be there.

@@ -13,7 +13,7 @@ config=$KOVAN_ROOT/kunit/configs/$flavour.config
 ensure_kernel_source
 arch=$(kernel_arch "$flavour")
 cross=$(kernel_cross_compile "$flavour")
-[ -z "$cross" ] || ensure_packages "gcc-${cross%-}"
+[ -z "$cross" ] || ensure_packages arm64
 build=$(kernel_build_dir "$flavour")
 
 # One build per directory: concurrent runs wait here for the first to finish.

@@ -14,7 +14,7 @@ set -euo pipefail
 
 series=6.1
 src=$KOVAN_CACHE/src/linux-source-$series
-ensure_packages "linux-source-$series" patch
+ensure_packages kernel source-6.1
 unpack_kernel_source "$series"
 version=$(make -s -C "$src" kernelversion)
 build=$KOVAN_CACHE/build/compat-$series-$(printf '%s\n' "$version" "$(gcc --version | head -n 1)" |

@@ -55,23 +55,12 @@ run() {
 	"$@" >>"$log" 2>&1
 }
 
-# The headers package: the newest one installed, else the one
-# linux-headers-amd64 depends on.
-headers=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'linux-headers-*-amd64' 2>/dev/null |
-	awk '$1 == "ii" && $2 ~ /^linux-headers-[0-9][^-]*-[0-9]+-amd64$/ { print $2 }' | sort -V | tail -n 1) || true
-if [ -z "$headers" ]; then
-	resolve() {
-		apt-cache depends linux-headers-amd64 2>/dev/null |
-			sed -n 's/^ *Depends: \(linux-headers-[0-9][^-]*-[0-9]*-amd64\)$/\1/p' | head -n 1
-	}
-	headers=$(resolve)
-	if [ -z "$headers" ]; then
-		run apt-get update -q || fail "apt-get update failed"
-		headers=$(resolve)
-	fi
-	[ -n "$headers" ] || die "dkms: cannot resolve the package linux-headers-amd64 depends on"
-fi
-ensure_packages dkms "$headers"
+# The headers are those Debian's linux-headers-amd64 depends on (the
+# newest of the distribution), installed with dkms (scripts/packages).
+ensure_packages dkms
+headers=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 |
+	grep -oE 'linux-headers-[0-9][^-]*-[0-9]+-amd64' | head -n 1) ||
+	die "dkms: cannot read the package linux-headers-amd64 depends on"
 kver=${headers#linux-headers-}
 kdir=/lib/modules/$kver/build
 [ -e "$kdir/include" ] || die "dkms: $kdir missing after installing $headers"

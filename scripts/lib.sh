@@ -29,25 +29,41 @@ die() {
 	exit 1
 }
 
-# Debian packages every script may need; installed when missing (CI may be a fresh machine).
-KOVAN_PACKAGES="linux-source-$KERNEL_SERIES flex bison bc libelf-dev libssl-dev ccache
-	qemu-system-x86 busybox-static sparse python3 cpio xz-utils kmod perl gcc make patch"
+# Debian packages: scripts/packages lists each with the needs it serves.
+KOVAN_PACKAGE_LIST=$KOVAN_ROOT/scripts/packages
 
+# packages_of FIELD VALUE: the packages of scripts/packages whose FIELD
+# (machine, needs) holds VALUE (needs is a comma-separated list).
+packages_of() {
+	awk -v field="$1" -v want="$2" '
+		/^#/ || NF < 3 { next }
+		{ col = field == "machine" ? $2 : $3; n = split(col, v, ",")
+		  for (i = 1; i <= n; i++) if (v[i] == want) { print $1; next } }' "$KOVAN_PACKAGE_LIST"
+}
+
+# ensure_packages NEED...: install (when missing) every package of
+# scripts/packages that serves one of the NEEDs. CI may be a new machine.
 ensure_packages() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
+	local missing=() need p
+	for need in "$@"; do
+		local pkgs
+		pkgs=$(packages_of needs "$need")
+		[ -n "$pkgs" ] || die "ensure_packages: no package in scripts/packages serves the need '$need'"
+		for p in $pkgs; do
+			dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+				missing+=("$p")
+		done
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
-	stage "installing Debian packages: ${missing[*]}"
+	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+	stage "installing Debian packages for $*: ${missing[*]}"
 	local log=$KOVAN_LOGDIR/apt.log
 	{
 		# Another apt (a parallel run, unattended upgrades) may hold the lock.
 		apt-get -o DPkg::Lock::Timeout=300 update -q &&
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q \
 			--no-install-recommends "${missing[@]}"
-	} >"$log" 2>&1 || die "apt-get install failed, see $log"
+	} >>"$log" 2>&1 || die "apt-get install failed, see $log"
 }
 
 # Unpack Debian's kernel source of a series once into the cache, with the
@@ -72,7 +88,7 @@ unpack_kernel_source() {
 }
 
 ensure_kernel_source() {
-	ensure_packages $KOVAN_PACKAGES
+	ensure_packages kernel "source-$KERNEL_SERIES"
 	unpack_kernel_source "$KERNEL_SERIES"
 }
 

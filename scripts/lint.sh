@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # make lint: checkpatch --strict, sparse (C=2), the compiler's W=1 warnings
-# and kernel-doc -Wall, with the kernel's own tools. Any report fails.
+# and kernel-doc -Wall, with the kernel's own tools; then that every Debian
+# package a script installs comes from scripts/packages. Any report fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ensure_kernel_source
+ensure_packages lint
 log=$KOVAN_LOGDIR/lint.log
 : >"$log"
 cd "$KOVAN_ROOT"
@@ -17,7 +19,7 @@ mapfile -t sources < <(git ls-files -co --exclude-standard -- '*.c' '*.h' | sort
 compat_header=kunit/compat.h
 mapfile -t headers < <(printf '%s\n' "${sources[@]}" | grep -E '^(kovan|kovan_queue)/.*\.h$|^examples/.*\.c$' || true)
 
-stage "lint 1/3: checkpatch --strict on ${#sources[@]} files"
+stage "lint 1/4: checkpatch --strict on ${#sources[@]} files"
 mapfile -t plain < <(printf '%s\n' "${sources[@]}" | grep -vxF "$compat_header")
 if ! { perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	-f "${plain[@]}" &&
@@ -27,19 +29,40 @@ if ! { perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-type
 	failed=1
 fi
 
-stage "lint 2/3: kernel-doc -Wall on ${#headers[@]} public headers and examples"
+stage "lint 2/4: kernel-doc -Wall on ${#headers[@]} public headers and examples"
 kdoc=$(perl "$KSRC/scripts/kernel-doc" -Wall -none "${headers[@]}" 2>&1 || true)
 if [ -n "$kdoc" ]; then
 	printf '%s\n' "$kdoc" | tee -a "$log" | head -n 30
 	failed=1
 fi
 
-stage "lint 3/3: sparse (C=2) and W=1 against the x86_64 test kernel"
+stage "lint 3/4: sparse (C=2) and W=1 against the x86_64 test kernel"
 build=$("$KOVAN_ROOT/scripts/build-kernel.sh" x86_64 | tail -n 1)
 sparse_log=$KOVAN_LOGDIR/sparse.log
 # build_modules fails on any warning, sparse's included.
 (build_modules "$build" x86_64 "$KOVAN_CACHE/run/lint/src" "$sparse_log" C=2 W=1) || failed=1
 cat "$sparse_log" >>"$log"
+
+stage "lint 4/4: scripts/packages lists every need the scripts ask for"
+# Every need a script asks for must have its packages in scripts/packages:
+# ensure_packages refuses an unknown need, but only when that script runs.
+needs=$(grep -hoE '^\s*(\[.*\] \|\| )?ensure_packages( [a-z0-9.-]+| "[^"]*")+' scripts/*.sh |
+	sed 's/.*ensure_packages//' | tr -d '"' | tr ' ' '\n' | sed 's/\$KERNEL_SERIES/6.12/' | sort -u)
+for need in $needs; do
+	if [ -z "$(packages_of needs "$need")" ]; then
+		echo "scripts: ensure_packages asks for '$need', which scripts/packages does not list" |
+			tee -a "$log"
+		failed=1
+	fi
+done
+# ... and nothing installs a package around the list.
+around=$(grep -nE 'apt-get( -[^ ]+)*( [^ ]+)* install|apt install|dpkg -i' scripts/*.sh |
+	grep -vE '^scripts/(lib|lint).sh:' || true)
+if [ -n "$around" ]; then
+	printf '%s: installs a package outside ensure_packages (scripts/lib.sh)\n' "$around" |
+		tee -a "$log"
+	failed=1
+fi
 
 if [ $failed -ne 0 ]; then
 	stage "lint: FAILED (full log: $log)"

@@ -33,7 +33,7 @@ else
 	configs=("${reduced[@]}")
 fi
 
-ensure_packages spin gcc
+ensure_packages model
 dir=$KOVAN_LOGDIR/model
 rm -rf "$dir"
 mkdir -p "$dir"

@@ -31,9 +31,8 @@ cross=$(kernel_cross_compile "$flavour")
 if [ "$arch" = um ]; then
 	smp=1
 fi
-if [ "$arch" = arm64 ]; then
-	ensure_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
-fi
+ensure_packages kernel boot
+[ "$arch" != arm64 ] || ensure_packages arm64 arm64-boot
 arm64_cpu=${KOVAN_ARM64_CPU:-max,pauth-impdef=on}
 label=${label:-$flavour-smp$smp${selftest:+-selftest-$selftest}}
 

@@ -37,6 +37,7 @@ if [ "$arch" = um ]; then
 	smp=1 onoff=0
 fi
 label=${label:-torture-$flavour-smp$smp${selftest:+-selftest-$selftest}}
+ensure_packages kernel boot
 stall_timeout=60
 [ "$selftest" = stall ] && stall_timeout=3
 # Boot, module loads and the final barriers on top of the run; TCG is slow.

@@ -34,7 +34,7 @@ supp=$us/tsan.supp
 passed=0
 failed=0
 
-ensure_packages gcc make libtsan2 python3
+ensure_packages userspace
 mkdir -p "$work"
 
 pass() {
