@@ -147,6 +147,16 @@ def kinds(evs):
     return found
 
 
+def compile_error(stderr):
+    """The compiler's first error, and what is missing when a header is."""
+    first = next((l for l in stderr.splitlines() if 'error' in l), stderr.strip()[-200:])
+    m = re.search(r'fatal error: (\S+): No such file or directory', first)
+    if m and not m.group(1).startswith(('linux/', 'shim/')):
+        return (f'the C library header {m.group(1)} is missing (the C library for {CC} is not '
+                f'installed: scripts/packages lists it under the need "userspace")')
+    return first
+
+
 def main():
     rows = table()
     names = used()
@@ -159,9 +169,18 @@ def main():
             for i, (name, (_, _, example)) in enumerate(sorted(rows.items())):
                 f.write(f'void chk_{i}(void) {{ (void)({example}); }}\n')
         dump = os.path.join(tmp, 'orders.gimple')
-        subprocess.run([CC, '-std=gnu11', '-O2', '-pthread', '-I' + os.path.join(HERE, 'include'),
-                        *os.environ.get('EXTRA_CFLAGS', '').split(),
-                        f'-fdump-tree-optimized={dump}', '-c', '-o', os.devnull, src], check=True)
+        cmd = [CC, '-std=gnu11', '-O2', '-pthread', '-I' + os.path.join(HERE, 'include'),
+               *os.environ.get('EXTRA_CFLAGS', '').split(),
+               f'-fdump-tree-optimized={dump}', '-c', '-o', os.devnull, src]
+        try:
+            run = subprocess.run(cmd, capture_output=True, text=True)
+        except FileNotFoundError:
+            fail(f'{CC}: compiler not installed')
+            return 1
+        if run.returncode:
+            sys.stdout.write(run.stderr)
+            fail(f'{CC} cannot compile the table\'s examples: {compile_error(run.stderr)}')
+            return 1
         gimple = open(dump).read()
     bodies = dict(re.findall(r'^;; Function chk_(\d+) .*?\n(.*?)(?=^;; Function|\Z)', gimple,
                              re.M | re.S))
