@@ -19,6 +19,8 @@
 #                                               Debian's linux-headers (nothing loaded)
 #   make check-userspace                        the core compiled in userspace: stress tests
 #                                               natively and under ThreadSanitizer
+#   make check-fresh                            make check as on a new machine: removes the
+#                                               packages of scripts/packages and the caches
 #
 # Options (set on the command line, like a kernel .config would):
 #   CONFIG_KOVAN_ROBUST_DEFAULT=y   every domain is KOVAN_ROBUST
@@ -86,5 +88,8 @@ dkms-check:
 check-userspace:
 	@scripts/userspace.sh
 
+check-fresh:
+	@scripts/check-fresh.sh
+
 .PHONY: all modules clean check check-arm64 lint run selftest bench bench-native model torture \
-	check-6.1 dkms-check check-userspace
+	check-6.1 dkms-check check-userspace check-fresh
