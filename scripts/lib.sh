@@ -3,6 +3,11 @@
 # Sourced, not executed.
 
 KOVAN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# A script behaves the same whether make started it or a shell did: the
+# top-level make's flags (-w adds "Entering directory" lines to captured
+# output such as kernelversion, which keys the kernel build directories)
+# stay out of the scripts' own make calls.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 KOVAN_CACHE=${KOVAN_CACHE:-$HOME/.cache/kovan}
 KOVAN_LOGDIR=${KOVAN_LOGDIR:-$KOVAN_CACHE/logs}
 KERNEL_SERIES=${KERNEL_SERIES:-6.12}
