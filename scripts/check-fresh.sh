@@ -36,9 +36,12 @@ installed() {
 	return 0
 }
 
-# autoremovable: the packages apt-get autoremove would remove now.
+# autoremovable: the packages apt-get autoremove would remove now, without
+# apt.conf.d, whose kernel rules keep the linux-headers-<abi> packages
+# that linux-headers-amd64 pulled in.
 autoremovable() {
-	apt-get -s autoremove 2>/dev/null | awk '$1 == "Remv" { print $2 }' | sort
+	apt-get -s -o Dir::Etc::Parts=/nonexistent autoremove 2>/dev/null |
+		awk '$1 == "Remv" { print $2 }' | sort
 }
 
 mapfile -t added < <(installed $(packages_of machine added))
@@ -61,7 +64,8 @@ fi
 
 stage "[4/4] make check in $clone, as CI runs it (.ci/run)"
 # A new shell's environment: none of this script's exports.
-(cd "$clone" && env -u KOVAN_T0 -u CCACHE_DIR .ci/run) 2>&1 | tee -a "$log"
+(cd "$clone" && env -u KOVAN_T0 -u CCACHE_DIR -u MAKEFLAGS -u MFLAGS -u MAKELEVEL .ci/run) 2>&1 |
+	tee -a "$log"
 rc=${PIPESTATUS[0]}
 stage "check-fresh: make check exited $rc (clone $clone, log $log)"
 exit "$rc"
