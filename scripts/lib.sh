@@ -46,29 +46,46 @@ packages_of() {
 		  for (i = 1; i <= n; i++) if (v[i] == want) { print $1; next } }' "$KOVAN_PACKAGE_LIST"
 }
 
+# missing_packages NEED...: the packages serving the NEEDs that dpkg has
+# not installed, one per line.
+missing_packages() {
+	local need p
+	for need in "$@"; do
+		for p in $(packages_of needs "$need"); do
+			dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+				echo "$p"
+		done
+	done | sort -u
+}
+
 # ensure_packages NEED...: install (when missing) every package of
 # scripts/packages that serves one of the NEEDs. CI may be a new machine.
 ensure_packages() {
-	local missing=() need p
+	local missing=() log=$KOVAN_LOGDIR/apt.log need try
 	for need in "$@"; do
-		local pkgs
-		pkgs=$(packages_of needs "$need")
-		[ -n "$pkgs" ] || die "ensure_packages: no package in scripts/packages serves the need '$need'"
-		for p in $pkgs; do
-			dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-				missing+=("$p")
-		done
+		[ -n "$(packages_of needs "$need")" ] ||
+			die "ensure_packages: no package in scripts/packages serves the need '$need'"
 	done
+	mapfile -t missing < <(missing_packages "$@")
 	[ ${#missing[@]} -eq 0 ] && return 0
-	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-	stage "installing Debian packages for $*: ${missing[*]}"
-	local log=$KOVAN_LOGDIR/apt.log
-	{
-		# Another apt (a parallel run, unattended upgrades) may hold the lock.
-		apt-get -o DPkg::Lock::Timeout=300 update -q &&
+	# One install at a time among our scripts (make selftest boots two at
+	# once); apt-get update does not wait for the lists lock by itself.
+	exec 8>"/var/lock/kovan-apt.lock"
+	flock 8
+	mapfile -t missing < <(missing_packages "$@")
+	if [ ${#missing[@]} -gt 0 ]; then
+		stage "installing Debian packages for $*: ${missing[*]}"
+		# Another apt (unattended upgrades) may hold the locks for a while.
+		for try in 1 2 3 4 5 6; do
+			apt-get -o DPkg::Lock::Timeout=300 update -q >>"$log" 2>&1 && break
+			[ $try -lt 6 ] || die "apt-get update failed, see $log"
+			sleep 10
+		done
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q \
-			--no-install-recommends "${missing[@]}"
-	} >>"$log" 2>&1 || die "apt-get install failed, see $log"
+			--no-install-recommends "${missing[@]}" >>"$log" 2>&1 ||
+			die "apt-get install failed, see $log"
+	fi
+	exec 8>&-
 }
 
 # Unpack Debian's kernel source of a series once into the cache, with the
