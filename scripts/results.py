@@ -114,8 +114,16 @@ def leaves(group, prefix=''):
         yield f"{path}.{case['name']}", case['status']
 
 
+PARSE_ERROR = re.compile(r'\[ERROR\] (.*)$')
+
+
 def parse_doc(kunit_py, doc, parse_log):
-    """Parse one KTAP document with kunit.py; returns (top-level groups, parser ok)."""
+    """Parse one KTAP document with kunit.py.
+
+    Returns (top-level groups, top-level cases, parser errors): kunit.py
+    parse exits non-zero for failed cases too, so its errors are read from
+    its output ("[ERROR] Test: main: missing expected subtest!"), and a
+    document it could not turn into JSON at all is one error more."""
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, 'ktap.log')
         out = os.path.join(tmp, 'ktap.json')
@@ -124,13 +132,13 @@ def parse_doc(kunit_py, doc, parse_log):
         proc = subprocess.run([sys.executable, kunit_py, 'parse', f'--json={out}', src],
                               capture_output=True, text=True)
         parse_log.write(proc.stdout + proc.stderr)
+        errors = [m.group(1).strip() for m in map(PARSE_ERROR.search, proc.stdout.splitlines())
+                  if m]
         if not os.path.exists(out):
-            return [], False
+            return [], [], errors + ['kunit.py parse wrote no results']
         with open(out) as f:
             top = json.load(f)
-    # kunit.py parse exits non-zero for failed cases too; a parser error is
-    # recognised by the absence of results.
-    return top.get('sub_groups', []), True
+    return top.get('sub_groups', []), top.get('test_cases', []), errors
 
 
 def main():
@@ -171,15 +179,18 @@ def main():
 
     seen_suites = set()
     with open(args.log + '.parsed', 'w') as parse_log:
-        for doc in split_ktap(region):
-            groups, ok = parse_doc(args.kunit, doc, parse_log)
-            if not ok:
-                failed.append('ktap: a KTAP document could not be parsed')
-            for group in groups:
-                seen_suites.add(group['name'])
-                for name, status in leaves(group):
-                    {'PASS': passed, 'SKIP': skipped}.get(status, failed).append(
-                        name if status in ('PASS', 'SKIP') else f'{name}: {status}')
+        for number, doc in enumerate(split_ktap(region), 1):
+            groups, cases, errors = parse_doc(args.kunit, doc, parse_log)
+            for error in errors:
+                failed.append(f'ktap: document {number}: {error}')
+            results = [leaf for group in groups for leaf in leaves(group)]
+            results += [(case['name'] or f'document {number}', case['status']) for case in cases]
+            if not results:
+                failed.append(f'ktap: document {number} holds no test results')
+            seen_suites.update(group['name'] for group in groups)
+            for name, status in results:
+                {'PASS': passed, 'SKIP': skipped}.get(status, failed).append(
+                    name if status in ('PASS', 'SKIP') else f'{name}: {status}')
 
     for suite in filter(None, args.expect.split(',')):
         if suite not in seen_suites:
