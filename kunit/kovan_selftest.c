@@ -9,6 +9,12 @@
  * outside a kovan-expect-report bracket fails; mode=expect, a bracket
  * whose report never comes fails.
  *
+ * The other kinds: a kernel that stops before the end marker without a
+ * report (poweroff), a KTAP document the parser cannot read (ktap), a
+ * failure in a later module's document (later: the harness loads a
+ * passing suite module first), an Oops (oops), a panic (panic), a lockdep
+ * report (lockdep) and a module that cannot be unloaded (rmmod).
+ *
  * KUnit in 6.1 runs a module's suites before it parses the module's
  * parameters, so the harness also builds the mode in (make variable
  * KOVAN_SELFTEST_MODE); the parameter, where it arrives in time, agrees.
@@ -19,13 +25,19 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/reboot.h>
 #include <linux/slab.h>
 
-static const char * const selftest_modes[] = { "", "fail", "warn", "kasan", "hang", "expect" };
+static const char * const selftest_modes[] = {
+	"", "fail", "warn", "kasan", "hang", "expect", "poweroff", "ktap", "later", "oops",
+	"panic", "lockdep", "rmmod",
+};
+
 #ifndef KOVAN_SELFTEST_MODE
 #define KOVAN_SELFTEST_MODE ""
 #endif
-static char selftest_mode[8] = KOVAN_SELFTEST_MODE;
+static char selftest_mode[16] = KOVAN_SELFTEST_MODE;
 
 static int selftest_mode_set(const char *val, const struct kernel_param *kp)
 {
@@ -51,7 +63,8 @@ static struct kparam_string selftest_mode_string = {
 };
 
 module_param_cb(mode, &selftest_mode_ops, &selftest_mode_string, 0400);
-MODULE_PARM_DESC(mode, "failure to produce: fail, warn, kasan, hang or expect (default: none)");
+MODULE_PARM_DESC(mode,
+		 "failure to produce: fail, warn, kasan, hang, expect, poweroff, ktap, later, oops, panic, lockdep or rmmod (default: none)");
 
 static void selftest_require_mode(struct kunit *test, const char *mode)
 {
@@ -137,12 +150,97 @@ static void selftest_expect(struct kunit *test)
 	pr_info("kovan-expect-report: end\n");
 }
 
+/* The kernel stops before the end marker and prints no report. */
+static void selftest_poweroff(struct kunit *test)
+{
+	selftest_require_mode(test, "poweroff");
+	kernel_power_off();
+}
+
+/* A second KTAP document starts inside this one and breaks both. */
+static void selftest_ktap(struct kunit *test)
+{
+	selftest_require_mode(test, "ktap");
+	pr_info("KTAP version 1\n");
+	pr_info("1..2\n");
+	pr_info("this is not a KTAP line (mode=ktap)\n");
+}
+
+/* Fails in the second document: the harness loads a passing module first. */
+static void selftest_later(struct kunit *test)
+{
+	selftest_require_mode(test, "later");
+	KUNIT_FAIL(test, "deliberate failure in a later module's document (mode=later)");
+}
+
+static int selftest_oops_fn(void *arg)
+{
+	struct selftest_thread *t = arg;
+	unsigned long *null = NULL;
+
+	complete(&t->done);
+	OPTIMIZER_HIDE_VAR(null);
+	pr_info("kovan_selftest: NULL dereference: %lu\n", READ_ONCE(*null));
+	return 0;
+}
+
+/* An Oops in a helper thread; the case itself goes on. */
+static void selftest_oops(struct kunit *test)
+{
+	struct selftest_thread t;
+	struct task_struct *task;
+
+	selftest_require_mode(test, "oops");
+	init_completion(&t.done);
+	task = kthread_run(selftest_oops_fn, &t, "kovan_selftest");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	wait_for_completion(&t.done);
+	msleep(1000);
+}
+
+static void selftest_panic(struct kunit *test)
+{
+	selftest_require_mode(test, "panic");
+	panic("kovan_selftest: deliberate panic (mode=panic)");
+}
+
+static DEFINE_MUTEX(selftest_lock_a);
+static DEFINE_MUTEX(selftest_lock_b);
+
+/* Takes two locks in both orders: lockdep reports the possible deadlock. */
+static void selftest_lockdep(struct kunit *test)
+{
+	selftest_require_mode(test, "lockdep");
+	mutex_lock(&selftest_lock_a);
+	mutex_lock(&selftest_lock_b);
+	mutex_unlock(&selftest_lock_b);
+	mutex_unlock(&selftest_lock_a);
+	mutex_lock(&selftest_lock_b);
+	mutex_lock(&selftest_lock_a);
+	mutex_unlock(&selftest_lock_a);
+	mutex_unlock(&selftest_lock_b);
+}
+
+/* Keeps a reference to the module, so that its rmmod fails. */
+static void selftest_rmmod(struct kunit *test)
+{
+	selftest_require_mode(test, "rmmod");
+	KUNIT_EXPECT_TRUE(test, try_module_get(THIS_MODULE));
+}
+
 static struct kunit_case selftest_cases[] = {
 	KUNIT_CASE(selftest_fail),
 	KUNIT_CASE(selftest_warn),
 	KUNIT_CASE(selftest_kasan),
 	KUNIT_CASE(selftest_hang),
 	KUNIT_CASE(selftest_expect),
+	KUNIT_CASE(selftest_poweroff),
+	KUNIT_CASE(selftest_ktap),
+	KUNIT_CASE(selftest_later),
+	KUNIT_CASE(selftest_oops),
+	KUNIT_CASE(selftest_panic),
+	KUNIT_CASE(selftest_lockdep),
+	KUNIT_CASE(selftest_rmmod),
 	{}
 };
 

@@ -7,7 +7,8 @@
 #   FLAVOUR   uml, x86_64 or arm64 (a kernel config in kunit/configs)
 #   --smp     vCPUs for QEMU (default 2); UML always has one CPU
 #   --selftest  make the harness see a failure of one kind (see kunit/kovan_selftest.c):
-#             fail, warn, kasan, hang, expect, insmod, missing
+#             fail, warn, kasan, hang, expect, poweroff, ktap, later, oops,
+#             panic, lockdep, rmmod, insmod, missing
 # Results: $KOVAN_LOGDIR/<label>.json; console: $KOVAN_LOGDIR/<label>.console
 # arm64: cross-compiled, booted with qemu-system-aarch64 -M virt -cpu
 # $KOVAN_ARM64_CPU (default max,pauth-impdef=on: LSE atomics, as kunit.py
@@ -44,15 +45,24 @@ rm -rf "$work"
 mkdir -p "$work"
 
 # Module list, expected suites, and the selftest's module parameter.
-# A self-test run loads only the self-test module; "missing" then also
-# expects a suite it never loads.
+# A self-test run loads only the self-test module ("later": after the
+# consumer test, so that the failure is in the second document); "missing"
+# then also expects a suite it never loads.
 modules=() expect=()
 while read -r mod suites; do
 	case $mod in '#'* | '') continue ;; esac
-	[ -n "$selftest" ] && [ "$mod" != kovan_selftest ] && continue
+	if [ -n "$selftest" ] && [ "$mod" != kovan_selftest ] &&
+		! { [ "$selftest" = later ] && [ "$mod" = kovan_consumer_test ]; }; then
+		continue
+	fi
 	modules+=("$mod")
 	expect+=("$suites")
 done <"$KOVAN_ROOT/kunit/SUITES"
+if [ "$selftest" = later ]; then
+	# kunit/SUITES loads the self-test module first: load it last.
+	modules=("${modules[@]:1}" "${modules[0]}")
+	expect=("${expect[@]:1}" "${expect[0]}")
+fi
 [ "$selftest" = missing ] && expect+=(kovan)
 # KOVAN_SELFTEST=<mode> (e.g. make check KOVAN_SELFTEST=fail) switches a
 # deliberate failure on in every ordinary run too.

@@ -19,21 +19,34 @@ declare -A reason=(
 	[insmod]='harness: insmod kovan_selftest.ko rc='
 	[missing]='suite kovan: expected but did not report'
 	[expect]='expected report: .* did not appear'
+	[poweroff]='boot: test region not closed by KOVAN-TESTS-END'
+	[ktap]='ktap: document [0-9]+: '
+	[later]='kovan_harness_selftest.selftest_later: FAIL'
+	[oops]='console: .*(Oops|BUG: kernel NULL pointer dereference)'
+	[panic]='console: .*Kernel panic'
+	[lockdep]='console: .*possible circular locking dependency'
+	[rmmod]='harness: rmmod kovan_selftest rc='
 	[lose]='torture: ArrayQueue delivered every item once'
 	[early_free]='torture: (readers never found a freed object|no object was freed while)|KASAN'
 	[stall]='torture: no thread went stall_timeout without progress'
 	[race]='console: .*KCSAN: data-race in tort_reader_fn'
 )
+rm -f "$KOVAN_LOGDIR/selftest.json"
 runs=("$@")
 [ ${#runs[@]} -gt 0 ] || runs=(uml:fail uml:warn uml:kasan uml:hang uml:insmod uml:missing uml:expect
-	x86_64:fail torture-uml:lose torture-uml:early_free torture-uml:stall torture-x86_64:race)
+	uml:poweroff uml:ktap uml:later uml:panic uml:lockdep uml:rmmod x86_64:fail x86_64:oops
+	torture-uml:lose torture-uml:early_free torture-uml:stall torture-x86_64:race)
 
 # One deliberate failure: boot, then check it was reported for the right
 # reason. Leaves "ok" or the complaint in $verdicts/<label>.
 selftest_one() {
-	local flavour=${1%%:*} mode=${1#*:} label out rc
+	local flavour=${1%%:*} mode=${1#*:} label out rc json started
 	label=selftest-$flavour-$mode
 	out=$KOVAN_LOGDIR/$label.out
+	json=$KOVAN_LOGDIR/$label.json
+	# A result left by an earlier run must not count for this one.
+	rm -f "$json"
+	started=$(mktemp "$KOVAN_LOGDIR/.$label.started.XXXXXX")
 	case $flavour in
 	torture-*)
 		# A use after free may leave the kernel hung: do not wait long.
@@ -46,7 +59,10 @@ selftest_one() {
 		;;
 	esac
 	rc=$?
-	if [ $rc -ne 0 ] && python3 - "$KOVAN_LOGDIR/$label.json" "${reason[$mode]}" <<-'EOF'
+	if [ ! "$json" -nt "$started" ]; then
+		echo "$label: the run wrote no results (rc $rc, see $out)" >"$verdicts/$label"
+		stage "harness self-test $flavour $mode: NO RESULTS (rc $rc, see $out)"
+	elif [ $rc -ne 0 ] && python3 - "$json" "${reason[$mode]}" <<-'EOF'
 		import json, re, sys
 		failures = json.load(open(sys.argv[1]))['failed']
 		sys.exit(0 if any(re.search(sys.argv[2], f) for f in failures) else 1)
@@ -59,6 +75,7 @@ selftest_one() {
 			>"$verdicts/$label"
 		stage "harness self-test $flavour $mode: NOT DETECTED (rc $rc, see $out)"
 	fi
+	rm -f "$started"
 }
 
 # Two boots at a time: each is mostly one CPU (UML) or leaves one idle.
