@@ -280,6 +280,7 @@ static struct us_call us_inits[16], us_exits[16];
 static unsigned int us_nr_inits, us_nr_exits;
 static struct kernel_param *us_params;
 static unsigned int us_fail_one_in;
+static unsigned long us_failed;
 static __thread unsigned long us_rand_state;
 
 void us_register_initcall(const char *name, int (*fn)(void))
@@ -329,7 +330,15 @@ bool should_fail(struct fault_attr *attr, ssize_t size)
 	x ^= x >> 7;
 	x ^= x << 17;
 	us_rand_state = x;
-	return !(x % one_in);
+	if (x % one_in)
+		return false;
+	__atomic_fetch_add(&us_failed, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+unsigned long us_faults(void)
+{
+	return __atomic_load_n(&us_failed, __ATOMIC_RELAXED);
 }
 
 /* Wait queues and completions. */

@@ -309,6 +309,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
 	us_fault_set(0);
+	/* The allocation failure paths ran: the frees checked below went through them. */
+	t_check(us_faults() > 0, "%lu batch header allocations failed on purpose", us_faults());
 
 	/*
 	 * kovan.h: a stalled reader holds at most stall_batches + 2 +

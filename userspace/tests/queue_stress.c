@@ -260,6 +260,10 @@ int main(int argc, char **argv)
 	t_check(st.segments_allocated == st.segments_freed + 1,
 		"segq: after kovan_barrier() every retired segment was freed (%lu allocated, %lu freed, %lu allocation failures)",
 		st.segments_allocated, st.segments_freed, st.alloc_failures);
+	/* The -ENOMEM path ran: the checks of run() covered it. */
+	t_check(st.alloc_failures > 0 && sq.enomem > 0,
+		"segq: %lu segment allocations failed on purpose, %lu pushes saw -ENOMEM",
+		st.alloc_failures, sq.enomem);
 	kovan_segq_destroy(sq.sq, NULL);
 	kovan_domain_destroy(&dom);
 	us_exit();

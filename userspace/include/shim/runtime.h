@@ -14,6 +14,8 @@ void us_exit(void);
 int us_param_set(const char *name, const char *val);
 /* Make one allocation in @one_in fail in should_fail(); 0: none. */
 void us_fault_set(unsigned int one_in);
+/* Allocations should_fail() has failed so far. */
+unsigned long us_faults(void);
 /* Frees kept poisoned before reuse; 0 frees at once. Default 4096. */
 void us_set_quarantine(unsigned int n);
 /* WARNs so far (tests fail on any). */
