@@ -7,7 +7,7 @@
 # build's stress tests natively and under ThreadSanitizer, runs the KUnit suites on
 # UML (KASAN) and on QEMU x86_64 (KCSAN) with 2 and 4 vCPUs, runs the torture
 # module for a minute on each (make torture: longer, and -smp 8), proves the
-# harness still reports failures, and ends with one line
+# harness and the userspace checks still report failures, and ends with one line
 # "N passed, N failed, N skipped".
 #
 # KOVAN_SMP="2 4" picks the QEMU vCPU counts; KOVAN_CHECK_TORTURE_SECS (60)
@@ -19,7 +19,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=13
+total=14
 n=0
 step() {
 	n=$((n + 1))
@@ -57,6 +57,8 @@ step "spin model of the slot protocol, reduced sizes (make model: full)"
 
 step "userspace build: stress tests natively and under ThreadSanitizer"
 "$KOVAN_ROOT/scripts/userspace.sh" || userspace_failed=1
+step "userspace self-test: seeded bugs the stress tests must catch"
+"$KOVAN_ROOT/scripts/userspace.sh" --selftest || userspace_failed=1
 
 step "UML suites (one CPU, KASAN, lockdep)"
 "$KOVAN_ROOT/scripts/run-tests.sh" uml
