@@ -81,7 +81,12 @@ void bench_free(struct bench_obj *o)
 	/* A slot is shared only past FREE_SLOTS freeing threads. */
 	if (!fault || !__atomic_exchange_n(&fault_armed, 0, __ATOMIC_RELAXED))
 		__atomic_fetch_add(&frees[free_slot].n, 1, __ATOMIC_RELAXED);
-	o->val = 0;
+	/*
+	 * What a reader that reads a freed object finds (glibc's free lists
+	 * write the first 16 bytes, not val). Atomic: gcc drops a plain store
+	 * to memory that free() is handed next.
+	 */
+	__atomic_store_n(&o->val, 0, __ATOMIC_RELAXED);
 	free(o);
 }
 
