@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,9 +49,6 @@ struct bench_impl {
 	unsigned long (*work)(unsigned int id, unsigned int threads);
 	void (*thread_exit)(unsigned int id);
 	void (*teardown)(void);
-	/* Queue scenario: push returns 0 on success, pop 0 when empty. */
-	int (*push)(unsigned long v);
-	unsigned long (*pop)(void);
 };
 
 /*
@@ -125,6 +123,88 @@ void ht_reset(void);
 
 /* One in HT_UPDATE_ONE_IN operations is an update (90% lookups). */
 #define HT_UPDATE_ONE_IN	10
+
+/*
+ * The queue scenario: one thread pushes and pops in turn; more are half
+ * producers, half consumers. Items encode their producer and sequence
+ * number; the consumers drain the queue once the producers stopped.
+ *
+ * Each implementation's work() is bench_queue_loop() with its own push
+ * (0 on success) and pop (0 when empty) as constants, so the loop calls
+ * them directly (or inlines them), as crossbeam's generic loop is
+ * monomorphised, instead of through a function pointer.
+ */
+extern unsigned int bench_q_producers_done;
+
+/* Adds a thread's pushed (@popped false) or popped items to the totals. */
+void bench_queue_account(bool popped, unsigned long n, unsigned long sum);
+
+static __always_inline unsigned long bench_queue_loop(unsigned int id, unsigned int threads,
+						      int (*push)(unsigned long v),
+						      unsigned long (*pop)(void))
+{
+	unsigned int producers = threads / 2;
+	unsigned long seq = 0, n = 0, sum = 0, v;
+
+	if (threads == 1) {
+		unsigned long pn = 0, psum = 0;
+
+		while (!bench_stopped()) {
+			v = (1UL << 40) | ++seq;
+			if (push(v))
+				break;
+			pn++;
+			psum += v;
+			v = pop();
+			if (v) {
+				n++;
+				sum += v;
+			}
+		}
+		while ((v = pop())) {
+			n++;
+			sum += v;
+		}
+		bench_queue_account(false, pn, psum);
+		bench_queue_account(true, n, sum);
+		return n;
+	}
+	if (id < producers) {
+		while (!bench_stopped()) {
+			v = ((unsigned long)(id + 1) << 40) | ++seq;
+			while (push(v)) {
+				if (bench_stopped())
+					goto out;
+				sched_yield();
+			}
+			n++;
+			sum += v;
+		}
+out:
+		bench_queue_account(false, n, sum);
+		__atomic_fetch_add(&bench_q_producers_done, 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	for (;;) {
+		v = pop();
+		if (v) {
+			n++;
+			sum += v;
+			continue;
+		}
+		if (__atomic_load_n(&bench_q_producers_done, __ATOMIC_ACQUIRE) == producers) {
+			/* Everything pushed is visible to this pop. */
+			while ((v = pop())) {
+				n++;
+				sum += v;
+			}
+			break;
+		}
+		sched_yield();
+	}
+	bench_queue_account(true, n, sum);
+	return n;
+}
 
 /* Read side: the object every reader loads. */
 struct bench_robj {

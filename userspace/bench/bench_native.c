@@ -220,96 +220,19 @@ static unsigned long mring_pop(void)
 	return v;
 }
 
-static const struct bench_impl lock_impls[] = {
-	{ .scenario = "hash", .name = "rwlock", .work = rwlock_hash_work },
-	{ .scenario = "queue", .name = "mutex-ring", .setup = mring_setup, .push = mring_push,
-	  .pop = mring_pop },
-	{ }
-};
-
-/*
- * The queue scenario: one thread pushes and pops in turn; more are half
- * producers, half consumers. Items encode their producer and sequence
- * number; the consumers drain the queue once the producers stopped.
- */
+/* The queue scenario's totals (bench.h: bench_queue_loop()). */
 static unsigned long q_pushed_n, q_pushed_sum, q_popped_n, q_popped_sum;
-static unsigned int q_producers_done;
+unsigned int bench_q_producers_done;
 
-static void q_account(unsigned long *n, unsigned long *sum, unsigned long ln, unsigned long ls)
+void bench_queue_account(bool popped, unsigned long n, unsigned long sum)
 {
 	/* -F: the consumers' accounting loses an item. */
-	if (ln && n == &q_popped_n && fault &&
-	    __atomic_exchange_n(&fault_armed, 0, __ATOMIC_RELAXED)) {
-		ln--;
-		ls -= 1;
+	if (n && popped && fault && __atomic_exchange_n(&fault_armed, 0, __ATOMIC_RELAXED)) {
+		n--;
+		sum -= 1;
 	}
-	__atomic_fetch_add(n, ln, __ATOMIC_RELAXED);
-	__atomic_fetch_add(sum, ls, __ATOMIC_RELAXED);
-}
-
-static unsigned long queue_work(unsigned int id, unsigned int threads)
-{
-	unsigned int producers = threads / 2;
-	unsigned long seq = 0, n = 0, sum = 0, v;
-
-	if (threads == 1) {
-		unsigned long pn = 0, psum = 0;
-
-		while (!bench_stopped()) {
-			v = (1UL << 40) | ++seq;
-			if (cur->push(v))
-				break;
-			pn++;
-			psum += v;
-			v = cur->pop();
-			if (v) {
-				n++;
-				sum += v;
-			}
-		}
-		while ((v = cur->pop())) {
-			n++;
-			sum += v;
-		}
-		q_account(&q_pushed_n, &q_pushed_sum, pn, psum);
-		q_account(&q_popped_n, &q_popped_sum, n, sum);
-		return n;
-	}
-	if (id < producers) {
-		while (!bench_stopped()) {
-			v = ((unsigned long)(id + 1) << 40) | ++seq;
-			while (cur->push(v)) {
-				if (bench_stopped())
-					goto out;
-				sched_yield();
-			}
-			n++;
-			sum += v;
-		}
-out:
-		q_account(&q_pushed_n, &q_pushed_sum, n, sum);
-		__atomic_fetch_add(&q_producers_done, 1, __ATOMIC_RELEASE);
-		return 0;
-	}
-	for (;;) {
-		v = cur->pop();
-		if (v) {
-			n++;
-			sum += v;
-			continue;
-		}
-		if (__atomic_load_n(&q_producers_done, __ATOMIC_ACQUIRE) == producers) {
-			/* Everything pushed is visible to this pop. */
-			while ((v = cur->pop())) {
-				n++;
-				sum += v;
-			}
-			break;
-		}
-		sched_yield();
-	}
-	q_account(&q_popped_n, &q_popped_sum, n, sum);
-	return n;
+	__atomic_fetch_add(popped ? &q_popped_n : &q_pushed_n, n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(popped ? &q_popped_sum : &q_pushed_sum, sum, __ATOMIC_RELAXED);
 }
 
 static void *thread_main(void *arg)
@@ -327,7 +250,7 @@ static void *thread_main(void *arg)
 	__atomic_fetch_add(&ready, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
 		;
-	ops[id] = cur->push ? queue_work(id, cur_threads) : cur->work(id, cur_threads);
+	ops[id] = cur->work(id, cur_threads);
 	if (cur->thread_exit)
 		cur->thread_exit(id);
 	return NULL;
@@ -355,7 +278,7 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 	char msg[160];
 	unsigned int i;
 	double t0, t;
-	bool queue = impl->push, reclaims;
+	bool queue = !strcmp(impl->scenario, "queue"), reclaims;
 
 	cur = impl;
 	cur_threads = threads;
@@ -371,7 +294,7 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 	q_pushed_sum = 0;
 	q_popped_n = 0;
 	q_popped_sum = 0;
-	q_producers_done = 0;
+	bench_q_producers_done = 0;
 	if (!strcmp(impl->scenario, "hash"))
 		ht_reset();
 	if (impl->setup && impl->setup(threads)) {
@@ -430,6 +353,17 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 		       !strcmp(impl->scenario, "retire") ? "Mobjs/s" : "Mops/s");
 	fflush(stdout);
 }
+
+static unsigned long mring_work(unsigned int id, unsigned int threads)
+{
+	return bench_queue_loop(id, threads, mring_push, mring_pop);
+}
+
+static const struct bench_impl lock_impls[] = {
+	{ .scenario = "hash", .name = "rwlock", .work = rwlock_hash_work },
+	{ .scenario = "queue", .name = "mutex-ring", .setup = mring_setup, .work = mring_work },
+	{ }
+};
 
 static const struct bench_impl *const impl_lists[] = {
 	bench_kovan_impls, bench_memb_impls, bench_qsbr_impls, bench_ck_impls, lock_impls,

@@ -140,13 +140,17 @@ static unsigned long ring_pop(void)
 	return ck_ring_dequeue_mpmc(&ring, ring_buf, &v) ? (unsigned long)v : 0;
 }
 
+static unsigned long ring_work(unsigned int id, unsigned int threads)
+{
+	return bench_queue_loop(id, threads, ring_push, ring_pop);
+}
+
 const struct bench_impl bench_ck_impls[] = {
 	{ .scenario = "read", .name = "ck_epoch", .setup = epoch_setup, .work = read_work },
 	{ .scenario = "retire", .name = "ck_epoch_call", .setup = epoch_setup,
 	  .work = retire_work, .teardown = epoch_teardown },
 	{ .scenario = "hash", .name = "ck_epoch", .setup = epoch_setup, .work = hash_work,
 	  .teardown = epoch_teardown },
-	{ .scenario = "queue", .name = "ck_ring", .setup = ring_setup, .push = ring_push,
-	  .pop = ring_pop },
+	{ .scenario = "queue", .name = "ck_ring", .setup = ring_setup, .work = ring_work },
 	{ }
 };

@@ -179,6 +179,11 @@ static unsigned long aq_pop(void)
 	return (unsigned long)kovan_arrayq_pop(aq);
 }
 
+static unsigned long aq_work(unsigned int id, unsigned int threads)
+{
+	return bench_queue_loop(id, threads, aq_push, aq_pop);
+}
+
 static int sq_setup(unsigned int threads)
 {
 	sq = kovan_segq_create(&dom_segq, GFP_KERNEL);
@@ -201,6 +206,11 @@ static unsigned long sq_pop(void)
 	return (unsigned long)kovan_segq_pop(sq);
 }
 
+static unsigned long sq_work(unsigned int id, unsigned int threads)
+{
+	return bench_queue_loop(id, threads, sq_push, sq_pop);
+}
+
 const struct bench_impl bench_kovan_impls[] = {
 	{ .scenario = "read", .name = "kovan", .thread_init = thread_init, .work = read_plain },
 	{ .scenario = "read", .name = "kovan(robust)", .thread_init = thread_init,
@@ -212,8 +222,8 @@ const struct bench_impl bench_kovan_impls[] = {
 	{ .scenario = "hash", .name = "kovan", .thread_init = thread_init, .work = hash_work,
 	  .teardown = barrier_plain },
 	{ .scenario = "queue", .name = "kovan-arrayq", .thread_init = thread_init,
-	  .setup = aq_setup, .teardown = aq_teardown, .push = aq_push, .pop = aq_pop },
+	  .setup = aq_setup, .work = aq_work, .teardown = aq_teardown },
 	{ .scenario = "queue", .name = "kovan-segq", .thread_init = thread_init,
-	  .setup = sq_setup, .teardown = sq_teardown, .push = sq_push, .pop = sq_pop },
+	  .setup = sq_setup, .work = sq_work, .teardown = sq_teardown },
 	{ }
 };
