@@ -35,11 +35,20 @@ static inline unsigned long bench_rand(unsigned long *s)
 	return x;
 }
 
+struct bench_obj;
+
 /*
  * One implementation of one scenario. work() runs in each of @threads
  * pinned threads until bench_stopped() and returns its operation count.
  * teardown() waits for every retired object to be freed; the harness then
  * checks bench_retired against the frees counted by bench_free().
+ *
+ * The read scenario has a writer besides the @threads readers: a thread
+ * with id @threads (thread_init() and thread_exit() run in it too) that
+ * calls publish() about every 100 us until bench_stopped(). publish()
+ * makes @o the object bench_read_obj points to with the implementation's
+ * publish primitive and retires the object it replaces through the
+ * implementation's reclamation, to be freed with bench_free().
  */
 struct bench_impl {
 	const char *scenario;
@@ -47,6 +56,7 @@ struct bench_impl {
 	int (*setup)(unsigned int threads);
 	void (*thread_init)(unsigned int id, unsigned int cpu);
 	unsigned long (*work)(unsigned int id, unsigned int threads);
+	void (*publish)(struct bench_obj *o);
 	void (*thread_exit)(unsigned int id);
 	void (*teardown)(void);
 };
@@ -206,11 +216,12 @@ out:
 	return n;
 }
 
-/* Read side: the object every reader loads. */
-struct bench_robj {
-	unsigned long val;
-	unsigned long head[3];
-};
+/*
+ * The read scenario's published object: val is 1 in every object the
+ * writer publishes, 0 once freed (bench_free()). The harness allocates
+ * the first one before setup() and frees the last one after teardown().
+ */
+extern struct bench_obj *bench_read_obj;
 
 /* Implementations, NULL-terminated, per translation unit. */
 extern const struct bench_impl bench_kovan_impls[];

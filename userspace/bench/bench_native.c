@@ -7,12 +7,20 @@
  *   bench_native -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]
  *
  * Thread i is pinned to the i-th CPU of the affinity mask (modulo its
- * size); kovan's threads run on the shim CPU of that index. Output, one
- * line per implementation (scripts/bench-native.sh and the crossbeam
- * program print the same):
+ * size); kovan's threads run on the shim CPU of that index. The read
+ * scenario adds a writer thread, not counted among the THREADS readers:
+ * about every 100 us (sleeping in between) it replaces the published
+ * object by a fresh one and retires the old one through the
+ * implementation's reclamation. It is pinned to the CPU after the
+ * readers' when THREADS is below the number of CPUs, and otherwise left
+ * unpinned (any CPU of the mask; it shares one with readers anyway);
+ * kovan runs it on shim CPU THREADS mod nproc. Output, one line per
+ * implementation (scripts/bench-native.sh and the crossbeam program print
+ * the same):
  *
  *   result SCENARIO IMPL THREADS VALUE UNIT
  *   pending SCENARIO IMPL THREADS N     retired - freed when the time ran out
+ *   replaced read IMPL THREADS N        objects the read scenario's writer replaced
  *
  * and for retire also "result retire+drain ...": the objects retired over
  * the time until the barrier saw every one of them freed.
@@ -20,16 +28,19 @@
  *
  * Correctness checks: every retired object freed once teardown has waited
  * (kovan_barrier(), rcu_barrier(), ck_epoch_barrier()); every queue item
- * popped exactly once (count and sum per run); the readers read the value
- * published; no lookup finds a freed entry. The exit code is 1 after any
- * error line. -F proves the checks can fail: each run loses one free from
- * the count and one popped item, and the hash table holds an entry that
- * reads as freed.
+ * popped exactly once (count and sum per run); the readers read 1, the
+ * value of every object the writer publishes (a freed one reads 0), and
+ * the writer replaced at least one; no lookup finds a freed entry. The
+ * exit code is 1 after any error line. -F proves the checks can fail: each
+ * run loses one free from the count and one popped item, the hash table
+ * holds an entry that reads as freed, and the writer's first object reads
+ * as freed and stays published for 20 ms.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,10 +50,13 @@
 
 #define QUEUE_CAPACITY	4096
 #define FREE_SLOTS	256
+#define WRITER_PERIOD_NS	100000
+#define FAULT_HOLD_NS		20000000
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 int bench_stop;
 struct ht_bucket bench_ht[HT_BUCKETS];
+struct bench_obj *bench_read_obj;
 
 static int go;
 static unsigned int ready;
@@ -256,6 +270,51 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The read scenario's writer: replaces the published object about every
+ * WRITER_PERIOD_NS (the sleep plus a wakeup; its timer slack is 1 ns, not
+ * 50 us) until the readers stop.
+ */
+static unsigned long replaced;
+
+static void *writer_main(void *arg)
+{
+	struct timespec period = { 0, WRITER_PERIOD_NS };
+	unsigned int id = cur_threads, cpu = id % nr_cpus;
+	unsigned long n = 0, held;
+	cpu_set_t set;
+
+	if (cur_threads < nr_cpus) {
+		CPU_ZERO(&set);
+		CPU_SET(cpus[cpu], &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+			fprintf(stderr, "warning: cannot pin the writer to CPU %u\n", cpus[cpu]);
+	}
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	if (cur->thread_init)
+		cur->thread_init(id, cpu);
+	__atomic_fetch_add(&ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+		;
+	/* -F: an object that reads as freed, published while readers run. */
+	if (fault) {
+		cur->publish(bench_alloc(0, 0));
+		n++;
+		for (held = 0; held < FAULT_HOLD_NS && !bench_stopped(); held += WRITER_PERIOD_NS)
+			nanosleep(&period, NULL);
+	}
+	while (!bench_stopped()) {
+		cur->publish(bench_alloc(0, 1));
+		n++;
+		nanosleep(&period, NULL);
+	}
+	replaced = n;
+	bench_add_retired(n);
+	if (cur->thread_exit)
+		cur->thread_exit(id);
+	return NULL;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -272,17 +331,17 @@ static void report_error(const char *scenario, const char *what)
 
 static void run(const struct bench_impl *impl, unsigned int threads, double secs)
 {
-	pthread_t tid[BENCH_MAX_THREADS];
+	bool read = !strcmp(impl->scenario, "read"), queue = !strcmp(impl->scenario, "queue");
+	bool retire = !strcmp(impl->scenario, "retire"), reclaims = !queue;
 	unsigned long total = 0, pending = 0;
+	pthread_t tid[BENCH_MAX_THREADS], writer;
 	struct timespec ts;
 	char msg[160];
 	unsigned int i;
 	double t0, t;
-	bool queue = !strcmp(impl->scenario, "queue"), reclaims;
 
 	cur = impl;
 	cur_threads = threads;
-	reclaims = !strcmp(impl->scenario, "retire") || !strcmp(impl->scenario, "hash");
 	__atomic_store_n(&bench_stop, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&go, 0, __ATOMIC_RELAXED);
 	ready = 0;
@@ -295,10 +354,15 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 	q_popped_n = 0;
 	q_popped_sum = 0;
 	bench_q_producers_done = 0;
+	replaced = 0;
 	if (!strcmp(impl->scenario, "hash"))
 		ht_reset();
+	if (read)
+		bench_read_obj = bench_alloc(0, 1);
 	if (impl->setup && impl->setup(threads)) {
 		report_error(impl->scenario, "setup failed");
+		free(bench_read_obj);
+		bench_read_obj = NULL;
 		return;
 	}
 	for (i = 0; i < threads; i++)
@@ -306,7 +370,11 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 			fprintf(stderr, "pthread_create failed\n");
 			exit(2);
 		}
-	while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < threads)
+	if (read && pthread_create(&writer, NULL, writer_main, NULL)) {
+		fprintf(stderr, "pthread_create failed\n");
+		exit(2);
+	}
+	while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < threads + read)
 		usleep(1000);	/* every thread pinned and registered */
 	t0 = now();
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
@@ -317,6 +385,8 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 	t = now() - t0;
 	for (i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
+	if (read)
+		pthread_join(writer, NULL);
 	if (queue)
 		t = now() - t0;	/* the consumers' drain included */
 	for (i = 0; i < threads; i++)
@@ -328,9 +398,17 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 	if (impl->teardown)
 		impl->teardown();
 	/* Retire throughput including the wait until everything is freed. */
-	if (!strcmp(impl->scenario, "retire"))
+	if (retire)
 		printf("result retire+drain %s %u %.3f Mobjs/s\n", impl->name, threads,
 		       total / (now() - t0) / 1e6);
+	if (read) {
+		/* Never retired: the readers and the writer have ended. */
+		free(bench_read_obj);
+		bench_read_obj = NULL;
+		printf("replaced read %s %u %lu\n", impl->name, threads, replaced);
+		if (!replaced)
+			report_error(impl->scenario, "the writer replaced no object");
+	}
 	if (reclaims) {
 		printf("pending %s %s %u %lu\n", impl->scenario, impl->name, threads, pending);
 		if (frees_sum() != retired) {
@@ -344,13 +422,12 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 			 q_pushed_n, q_pushed_sum, q_popped_n, q_popped_sum);
 		report_error(impl->scenario, msg);
 	}
-	if (!strcmp(impl->scenario, "read"))
+	if (read)
 		printf("result %s %s %u %.3f Mops/s/thread\n", impl->scenario, impl->name, threads,
 		       total / t / threads / 1e6);
 	else
 		printf("result %s %s %u %.3f %s\n", impl->scenario, impl->name, threads,
-		       total / t / 1e6, queue ? "Mitems/s" : reclaims &&
-		       !strcmp(impl->scenario, "retire") ? "Mobjs/s" : "Mops/s");
+		       total / t / 1e6, queue ? "Mitems/s" : retire ? "Mobjs/s" : "Mops/s");
 	fflush(stdout);
 }
 

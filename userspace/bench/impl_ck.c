@@ -14,10 +14,10 @@
 #define QUEUE_CAPACITY	4096
 
 static ck_epoch_t epoch;
-static ck_epoch_record_t records[BENCH_MAX_THREADS];
+/* One per thread; the read scenario's writer has the one after its readers'. */
+static ck_epoch_record_t records[BENCH_MAX_THREADS + 1];
+static ck_epoch_record_t *writer_rec;
 static unsigned int registered, used;
-static struct bench_robj robj = { .val = 1 };
-static struct bench_robj *read_obj = &robj;
 static struct ck_ring ring;
 static struct ck_ring_buffer ring_buf[QUEUE_CAPACITY];
 
@@ -48,6 +48,12 @@ static void epoch_teardown(void)
 		ck_epoch_barrier(&records[i]);
 }
 
+static int read_setup(unsigned int threads)
+{
+	writer_rec = &records[threads];
+	return epoch_setup(threads + 1);
+}
+
 static unsigned long read_work(unsigned int id, unsigned int threads)
 {
 	ck_epoch_record_t *rec = &records[id];
@@ -55,7 +61,7 @@ static unsigned long read_work(unsigned int id, unsigned int threads)
 
 	while (!bench_stopped()) {
 		ck_epoch_begin(rec, NULL);
-		sum += ((struct bench_robj *)ck_pr_load_ptr(&read_obj))->val;
+		sum += ((struct bench_obj *)ck_pr_load_ptr(&bench_read_obj))->val;
 		ck_epoch_end(rec, NULL);
 		n++;
 	}
@@ -67,6 +73,22 @@ static unsigned long read_work(unsigned int id, unsigned int threads)
 static void free_cb(ck_epoch_entry_t *e)
 {
 	bench_free(BENCH_OBJ(e));
+}
+
+/*
+ * The read scenario's writer: publish @o, ck_epoch_call() what it replaces
+ * on the writer's record and ck_epoch_poll() it; teardown's
+ * ck_epoch_barrier() dispatches the rest.
+ */
+static void publish(struct bench_obj *o)
+{
+	struct bench_obj *old;
+
+	ck_pr_fence_store();
+	old = ck_pr_fas_ptr(&bench_read_obj, o);
+	ck_pr_fence_memory();
+	ck_epoch_call(writer_rec, (ck_epoch_entry_t *)old->head, free_cb);
+	ck_epoch_poll(writer_rec);
 }
 
 static unsigned long retire_work(unsigned int id, unsigned int threads)
@@ -146,7 +168,8 @@ static unsigned long ring_work(unsigned int id, unsigned int threads)
 }
 
 const struct bench_impl bench_ck_impls[] = {
-	{ .scenario = "read", .name = "ck_epoch", .setup = epoch_setup, .work = read_work },
+	{ .scenario = "read", .name = "ck_epoch", .setup = read_setup, .work = read_work,
+	  .publish = publish, .teardown = epoch_teardown },
 	{ .scenario = "retire", .name = "ck_epoch_call", .setup = epoch_setup,
 	  .work = retire_work, .teardown = epoch_teardown },
 	{ .scenario = "hash", .name = "ck_epoch", .setup = epoch_setup, .work = hash_work,

@@ -16,7 +16,6 @@
 #define QUEUE_CAPACITY	4096
 
 static struct kovan_domain dom_plain, dom_robust, dom_segq;
-static struct bench_robj *read_obj;
 static struct kovan_arrayq *aq;
 static struct kovan_segq *sq;
 
@@ -31,11 +30,6 @@ int bench_kovan_init(unsigned int nr_cpus)
 	if (kovan_domain_init(&dom_plain, 0) || kovan_domain_init(&dom_robust, KOVAN_ROBUST) ||
 	    kovan_domain_init(&dom_segq, 0))
 		return -1;
-	read_obj = kzalloc(sizeof(*read_obj), GFP_KERNEL);
-	if (!read_obj)
-		return -1;
-	read_obj->val = 1;
-	kovan_node_init(&dom_robust, (struct kovan_node *)read_obj->head);
 	return 0;
 }
 
@@ -44,7 +38,6 @@ void bench_kovan_exit(void)
 	kovan_domain_destroy(&dom_plain);
 	kovan_domain_destroy(&dom_robust);
 	kovan_domain_destroy(&dom_segq);
-	kfree(read_obj);
 	us_exit();
 }
 
@@ -53,10 +46,48 @@ static void thread_init(unsigned int id, unsigned int cpu)
 	us_set_cpu(cpu % nr_cpu_ids);
 }
 
+static void free_plain(struct kovan_node *n)
+{
+	bench_free(BENCH_OBJ(n));
+}
+
+/* The writer's first object (bench.h) is born in the readers' domain too. */
+static int read_setup_plain(unsigned int threads)
+{
+	kovan_node_init(&dom_plain, (struct kovan_node *)bench_read_obj->head);
+	return 0;
+}
+
+static int read_setup_robust(unsigned int threads)
+{
+	kovan_node_init(&dom_robust, (struct kovan_node *)bench_read_obj->head);
+	return 0;
+}
+
+/* The writer: publish @o, retire what it replaces to the readers' domain. */
+static void publish(struct kovan_domain *d, struct bench_obj *o)
+{
+	struct bench_obj *old;
+
+	kovan_node_init(d, (struct kovan_node *)o->head);
+	old = kovan_replace_pointer(&bench_read_obj, o);
+	kovan_retire(d, (struct kovan_node *)old->head, free_plain);
+}
+
+static void publish_plain(struct bench_obj *o)
+{
+	publish(&dom_plain, o);
+}
+
+static void publish_robust(struct bench_obj *o)
+{
+	publish(&dom_robust, o);
+}
+
 /* pin+load+unpin */
 static unsigned long read_loop(struct kovan_domain *d)
 {
-	struct bench_robj **pp = &read_obj;
+	struct bench_obj **pp = &bench_read_obj;
 	unsigned long n = 0, sum = 0;
 	struct kovan_guard g;
 
@@ -79,11 +110,6 @@ static unsigned long read_plain(unsigned int id, unsigned int threads)
 static unsigned long read_robust(unsigned int id, unsigned int threads)
 {
 	return read_loop(&dom_robust);
-}
-
-static void free_plain(struct kovan_node *n)
-{
-	bench_free(BENCH_OBJ(n));
 }
 
 /* allocate, kovan_retire() */
@@ -212,9 +238,12 @@ static unsigned long sq_work(unsigned int id, unsigned int threads)
 }
 
 const struct bench_impl bench_kovan_impls[] = {
-	{ .scenario = "read", .name = "kovan", .thread_init = thread_init, .work = read_plain },
-	{ .scenario = "read", .name = "kovan(robust)", .thread_init = thread_init,
-	  .work = read_robust },
+	{ .scenario = "read", .name = "kovan", .setup = read_setup_plain,
+	  .thread_init = thread_init, .work = read_plain, .publish = publish_plain,
+	  .teardown = barrier_plain },
+	{ .scenario = "read", .name = "kovan(robust)", .setup = read_setup_robust,
+	  .thread_init = thread_init, .work = read_robust, .publish = publish_robust,
+	  .teardown = barrier_robust },
 	{ .scenario = "retire", .name = "kovan", .thread_init = thread_init, .work = retire_plain,
 	  .teardown = barrier_plain },
 	{ .scenario = "retire", .name = "kovan(robust)", .thread_init = thread_init,

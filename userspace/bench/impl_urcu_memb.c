@@ -9,9 +9,6 @@
 
 #include "bench.h"
 
-static struct bench_robj robj = { .val = 1 };
-static struct bench_robj *read_obj = &robj;
-
 static_assert(sizeof(struct rcu_head) <= sizeof(((struct bench_obj *)0)->head),
 	      "rcu_head fits in bench_obj");
 
@@ -31,7 +28,7 @@ static unsigned long read_work(unsigned int id, unsigned int threads)
 
 	while (!bench_stopped()) {
 		urcu_memb_read_lock();
-		sum += rcu_dereference(read_obj)->val;
+		sum += rcu_dereference(bench_read_obj)->val;
 		urcu_memb_read_unlock();
 		n++;
 	}
@@ -43,6 +40,14 @@ static unsigned long read_work(unsigned int id, unsigned int threads)
 static void free_cb(struct rcu_head *h)
 {
 	bench_free(BENCH_OBJ(h));
+}
+
+/* The read scenario's writer: publish @o, call_rcu() what it replaces. */
+static void publish(struct bench_obj *o)
+{
+	struct bench_obj *old = rcu_xchg_pointer(&bench_read_obj, o);
+
+	urcu_memb_call_rcu((struct rcu_head *)old->head, free_cb);
 }
 
 static unsigned long retire_work(unsigned int id, unsigned int threads)
@@ -101,7 +106,7 @@ static void barrier(void)
 
 const struct bench_impl bench_memb_impls[] = {
 	{ .scenario = "read", .name = "urcu-memb", .thread_init = thread_init,
-	  .thread_exit = thread_exit, .work = read_work },
+	  .thread_exit = thread_exit, .work = read_work, .publish = publish, .teardown = barrier },
 	{ .scenario = "retire", .name = "call_rcu(memb)", .thread_init = thread_init,
 	  .thread_exit = thread_exit, .work = retire_work, .teardown = barrier },
 	{ .scenario = "hash", .name = "urcu-memb", .thread_init = thread_init,

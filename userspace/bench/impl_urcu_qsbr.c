@@ -2,7 +2,9 @@
 /*
  * make bench-native: liburcu's urcu-qsbr read side: rcu_read_lock() and
  * rcu_read_unlock() compile to nothing; each reader announces a quiescent
- * state every QSBR_EVERY operations.
+ * state every QSBR_EVERY operations. The writer is online only while it
+ * publishes and call_rcu()s, offline while it sleeps, as a QSBR thread
+ * that blocks must be.
  */
 #define _LGPL_SOURCE
 #include <urcu/urcu-qsbr.h>
@@ -11,8 +13,8 @@
 
 #define QSBR_EVERY	64
 
-static struct bench_robj robj = { .val = 1 };
-static struct bench_robj *read_obj = &robj;
+static_assert(sizeof(struct rcu_head) <= sizeof(((struct bench_obj *)0)->head),
+	      "rcu_head fits in bench_obj");
 
 static void thread_init(unsigned int id, unsigned int cpu)
 {
@@ -30,7 +32,7 @@ static unsigned long read_work(unsigned int id, unsigned int threads)
 
 	while (!bench_stopped()) {
 		urcu_qsbr_read_lock();
-		sum += rcu_dereference(read_obj)->val;
+		sum += rcu_dereference(bench_read_obj)->val;
 		urcu_qsbr_read_unlock();
 		if (!(++n % QSBR_EVERY))
 			urcu_qsbr_quiescent_state();
@@ -40,8 +42,28 @@ static unsigned long read_work(unsigned int id, unsigned int threads)
 	return n;
 }
 
+static void free_cb(struct rcu_head *h)
+{
+	bench_free(BENCH_OBJ(h));
+}
+
+static void publish(struct bench_obj *o)
+{
+	struct bench_obj *old;
+
+	urcu_qsbr_thread_online();
+	old = rcu_xchg_pointer(&bench_read_obj, o);
+	urcu_qsbr_call_rcu((struct rcu_head *)old->head, free_cb);
+	urcu_qsbr_thread_offline();
+}
+
+static void barrier(void)
+{
+	urcu_qsbr_barrier();
+}
+
 const struct bench_impl bench_qsbr_impls[] = {
 	{ .scenario = "read", .name = "urcu-qsbr", .thread_init = thread_init,
-	  .thread_exit = thread_exit, .work = read_work },
+	  .thread_exit = thread_exit, .work = read_work, .publish = publish, .teardown = barrier },
 	{ }
 };
