@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * make bench-native: liburcu's urcu-memb flavour (membarrier-based read
- * side, call_rcu() with the default call_rcu thread). _LGPL_SOURCE inlines
- * the read side, as liburcu's own benchmarks do.
+ * side, call_rcu()). _LGPL_SOURCE inlines the read side, as liburcu's own
+ * benchmarks do.
+ *
+ * call_rcu() runs as its heavy users run it: a call_rcu thread per CPU
+ * (create_all_cpu_call_rcu_data() in setup, each thread affine to its
+ * CPU), which call_rcu() picks by sched_getcpu(), instead of the one
+ * default call_rcu thread. thread_init() checks that the thread's
+ * call_rcu() goes to its CPU's call_rcu thread; teardown waits for every
+ * callback (rcu_barrier()) before it stops them.
  */
+#define _GNU_SOURCE
 #define _LGPL_SOURCE
+#include <sched.h>
 #include <urcu/urcu-memb.h>
 
 #include "bench.h"
@@ -12,9 +21,28 @@
 static_assert(sizeof(struct rcu_head) <= sizeof(((struct bench_obj *)0)->head),
 	      "rcu_head fits in bench_obj");
 
+static int call_rcu_setup(unsigned int threads)
+{
+	return urcu_memb_create_all_cpu_call_rcu_data(0) ? -1 : 0;
+}
+
 static void thread_init(unsigned int id, unsigned int cpu)
 {
+	struct call_rcu_data *crdp;
+	bool own = false;
+	int i, c;
+
 	urcu_memb_register_thread();
+	/* Retried: an unpinned thread (the read scenario's writer) may migrate. */
+	urcu_memb_read_lock();
+	for (i = 0; i < 3 && !own; i++) {
+		c = sched_getcpu();
+		crdp = urcu_memb_get_call_rcu_data();
+		own = crdp && crdp == urcu_memb_get_cpu_call_rcu_data(c) && c == sched_getcpu();
+	}
+	urcu_memb_read_unlock();
+	if (!own)
+		bench_fail("call_rcu() does not use the call_rcu thread of its CPU");
 }
 
 static void thread_exit(unsigned int id)
@@ -102,14 +130,18 @@ static unsigned long hash_work(unsigned int id, unsigned int threads)
 static void barrier(void)
 {
 	urcu_memb_barrier();
+	urcu_memb_free_all_cpu_call_rcu_data();
 }
 
 const struct bench_impl bench_memb_impls[] = {
-	{ .scenario = "read", .name = "urcu-memb", .thread_init = thread_init,
-	  .thread_exit = thread_exit, .work = read_work, .publish = publish, .teardown = barrier },
-	{ .scenario = "retire", .name = "call_rcu(memb)", .thread_init = thread_init,
-	  .thread_exit = thread_exit, .work = retire_work, .teardown = barrier },
-	{ .scenario = "hash", .name = "urcu-memb", .thread_init = thread_init,
-	  .thread_exit = thread_exit, .work = hash_work, .teardown = barrier },
+	{ .scenario = "read", .name = "urcu-memb", .setup = call_rcu_setup,
+	  .thread_init = thread_init, .thread_exit = thread_exit, .work = read_work,
+	  .publish = publish, .teardown = barrier },
+	{ .scenario = "retire", .name = "call_rcu(memb)", .setup = call_rcu_setup,
+	  .thread_init = thread_init, .thread_exit = thread_exit, .work = retire_work,
+	  .teardown = barrier },
+	{ .scenario = "hash", .name = "urcu-memb", .setup = call_rcu_setup,
+	  .thread_init = thread_init, .thread_exit = thread_exit, .work = hash_work,
+	  .teardown = barrier },
 	{ }
 };
