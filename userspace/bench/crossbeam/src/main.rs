@@ -8,7 +8,11 @@
 //!   pending SCENARIO IMPL THREADS N
 //!   error SCENARIO IMPL THREADS: what
 //!
-//! bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL]
+//! bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]
+//!
+//! -F proves the checks can fail, as bench_native -F does: each run loses
+//! one free from the count and one popped item, and the hash table holds
+//! an entry that reads as freed.
 
 use crossbeam_epoch::{self as epoch, Atomic, Owned};
 use crossbeam_queue::{ArrayQueue, SegQueue};
@@ -58,6 +62,14 @@ static FREES: [Slot; FREE_SLOTS] = {
     [Z; FREE_SLOTS]
 };
 static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+/// -F, and whether this run's fault is still to come.
+static FAULT: AtomicBool = AtomicBool::new(false);
+static FAULT_ARMED: AtomicBool = AtomicBool::new(false);
+
+fn fault_now() -> bool {
+    FAULT.load(Ordering::Relaxed) && FAULT_ARMED.swap(false, Ordering::Relaxed)
+}
+
 thread_local! {
     static MY_SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed) % FREE_SLOTS;
 }
@@ -73,7 +85,14 @@ struct Obj {
 
 impl Drop for Obj {
     fn drop(&mut self) {
-        MY_SLOT.with(|s| FREES[*s].0.fetch_add(1, Ordering::Relaxed));
+        // What a reader of a freed object finds; volatile, so that the
+        // store to memory about to be freed stays.
+        // SAFETY: a valid, exclusively borrowed u64.
+        unsafe { std::ptr::write_volatile(&mut self.val, 0) };
+        // -F: one free is not counted.
+        if !fault_now() {
+            MY_SLOT.with(|s| FREES[*s].0.fetch_add(1, Ordering::Relaxed));
+        }
     }
 }
 
@@ -256,6 +275,14 @@ fn hash(r: &mut Run, secs: f64) {
             n.next.store(b.first.load(Ordering::Relaxed, &g), Ordering::Relaxed);
             b.first.store(n, Ordering::Release);
         }
+        // -F: an entry that reads as freed, under an odd key, which no
+        // update replaces; about one lookup in 9000 finds it.
+        if FAULT.load(Ordering::Relaxed) {
+            let b = ht_bucket(&table, 1);
+            let n = Owned::new(Node { key: 1, obj: new_obj(0), next: Atomic::null() });
+            n.next.store(b.first.load(Ordering::Relaxed, &g), Ordering::Relaxed);
+            b.first.store(n, Ordering::Release);
+        }
     }
     let retired = AtomicU64::new(0);
     let bad = AtomicU64::new(0);
@@ -424,6 +451,11 @@ fn queue<Q: Queue>(r: &mut Run, secs: f64, q: &Q) {
                 std::thread::yield_now();
             }
         }
+        // -F: the consumers' accounting loses an item.
+        if n > 0 && fault_now() {
+            n -= 1;
+            sum = sum.wrapping_sub(1);
+        }
         popped.0.fetch_add(n, Ordering::Relaxed);
         popped.1.fetch_add(sum, Ordering::Relaxed);
         n
@@ -437,7 +469,7 @@ fn queue<Q: Queue>(r: &mut Run, secs: f64, q: &Q) {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL]");
+    eprintln!("usage: bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]");
     std::process::exit(2);
 }
 
@@ -445,17 +477,23 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (mut scenario, mut threads, mut secs, mut only) = (String::new(), 1usize, 0.5f64, None);
     let mut i = 1;
-    while i + 1 < args.len() {
+    while i < args.len() {
+        if args[i] == "-F" {
+            FAULT.store(true, Ordering::Relaxed);
+            i += 1;
+            continue;
+        }
+        let val = args.get(i + 1).unwrap_or_else(|| usage());
         match args[i].as_str() {
-            "-S" => scenario = args[i + 1].clone(),
-            "-t" => threads = args[i + 1].parse().unwrap_or_else(|_| usage()),
-            "-s" => secs = args[i + 1].parse().unwrap_or_else(|_| usage()),
-            "-I" => only = Some(args[i + 1].clone()),
+            "-S" => scenario = val.clone(),
+            "-t" => threads = val.parse().unwrap_or_else(|_| usage()),
+            "-s" => secs = val.parse().unwrap_or_else(|_| usage()),
+            "-I" => only = Some(val.clone()),
             _ => usage(),
         }
         i += 2;
     }
-    if i != args.len() || threads == 0 || secs <= 0.0 {
+    if scenario.is_empty() || threads == 0 || secs <= 0.0 {
         usage();
     }
     let impls: &[(&str, &str)] = &[
@@ -471,6 +509,7 @@ fn main() {
             continue;
         }
         let mut r = Run { scenario: s, name, threads, errors: 0 };
+        FAULT_ARMED.store(true, Ordering::Relaxed);
         match name {
             "crossbeam-arrayq" => queue(&mut r, secs, &ArrayQueue::<u64>::new(QUEUE_CAPACITY)),
             "crossbeam-segq" => queue(&mut r, secs, &SegQueue::<u64>::new()),
