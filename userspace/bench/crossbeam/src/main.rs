@@ -10,9 +10,16 @@
 //!
 //! bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]
 //!
+//! The read scenario has a writer thread besides the readers, as in
+//! bench_native.c: about every 100 us it swaps a fresh object (val 1) into
+//! the published pointer and defer_destroy()s the old one; readers check
+//! they read 1. It is pinned to the CPU after the readers' when there are
+//! fewer readers than CPUs, and left unpinned otherwise.
+//!
 //! -F proves the checks can fail, as bench_native -F does: each run loses
-//! one free from the count and one popped item, and the hash table holds
-//! an entry that reads as freed.
+//! one free from the count and one popped item, the hash table holds an
+//! entry that reads as freed, and the writer's first object reads as freed
+//! and stays published for 20 ms.
 
 use crossbeam_epoch::{self as epoch, Atomic, Owned};
 use crossbeam_queue::{ArrayQueue, SegQueue};
@@ -23,9 +30,14 @@ use std::time::{Duration, Instant};
 const QUEUE_CAPACITY: usize = 4096;
 const FREE_SLOTS: usize = 256;
 
+const WRITER_PERIOD: Duration = Duration::from_micros(100);
+const FAULT_HOLD: Duration = Duration::from_millis(20);
+const PR_SET_TIMERSLACK: i32 = 29;
+
 extern "C" {
     fn sched_getaffinity(pid: i32, size: usize, mask: *mut u64) -> i32;
     fn sched_setaffinity(pid: i32, size: usize, mask: *const u64) -> i32;
+    fn prctl(option: i32, ...) -> i32;
 }
 
 fn allowed_cpus() -> Vec<usize> {
@@ -114,10 +126,16 @@ impl Run {
     }
 }
 
-/// Runs `work(id, stop)` in `threads` pinned threads for `secs`; returns the
-/// operation counts and the time until the stop (or until every thread
-/// ended, with `until_joined`), and when the measurement started.
-fn measure<F>(threads: usize, secs: f64, until_joined: bool, work: F) -> (u64, f64, Instant)
+/// The read scenario's writer: `writer(stop)` in a thread of its own, not
+/// counted among the measured ones; returns how many objects it replaced.
+type Writer<'a> = &'a (dyn Fn(&AtomicBool) -> u64 + Sync);
+
+/// Runs `work(id, stop)` in `threads` pinned threads for `secs`, and the
+/// writer if there is one; returns the operation counts and the time until
+/// the stop (or until every thread ended, with `until_joined`), when the
+/// measurement started, and the writer's count.
+fn measure<F>(threads: usize, secs: f64, until_joined: bool, writer: Option<Writer>, work: F)
+    -> (u64, f64, Instant, u64)
 where
     F: Fn(usize, &AtomicBool) -> u64 + Sync,
 {
@@ -127,7 +145,23 @@ where
     let go = AtomicBool::new(false);
     let mut elapsed = 0.0;
     let mut start = Instant::now();
+    let mut written = 0;
     let total = std::thread::scope(|s| {
+        let wh = writer.map(|w| {
+            let (stop, ready, go, cpus) = (&stop, &ready, &go, &cpus);
+            s.spawn(move || {
+                if threads < cpus.len() {
+                    pin_to(cpus[threads]);
+                }
+                // SAFETY: prctl(PR_SET_TIMERSLACK) takes an unsigned long.
+                unsafe { prctl(PR_SET_TIMERSLACK, 1u64) };
+                ready.fetch_add(1, Ordering::Release);
+                while !go.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+                w(stop)
+            })
+        });
         let handles: Vec<_> = (0..threads)
             .map(|id| {
                 let (stop, ready, go, work, cpus) = (&stop, &ready, &go, &work, &cpus);
@@ -141,7 +175,7 @@ where
                 })
             })
             .collect();
-        while ready.load(Ordering::Acquire) < threads {
+        while ready.load(Ordering::Acquire) < threads + wh.is_some() as usize {
             std::thread::sleep(Duration::from_millis(1));
         }
         let t0 = Instant::now();
@@ -151,44 +185,93 @@ where
         stop.store(true, Ordering::Relaxed);
         elapsed = t0.elapsed().as_secs_f64();
         let total = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        if let Some(h) = wh {
+            written = h.join().unwrap();
+        }
         if until_joined {
             elapsed = t0.elapsed().as_secs_f64();
         }
         total
     });
-    (total, elapsed, start)
+    (total, elapsed, start, written)
+}
+
+/// Pins and flushes until every object retired since `base` frees were
+/// counted is freed: crossbeam has no barrier, and the bags of exited
+/// threads go to the global queue, collected by later pins.
+fn drain(r: &mut Run, base: u64, retired: u64) {
+    for _ in 0..1_000_000 {
+        if frees() - base == retired {
+            break;
+        }
+        epoch::pin().flush();
+    }
+    if frees() - base != retired {
+        r.error(&format!("{} retired, {} freed after flushing", retired, frees() - base));
+    }
 }
 
 fn read(r: &mut Run, secs: f64) {
     let shared = Atomic::new(new_obj(1));
-    let (total, t, _) = measure(r.threads, secs, false, |_, stop| {
+    let bad = AtomicBool::new(false);
+    let publish = |val| {
+        let g = epoch::pin();
+        let old = shared.swap(Owned::new(new_obj(val)), Ordering::AcqRel, &g);
+        // SAFETY: unpublished; readers that loaded it are pinned.
+        unsafe { g.defer_destroy(old) };
+    };
+    let writer = |stop: &AtomicBool| -> u64 {
+        let mut n = 0;
+        // -F: an object that reads as freed, published while readers run.
+        if FAULT.load(Ordering::Relaxed) {
+            publish(0);
+            n += 1;
+            let t = Instant::now();
+            while t.elapsed() < FAULT_HOLD && !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(WRITER_PERIOD);
+            }
+        }
+        while !stop.load(Ordering::Relaxed) {
+            publish(1);
+            n += 1;
+            std::thread::sleep(WRITER_PERIOD);
+        }
+        n
+    };
+    let base = frees();
+    let (total, t, _, replaced) = measure(r.threads, secs, false, Some(&writer), |_, stop| {
         let (mut n, mut sum) = (0u64, 0u64);
         while !stop.load(Ordering::Relaxed) {
             let guard = epoch::pin();
-            // SAFETY: never retired while the readers run.
+            // SAFETY: retired only after it is unpublished; the guard keeps it.
             sum += unsafe { shared.load(Ordering::Acquire, &guard).deref() }.val;
             drop(guard);
             n += 1;
         }
         if sum != n {
-            u64::MAX
-        } else {
-            n
+            bad.store(true, Ordering::Relaxed);
         }
+        n
     });
-    if total == u64::MAX {
+    if bad.load(Ordering::Relaxed) {
         r.error("a reader read a wrong value");
     }
+    println!("replaced read {} {} {}", r.name, r.threads, replaced);
+    if replaced == 0 {
+        r.error("the writer replaced no object");
+    }
+    println!("pending read {} {} {}", r.name, r.threads, replaced - (frees() - base));
+    drain(r, base, replaced);
     println!("result read {} {} {:.3} Mops/s/thread", r.name, r.threads,
              total as f64 / t / r.threads as f64 / 1e6);
-    // SAFETY: every reader has ended.
+    // SAFETY: every reader and the writer have ended; never retired.
     drop(unsafe { shared.into_owned() });
 }
 
 fn retire(r: &mut Run, secs: f64) {
     let retired = AtomicU64::new(0);
     let base = frees();
-    let (total, t, t0) = measure(r.threads, secs, false, |_, stop| {
+    let (total, t, t0, _) = measure(r.threads, secs, false, None, |_, stop| {
         let mut n = 0u64;
         while !stop.load(Ordering::Relaxed) {
             let guard = epoch::pin();
@@ -203,17 +286,7 @@ fn retire(r: &mut Run, secs: f64) {
     });
     let retired = retired.load(Ordering::Relaxed);
     println!("pending retire {} {} {}", r.name, r.threads, retired - (frees() - base));
-    // crossbeam has no barrier: pin and flush until the exited threads'
-    // bags are collected.
-    for _ in 0..1_000_000 {
-        if frees() - base == retired {
-            break;
-        }
-        epoch::pin().flush();
-    }
-    if frees() - base != retired {
-        r.error(&format!("{} retired, {} freed after flushing", retired, frees() - base));
-    }
+    drain(r, base, retired);
     println!("result retire {} {} {:.3} Mobjs/s", r.name, r.threads, total as f64 / t / 1e6);
     println!("result retire+drain {} {} {:.3} Mobjs/s", r.name, r.threads,
              total as f64 / t0.elapsed().as_secs_f64() / 1e6);
@@ -287,7 +360,7 @@ fn hash(r: &mut Run, secs: f64) {
     let retired = AtomicU64::new(0);
     let bad = AtomicU64::new(0);
     let base = frees();
-    let (total, t, _) = measure(r.threads, secs, false, |id, stop| {
+    let (total, t, _, _) = measure(r.threads, secs, false, None, |id, stop| {
         let (mut n, mut ret, mut nbad) = (0u64, 0u64, 0u64);
         let mut seed = 0x2545f4914f6cdd1du64.wrapping_mul(id as u64 + 1);
         while !stop.load(Ordering::Relaxed) {
@@ -335,15 +408,7 @@ fn hash(r: &mut Run, secs: f64) {
     });
     let retired = retired.load(Ordering::Relaxed);
     println!("pending hash {} {} {}", r.name, r.threads, retired - (frees() - base));
-    for _ in 0..1_000_000 {
-        if frees() - base == retired {
-            break;
-        }
-        epoch::pin().flush();
-    }
-    if frees() - base != retired {
-        r.error(&format!("{} retired, {} freed after flushing", retired, frees() - base));
-    }
+    drain(r, base, retired);
     if bad.load(Ordering::Relaxed) != 0 {
         r.error("a lookup found a freed entry");
     }
@@ -394,7 +459,7 @@ fn queue<Q: Queue>(r: &mut Run, secs: f64, q: &Q) {
     let pushed = (AtomicU64::new(0), AtomicU64::new(0));
     let popped = (AtomicU64::new(0), AtomicU64::new(0));
     let done = AtomicUsize::new(0);
-    let (total, t, _) = measure(threads, secs, true, |id, stop| {
+    let (total, t, _, _) = measure(threads, secs, true, None, |id, stop| {
         let (mut n, mut sum, mut seq) = (0u64, 0u64, 0u64);
         if threads == 1 {
             let (mut pn, mut psum) = (0u64, 0u64);
