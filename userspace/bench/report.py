@@ -5,9 +5,13 @@
 Usage: report.py --log RAW --out REPORT --runs N --secs S --commit C --rustc V
 
 RAW holds "run N" markers and the lines of bench_native and bench-crossbeam
-(result / pending / error). Cells are median (min-max) over the runs;
-ratios kovan/anchor are taken run by run (both measured within a few
+(result / pending / replaced / error). Cells are median (min-max) over the
+runs; ratios kovan/anchor are taken run by run (both measured within a few
 seconds of each other), then summarised the same way.
+
+The headline judges the native targets of doc/targets.md (read through
+scripts/targets.py): each row's ratio at each thread count it judges must
+reach the target with stable runs.
 """
 import argparse
 import os
@@ -15,38 +19,74 @@ import platform
 import re
 import statistics
 import subprocess
+import sys
 import time
 from collections import OrderedDict
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'scripts'))
+import targets  # noqa: E402  (scripts/targets.py: doc/targets.md)
+
 SCENARIOS = OrderedDict([
     ('read', ('Read side: pin+load+unpin', 'Mops/s per thread',
-              'Each thread loops over enter read section, load the published '
-              'pointer, read the object, leave; no writer. urcu-qsbr announces a '
-              'quiescent state every 64 operations; its read side itself is empty.')),
-    ('retire', ('Retire throughput', 'Mobjs/s',
+              'Each reader loops over enter read section, load the published '
+              'pointer, read the object\'s value (it must be 1), leave. A writer '
+              'thread, not counted among the readers, replaces the object about '
+              'every 100 us and retires the old one (kovan_retire(), call_rcu() '
+              'with a call_rcu thread per CPU, ck_epoch_call() and ck_epoch_poll(), '
+              'defer_destroy()); it is pinned to a CPU of its own when there are '
+              'fewer readers than CPUs and unpinned otherwise. urcu-qsbr announces '
+              'a quiescent state every 64 operations; its read side itself is '
+              'empty.')),
+    ('retire', ('Retire throughput, excluding the drain', 'Mobjs/s',
                 'Each thread allocates a 48-byte object and hands it to the '
-                'reclaimer (kovan_retire(), call_rcu(), ck_epoch_call() with '
-                'ck_epoch_poll() every 64, crossbeam defer_destroy() under a pin). '
-                'Every free is counted; the run fails unless all are freed after '
-                'the barrier (crossbeam: after flushing).')),
+                'reclaimer (kovan_retire(), call_rcu() with a call_rcu thread per '
+                'CPU, ck_epoch_call() with ck_epoch_poll() every 64, crossbeam '
+                'defer_destroy() under a pin). The clock stops when the time runs '
+                'out, before anything pending is freed: kovan and call_rcu free in '
+                'worker threads and leave objects pending (the table under '
+                'retire+drain), ck_epoch and crossbeam free inline in the retiring '
+                'threads. Not judged; the headline uses retire+drain.')),
     ('retire+drain', ('Retire throughput until all freed', 'Mobjs/s',
                       'The objects of the retire scenario over the time until they '
                       'were all freed: the measurement plus kovan_barrier(), '
                       'rcu_barrier(), ck_epoch_barrier() on every record, or '
                       'crossbeam pins and flushes. Reclaimers that defer frees to '
-                      'a worker (kovan, call_rcu) pay for them here.')),
+                      'a worker (kovan, call_rcu) pay for them here. Every free is '
+                      'counted; the run fails unless all are freed after the '
+                      'barrier (crossbeam: after flushing).')),
     ('hash', ('Hash table, 90% lookups, 10% replacements', 'Mops/s',
               '1024 buckets, keys 0..8191 of which the even half is present; '
               'lookups of random keys, updates replace a present entry by a copy '
               'under a per-bucket spinlock and retire the old one (kovan_retire(), '
-              'call_rcu(), ck_epoch_call(), crossbeam defer_destroy(); rwlock: '
-              'per-bucket pthread rwlock, freed at once).')),
+              'call_rcu() with a call_rcu thread per CPU, ck_epoch_call(), '
+              'crossbeam defer_destroy(); rwlock: per-bucket pthread rwlock, freed '
+              'at once).')),
     ('queue', ('MPMC queue throughput', 'Mitems/s',
                '1 thread pushes and pops in turn; more threads are half producers, '
                'half consumers (pinned alike). Bounded queues hold 4096 items; a '
                'failed push or pop yields the CPU, the same everywhere. Every item '
                'must be popped exactly once (count and sum).')),
 ])
+# What each scenario's numbers include, one line under its table.
+INCLUDES = {
+    'read': 'Costs included: kovan_pin() and kovan_unpin() are out-of-line calls into '
+            'libkovan.a (kovan/reclaim.c), as kovan is built today; the anchors\' read '
+            'sides are inlined into the loop (liburcu with _LGPL_SOURCE, '
+            'ck_epoch_begin/end from ck_epoch.h, crossbeam-epoch\'s #[inline] pin and '
+            'unpin); kovan_load() is inline.',
+    'retire': 'Costs included: malloc() of each object, the retire call, and whatever '
+              'of the frees ran before the clock stopped (inline for ck_epoch_call and '
+              'crossbeam, in worker threads for kovan and call_rcu).',
+    'retire+drain': 'Costs included: malloc(), the retire call and every free (each '
+                    'counted with one atomic add), wherever it ran.',
+    'hash': 'Costs included: kovan_pin()/kovan_unpin() and kovan_retire() are '
+            'out-of-line calls into libkovan.a; the anchors\' read sides are inlined.',
+    'queue': 'Costs included: the C queues run one loop per implementation that calls '
+             'its push and pop directly (bench.h: bench_queue_loop()); kovan\'s '
+             'kovan_arrayq_push/pop and kovan_segq_push/pop are out-of-line calls into '
+             'libkovan.a, ck_ring is inlined into its push and pop, crossbeam\'s loop '
+             'is monomorphised per queue.',
+}
 # kovan's rows and the anchors they are compared to, per scenario.
 PAIRS = {
     'read': [(k, a) for k in ('kovan', 'kovan(robust)')
@@ -61,9 +101,36 @@ PAIRS = {
 }
 
 
+# How each native target of doc/targets.md is measured: rows of (scenario,
+# kovan row, its mode, anchor row, thread counts judged; None: every one
+# measured). One kovan variant per row; robust rows are labelled.
+MEASURED = {
+    'read-native': [('read', 'kovan', 'plain', 'ck_epoch', None),
+                    ('read', 'kovan', 'plain', 'crossbeam-epoch', None),
+                    ('read', 'kovan(robust)', 'robust', 'ck_epoch', None),
+                    ('read', 'kovan(robust)', 'robust', 'crossbeam-epoch', None)],
+    'hash-native': [('hash', 'kovan', 'plain', 'ck_epoch', None),
+                    ('hash', 'kovan', 'plain', 'crossbeam-epoch', None)],
+    'retire-native': [('retire+drain', 'kovan', 'plain', 'crossbeam-epoch', [1]),
+                      ('retire+drain', 'kovan(robust)', 'robust', 'crossbeam-epoch', [1])],
+    'retire-native-ck': [('retire+drain', 'kovan', 'plain', 'ck_epoch_call', [1]),
+                         ('retire+drain', 'kovan(robust)', 'robust', 'ck_epoch_call', [1])],
+    'queue-native': [('queue', 'kovan-arrayq', '-', 'crossbeam-arrayq', None),
+                     ('queue', 'kovan-segq', '-', 'crossbeam-segq', None)],
+}
+# Targets without a measurement, and why.
+NOT_MEASURED = {
+    'read-native-fenceless': ('kovan', 'fenceless', 'kovan has no fenceless mode yet'),
+}
+# Rows whose pending counts (retired - freed when the clock stopped) the
+# headline shows: the retire+drain rows come from the retire runs.
+PENDING_OF = {'retire+drain': 'retire'}
+
+
 def parse(path):
     results = OrderedDict()   # (scenario, impl) -> {threads: {run: value}}
     pending = OrderedDict()
+    replaced = OrderedDict()
     errors = []
     run = 0
     for line in open(path):
@@ -77,14 +144,15 @@ def parse(path):
             s, i, t, v = m.group(1), m.group(2), int(m.group(3)), float(m.group(4))
             results.setdefault((s, i), {}).setdefault(t, {})[run] = v
             continue
-        m = re.match(r'^pending (\S+) (\S+) (\d+) (\d+)$', line)
+        m = re.match(r'^(pending|replaced) (\S+) (\S+) (\d+) (\d+)$', line)
         if m:
-            s, i, t, v = m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
-            pending.setdefault((s, i), {}).setdefault(t, {})[run] = v
+            s, i, t, v = m.group(2), m.group(3), int(m.group(4)), int(m.group(5))
+            into = pending if m.group(1) == 'pending' else replaced
+            into.setdefault((s, i), {}).setdefault(t, {})[run] = v
             continue
         if line.startswith('error'):
             errors.append(line)
-    return results, pending, errors
+    return results, pending, replaced, errors
 
 
 def summary(values, fmt='%.2f'):
@@ -100,6 +168,78 @@ def ratios(results, scen, kovan, anchor, t):
     k = results.get((scen, kovan), {}).get(t, {})
     a = results.get((scen, anchor), {}).get(t, {})
     return [k[r] / a[r] for r in sorted(k) if r in a and a[r] > 0]
+
+
+def judge_row(tgt, results, scen, k, a, threads, judged):
+    """The cells of one headline row and its verdict: met, not met,
+    unstable or not measured."""
+    cells, verdicts = [], []
+    for t in threads:
+        if judged is not None and t not in judged:
+            cells.append('')
+            continue
+        r = ratios(results, scen, k, a, t)
+        if not r:
+            cells.append('not measured')
+            verdicts.append('not measured')
+            continue
+        v = tgt.judge(statistics.median(r), targets.stable(r))
+        verdicts.append(v)
+        cells.append('%.2fx%s' % (statistics.median(r), ' unstable' if v == 'unstable' else ''))
+    if all(v == 'not measured' for v in verdicts):
+        return cells, 'not measured'
+    if 'unstable' in verdicts:
+        return cells, 'unstable'
+    if all(v == 'met' for v in verdicts):
+        return cells, 'met'
+    return cells, 'not met'
+
+
+def headline(results, pending, threads):
+    """The targets table: one row per kovan variant and anchor of each
+    native target of doc/targets.md, a cell per thread count it judges."""
+    out, legend = [], []
+    tally = OrderedDict((v, 0) for v in ('met', 'not met', 'unstable', 'not measured'))
+    for ident, tgt in targets.targets().items():
+        if tgt.where != 'real cores':
+            continue
+        legend.append('- %s: %s; anchor %s; target %s' % (ident, tgt.what, tgt.anchor, tgt.text))
+        if ident not in MEASURED:
+            k, mode, why = NOT_MEASURED.get(ident, ('kovan', '-', 'make bench-native has no '
+                                                    'measurement for it'))
+            out.append('| %s | %s | %s | %s | %s | %s | not measured | %s |' % (
+                ident, k, mode, tgt.anchor, ' | '.join('' for _ in threads), tgt.text, why))
+            tally['not measured'] += 1
+            continue
+        for scen, k, mode, a, judged in MEASURED[ident]:
+            cells, verdict = judge_row(tgt, results, scen, k, a, threads, judged)
+            tally[verdict] += 1
+            notes = ''
+            if scen in PENDING_OF:
+                pend = []
+                for impl in (k, a):
+                    per_t = pending.get((PENDING_OF[scen], impl), {})
+                    pend.append('%s %s' % (impl, ', '.join(
+                        '%d' % statistics.median(per_t[t].values()) if per_t.get(t) else '-'
+                        for t in (judged or threads))))
+                notes = 'pending when the clock stopped (median): ' + '; '.join(pend)
+            out.append('| %s | %s | %s | %s | %s | %s | %s | %s |' % (
+                ident, k, mode, a, ' | '.join(cells), tgt.text,
+                '**not met**' if verdict == 'not met' else verdict, notes))
+    head = ['## Headline: kovan against its targets (targets from doc/targets.md)', '',
+            '%s. A row is met when the median per-run ratio kovan/anchor reaches the '
+            'target at every thread count it judges and the runs agree (largest per-run '
+            'ratio at most %gx the smallest, scripts/targets.py); "unstable" counts as '
+            'not met. Empty cells: thread counts the row does not judge. Mode: the kovan '
+            'domain\'s flags (plain: none; robust: KOVAN_ROBUST).'
+            % (', '.join('%d row%s %s' % (n, '' if n == 1 else 's', v)
+                         for v, n in tally.items()), targets.UNSTABLE),
+            '',
+            '| target | kovan | mode | anchor | ' +
+            ' | '.join('%d thread%s' % (t, '' if t == 1 else 's') for t in threads) +
+            ' | target | verdict | notes |',
+            '|---|---|---|---|' + '---|' * len(threads) + '---|---|---|']
+    return head + out + ['', 'The targets (doc/targets.md):', ''] + legend + ['']
 
 
 def cmd(*argv):
@@ -158,7 +298,7 @@ def main():
     ap.add_argument('--commit', default='unknown')
     ap.add_argument('--rustc', default='unknown')
     args = ap.parse_args()
-    results, pending, errors = parse(args.log)
+    results, pending, replaced, errors = parse(args.log)
     threads = sorted({t for per_t in results.values() for t in per_t})
     outdir = os.path.dirname(os.path.abspath(args.out))
     base = os.path.splitext(os.path.basename(args.out))[0]
@@ -178,8 +318,13 @@ def main():
              '(the shim), -O2, without CONFIG_KOVAN_DEBUG (fault injection hooks compiled '
              'in, never armed); us_init(nproc) emulated CPUs, thread i on shim CPU i mod '
              'nproc; us_set_quarantine(0) (frees at once); module parameters at their defaults')
+    L.append('- liburcu: call_rcu() with a call_rcu thread per CPU '
+             '(create_all_cpu_call_rcu_data(0)), checked to be the calling CPU\'s; '
+             'urcu-memb and urcu-qsbr read sides inlined (_LGPL_SOURCE)')
     L.append('- threads pinned: thread i to the i-th CPU of the affinity mask, modulo nproc; '
-             'threads above nproc share CPUs with another benchmark thread')
+             'threads above nproc share CPUs with another benchmark thread; the read '
+             'scenario\'s writer (not counted) has a CPU of its own below nproc readers, '
+             'and is unpinned from nproc readers on')
     L.append('- runs: %s, interleaved (every scenario and implementation of run 1, then run 2, ...), '
              '%s s per measurement; cells are median (min-max) over the runs; ratios '
              'kovan/anchor are taken run by run, then summarised alike (> 1: kovan is faster)'
@@ -192,24 +337,11 @@ def main():
         L.append('')
     else:
         L.append('Correctness checks: all passed (every retired object freed after the '
-                 'barrier, every queue item popped exactly once, readers read the published '
-                 'value).')
+                 'barrier, every queue item popped exactly once, readers read the value of '
+                 'the objects the writer published, no lookup found a freed entry); '
+                 'bench_native -F and bench-crossbeam -F show each check can fail.')
         L.append('')
-    # Headline: the ratios.
-    L.append('## Headline: throughput ratios kovan/anchor')
-    L.append('')
-    L.append('| scenario | kovan | anchor | ' + ' | '.join('%d threads' % t for t in threads) + ' |')
-    L.append('|---|---|---|' + '---|' * len(threads))
-    for scen, pairs in PAIRS.items():
-        for k, a in pairs:
-            if (scen, k) not in results or (scen, a) not in results:
-                continue
-            cells = []
-            for t in threads:
-                r = ratios(results, scen, k, a, t)
-                cells.append(('%.2fx' % statistics.median(r)) if r else '-')
-            L.append('| %s | %s | %s | %s |' % (scen, k, a, ' | '.join(cells)))
-    L.append('')
+    L.extend(headline(results, pending, threads))
     for scen, (title, unit, how) in SCENARIOS.items():
         impls = [i for (s, i) in results if s == scen]
         if not impls:
@@ -232,14 +364,25 @@ def main():
             L.append('| ratio %s/%s | %s |' % (k, a, ' | '.join(
                 summary(ratios(results, scen, k, a, t)) for t in threads)))
         L.append('')
-        pend = [i for (s, i) in pending if s == scen and i != 'rwlock']
-        if pend:
-            L.append('Retired but not yet freed when the time ran out (objects, median (min-max)):')
+        if scen in INCLUDES:
+            L.append(INCLUDES[scen])
+            L.append('')
+        counts = []
+        if scen == 'read':
+            counts.append(('Objects the writer replaced (median (min-max)):', replaced, 'read'))
+        if scen not in ('retire', 'queue'):
+            counts.append(('Retired but not yet freed when the clock stopped (objects, '
+                           'median (min-max)):', pending, PENDING_OF.get(scen, scen)))
+        for text, table, src in counts:
+            rows = [i for (s, i) in table if s == src and i != 'rwlock']
+            if not rows:
+                continue
+            L.append(text)
             L.append('')
             L.append('| implementation | ' + ' | '.join('%d threads' % t for t in threads) + ' |')
             L.append('|---|' + '---|' * len(threads))
-            for i in pend:
-                per_t = pending[(scen, i)]
+            for i in rows:
+                per_t = table[(src, i)]
                 L.append('| %s | %s |' % (i, ' | '.join(
                     summary(list(per_t.get(t, {}).values()), '%d') for t in threads)))
             L.append('')
@@ -248,8 +391,9 @@ def main():
     # Closing note: per anchor, the ratios over its scenarios and threads.
     L.append('## Closing note: kovan against each anchor')
     L.append('')
-    L.append('Median ratio kovan/anchor per thread count (%s threads); > 1: kovan '
-             'is faster.' % ', '.join(str(t) for t in threads))
+    L.append('Median ratio kovan/anchor per thread count (%s threads), every pair '
+             'measured, targets or not; > 1: kovan is faster.'
+             % ', '.join(str(t) for t in threads))
     L.append('')
     anchors = OrderedDict()
     for scen, pairs in PAIRS.items():
