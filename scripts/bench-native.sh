@@ -37,14 +37,7 @@ mkdir -p "$work"
 : >"$buildlog"
 
 t0=$(date +%s)
-# CONFIG_KOVAN_DEBUG off as in make bench's modules; the fault injection
-# hooks stay compiled in (the shim needs them), never armed.
-if ! make -C "$KOVAN_ROOT/userspace" -j"$JOBS" MODE=native O="$work/lib" \
-	EXTRA_CFLAGS=-UCONFIG_KOVAN_DEBUG "$work/lib/libkovan.a" >>"$buildlog" 2>&1 ||
-	! make -C "$bench" O="$work/bin" LIB="$work/lib/libkovan.a" >>"$buildlog" 2>&1; then
-	grep -E 'error' "$buildlog" | head -n 20 >&2 || true
-	die "bench-native: build failed, see $buildlog"
-fi
+build_bench_native "$work" "$buildlog"
 stage "bench-native 1/3: libkovan.a and bench_native built, $(($(date +%s) - t0)) s (log: $buildlog)"
 
 # crossbeam in a copy under the cache (cargo writes Cargo.lock and target/

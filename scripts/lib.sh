@@ -147,6 +147,21 @@ kernel_cross_compile() {
 	esac
 }
 
+# build_bench_native WORK LOG: libkovan.a and userspace/bench's bench_native
+# (WORK/bin/bench_native) against the C anchors' libraries. CONFIG_KOVAN_DEBUG
+# off as in make bench's modules; the fault injection hooks stay compiled in
+# (the shim needs them), never armed.
+build_bench_native() {
+	local work=$1 log=$2
+	if ! make -C "$KOVAN_ROOT/userspace" -j"$JOBS" MODE=native O="$work/lib" \
+		EXTRA_CFLAGS=-UCONFIG_KOVAN_DEBUG "$work/lib/libkovan.a" >>"$log" 2>&1 ||
+		! make -C "$KOVAN_ROOT/userspace/bench" O="$work/bin" LIB="$work/lib/libkovan.a" \
+			>>"$log" 2>&1; then
+		grep -E 'error' "$log" | head -n 20 >&2 || true
+		die "bench_native: build failed, see $log"
+	fi
+}
+
 # build_modules BUILD ARCH TREE LOG [make variables...]
 # Copy the sources to TREE and build kovan, kovan_queue and (unless told
 # otherwise, CONFIG_KOVAN_KUNIT_TEST=n) the test modules against the kernel

@@ -12,7 +12,9 @@
 #                                     KOVAN_US_CPUS=4 emulated CPUs)
 #   scripts/userspace.sh --selftest   proves the checks can fail: seeded
 #                                     bugs in a copy of the core, a
-#                                     deliberate race, a weakened shim
+#                                     deliberate race, a weakened shim,
+#                                     and bench_native -F (make
+#                                     bench-native's correctness checks)
 #
 # Logs: $KOVAN_LOGDIR/userspace*.log; builds in $KOVAN_CACHE/userspace/.
 set -euo pipefail
@@ -35,6 +37,7 @@ passed=0
 failed=0
 
 ensure_packages userspace
+[ $mode = check ] || ensure_packages anchors-c
 mkdir -p "$work"
 
 pass() {
@@ -237,6 +240,34 @@ selftest() {
 	else
 		pass "selftest: relaxed atomic64_fetch_add() in the shim: caught ($(grep -m1 FAIL "$log")), $(($(date +%s) - t0)) s"
 	fi
+
+	# make bench-native's correctness checks: each scenario passes as it is,
+	# and under -F (a lost free, a lost item, a freed object read) every
+	# implementation of it must report an error.
+	t0=$(date +%s)
+	build_bench_native "$work/bench" "$log.build"
+	local scenario rc impls caught
+	for scenario in read retire hash queue; do
+		rc=0
+		"$work/bench/bin/bench_native" -S "$scenario" -t 2 -s 0.1 >"$log.out" 2>&1 || rc=$?
+		cat "$log.out" >>"$log"
+		impls=$(awk '$1 == "result" { print $3 }' "$log.out" | sort -u | wc -l)
+		if [ $rc -ne 0 ] || [ "$impls" -eq 0 ]; then
+			fail "selftest: bench_native -S $scenario fails without -F (rc $rc, log: $log)"
+			continue
+		fi
+		rc=0
+		"$work/bench/bin/bench_native" -S "$scenario" -t 2 -s 0.1 -F >"$log.out" 2>&1 || rc=$?
+		cat "$log.out" >>"$log"
+		caught=$(awk '$1 == "error" { print $3 }' "$log.out" | sort -u | wc -l)
+		if [ $rc -eq 1 ] && [ "$caught" -eq "$impls" ]; then
+			pass "selftest: bench_native -S $scenario -F: all $impls implementations caught"
+		else
+			fail "selftest: bench_native -S $scenario -F: $caught of $impls implementations caught (rc $rc, log: $log)"
+		fi
+	done
+	rm -f "$log.out"
+	stage "selftest: bench_native checked, $(($(date +%s) - t0)) s"
 }
 
 if [ $mode = check ]; then
