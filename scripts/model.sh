@@ -39,22 +39,37 @@ rm -rf "$dir"
 mkdir -p "$dir"
 cp "$KOVAN_ROOT/kovan/reclaim.pml" "$dir/"
 failed=0
+
+# verify DIR DEFINES DEPTH LOG: generate, compile and run the verifier.
+verify() {
+	# shellcheck disable=SC2086 # defines are separate words
+	(cd "$dir" && mkdir -p "$1" && cd "$1" && cp ../reclaim.pml . &&
+		spin $2 -a reclaim.pml && gcc -w -O2 -DSAFETY -DCOLLAPSE -DMEMLIM=8000 -o pan pan.c &&
+		./pan -m"$3") >"$4" 2>&1 || true
+}
+
+# verified LOG: the search covered every state and found no error. A search
+# cut short by the depth limit or the memory limit proves nothing.
+verified() {
+	grep -q 'errors: 0' "$1" && ! grep -q 'MEMLIM' "$1" &&
+		! grep -q 'max search depth too small' "$1"
+}
+
 n=0
 for config in "${configs[@]}"; do
 	n=$((n + 1))
 	IFS='|' read -r name defines expect <<<"$config"
 	log=$dir/$n.log
 	t0=$(date +%s)
-	# shellcheck disable=SC2086 # defines are separate words
-	(cd "$dir" && mkdir -p "$n" && cd "$n" && cp ../reclaim.pml . &&
-		spin $defines -a reclaim.pml && gcc -w -O2 -DSAFETY -DCOLLAPSE -DMEMLIM=8000 -o pan pan.c &&
-		./pan -m1000000) >"$log" 2>&1 || true
+	verify "$n" "$defines" 1000000 "$log"
 	states=$(grep -oE '[0-9.e+]+ states, stored' "$log" | cut -d' ' -f1 || true)
 	took=$(($(date +%s) - t0))
 	if [ "$expect" = ok ]; then
-		if grep -q 'errors: 0' "$log" && ! grep -q 'MEMLIM' "$log"; then
+		if verified "$log"; then
 			stage "model $n/${#configs[@]}: $name: verified, ${states:-?} states, ${took} s"
 		else
+			grep -q 'max search depth too small' "$log" &&
+				stage "model: the search was cut short by its depth limit (pan -m)"
 			stage "model $n/${#configs[@]}: $name: FAILED (${took} s; log and trail: $log, $dir/$n)"
 			(cd "$dir/$n" && [ -f reclaim.pml.trail ] && spin -t -p reclaim.pml >"$dir/$n.trail.txt" 2>&1) || true
 			failed=1
@@ -68,6 +83,17 @@ for config in "${configs[@]}"; do
 		failed=1
 	fi
 done
+
+# The verdict itself can fail: the first configuration, searched only 50
+# steps deep, must not count as verified.
+IFS='|' read -r name defines expect <<<"${configs[0]}"
+verify truncated "$defines" 50 "$dir/truncated.log"
+if verified "$dir/truncated.log"; then
+	stage "model: a search cut at depth 50 counted as verified (log: $dir/truncated.log)"
+	failed=1
+else
+	stage "model: a search cut at depth 50 is refused, as it must be"
+fi
 if [ $failed -ne 0 ]; then
 	stage "model: FAILED (logs: $dir)"
 	exit 1
