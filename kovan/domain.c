@@ -86,8 +86,9 @@ static int kovan_stats_show(struct seq_file *m, void *unused)
 	kovan_domain_stats(d, &s);
 	seq_printf(m, "retired %lu\nfreed %lu\npending %lu\nqueued %lu\nbatches %lu\n",
 		   s.retired, s.freed, s.pending, s.queued, s.batches);
-	seq_printf(m, "batches_freed %lu\nera_skips %lu\nstall_avoids %lu\nslots %u\n",
-		   s.batches_freed, s.era_skips, s.stall_avoids, s.slots);
+	seq_printf(m, "batches_freed %lu\naged_batches %lu\nera_skips %lu\nstall_avoids %lu\n",
+		   s.batches_freed, s.aged_batches, s.era_skips, s.stall_avoids);
+	seq_printf(m, "slots %u\n", s.slots);
 	seq_printf(m, "robust %d\n", !!(d->flags & KOVAN_ROBUST));
 	return 0;
 }
@@ -202,6 +203,8 @@ void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s)
 		s->era_skips += data_race(pc->era_skips);
 		/* As above. */
 		s->stall_avoids += data_race(pc->stall_avoids);
+		/* this_cpu_inc() of the flush worker; approximate by design. */
+		s->aged_batches += data_race(pc->aged_batches);
 	}
 	s->pending = s->retired - s->freed;
 	s->queued = atomic_long_read(&d->queued);

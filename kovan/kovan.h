@@ -170,12 +170,14 @@ struct kovan_cpu_batch {
  * @cb: the CPU's retire batch
  * @era_skips: statistics of this CPU's closes
  * @stall_avoids: statistics of this CPU's pins
+ * @aged_batches: statistics of the flush worker's closes on this CPU
  */
 struct kovan_pcpu {
 	struct kovan_slot slot[KOVAN_SLOTS_PER_CPU] ____cacheline_aligned_in_smp;
 	struct kovan_cpu_batch cb ____cacheline_aligned_in_smp;
 	unsigned long era_skips;
 	unsigned long stall_avoids;
+	unsigned long aged_batches;
 };
 
 /**
@@ -257,6 +259,8 @@ struct kovan_guard {
  *	    reclaim worker
  * @batches: batches closed (inserted into the readers' slots)
  * @batches_freed: batches whose readers were gone and that were freed
+ * @aged_batches: of @batches, partly filled ones the flush worker closed
+ *		  because they had waited kovan.flush_us
  * @era_skips: robust: slots a batch skipped because their readers were older
  * @stall_avoids: robust: pins that avoided a slot owing too many batches
  * @slots: number of reader slots
@@ -273,6 +277,7 @@ struct kovan_stats {
 	unsigned long queued;
 	unsigned long batches;
 	unsigned long batches_freed;
+	unsigned long aged_batches;
 	unsigned long era_skips;
 	unsigned long stall_avoids;
 	unsigned int slots;

@@ -514,6 +514,8 @@ static void kovan_flush(struct kovan_domain *d, u64 older_than)
 			kovan_fill_batch(cb, b);
 		raw_spin_unlock_irqrestore(&cb->lock, flags);
 		if (b->objects) {
+			if (older_than != U64_MAX)
+				this_cpu_inc(d->pcpu->aged_batches);
 			kovan_close_batch(d, b);
 			b = NULL;
 		}
