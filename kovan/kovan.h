@@ -33,7 +33,7 @@
  * unpin. A retired object never waits for further retires: a partly filled
  * batch is closed by a worker kovan.flush_us microseconds (default 100; timer
  * granularity without CONFIG_HIGH_RES_TIMERS) after it opened, and
- * kovan_barrier() closes every batch at once.
+ * kovan_barrier() closes every batch itself, at once.
  *
  * Bounded memory: in a domain with %KOVAN_ROBUST, each reader stalled
  * inside its guard forever holds at most (stall_batches + 2 + nr_cpu_ids)

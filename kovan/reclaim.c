@@ -491,9 +491,14 @@ void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned
 }
 EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN);
 
-/* Close every CPU's partly filled batch. Process context. */
-static void kovan_flush(struct kovan_domain *d, u64 older_than)
+/*
+ * Close @d's partly filled batches: every one (@all, kovan_barrier()), or
+ * those opened kovan.flush_us ago or earlier (the flush worker; the young
+ * ones are left to fill up and asked about again). Process context.
+ */
+static void kovan_flush(struct kovan_domain *d, bool all)
 {
+	u64 older_than = ktime_get_mono_fast_ns() - (u64)READ_ONCE(kovan_flush_us) * NSEC_PER_USEC;
 	struct kovan_batch *b = NULL;
 	struct kovan_cpu_batch *cb;
 	bool young = false;
@@ -508,13 +513,13 @@ static void kovan_flush(struct kovan_domain *d, u64 older_than)
 			b = kovan_alloc_batch(d, GFP_KERNEL | __GFP_NOFAIL);
 		raw_spin_lock_irqsave(&cb->lock, flags);	/* G */
 		/* A young batch is still filling up; leave it to its CPU or a later pass. */
-		if (cb->first && (s64)(older_than - cb->opened) < 0)
+		if (cb->first && !all && (s64)(older_than - cb->opened) < 0)
 			young = true;
 		else if (cb->first)
 			kovan_fill_batch(cb, b);
 		raw_spin_unlock_irqrestore(&cb->lock, flags);
 		if (b->objects) {
-			if (older_than != U64_MAX)
+			if (!all)
 				this_cpu_inc(d->pcpu->aged_batches);
 			kovan_close_batch(d, b);
 			b = NULL;
@@ -529,7 +534,6 @@ static void kovan_flush(struct kovan_domain *d, u64 older_than)
 
 static void kovan_flush_fn(struct work_struct *work)
 {
-	u64 older_than = ktime_get_mono_fast_ns() - (u64)READ_ONCE(kovan_flush_us) * NSEC_PER_USEC;
 	struct kovan_domain *d, *tmp;
 	struct llist_node *list;
 
@@ -542,7 +546,7 @@ static void kovan_flush_fn(struct work_struct *work)
 		smp_mb__after_atomic(); /* Clear before reading the batches; pairs with the lock. */
 		if (unlikely(!READ_ONCE(d->debugfs)))
 			kovan_debugfs_add(d);
-		kovan_flush(d, older_than);
+		kovan_flush(d, false);
 	}
 	/* kovan_domain_quiesce() waits for its domain to leave the list. */
 	if (wq_has_sleeper(&kovan_wait))
@@ -632,7 +636,7 @@ void kovan_barrier(struct kovan_domain *d)
 	parity = d->parity;
 	/* G: retires after this count in the other half; kovan_flush() orders it. */
 	WRITE_ONCE(d->parity, !parity);
-	kovan_flush(d, U64_MAX);
+	kovan_flush(d, true);
 	target = kovan_retired_in(d, parity);
 	wait_event(kovan_wait, (long)(atomic_long_read(&d->freed[parity]) - target) >= 0);
 	clear_and_wake_up_bit(KOVAN_BARRIER_RUNNING, &d->state);

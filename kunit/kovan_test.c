@@ -1075,6 +1075,78 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	cleanup_srcu_struct(s->srcu);
 }
 
+/* ---- Module parameters for one test ---- */
+
+struct kt_param {
+	char path[64];
+	char old[16];
+};
+
+static int kt_param_write(const char *path, const char *val)
+{
+	struct file *f = filp_open(path, O_WRONLY, 0);
+	loff_t pos = 0;
+	ssize_t n;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_write(f, val, strlen(val), &pos);
+	filp_close(f, NULL);
+	return n < 0 ? n : 0;
+}
+
+static void kt_param_restore(void *arg)
+{
+	struct kt_param *p = arg;
+
+	kt_param_write(p->path, p->old);
+}
+
+/* Set kovan.@name to @val until the end of the test; skip without sysfs. */
+static void kt_set_param(struct kunit *test, const char *name, const char *val)
+{
+	struct kt_param *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	snprintf(p->path, sizeof(p->path), "/sys/module/kovan/parameters/%s", name);
+	f = filp_open(p->path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		kunit_skip(test, "sysfs not mounted (%ld)", PTR_ERR(f));
+	n = kernel_read(f, p->old, sizeof(p->old) - 1, &pos);
+	filp_close(f, NULL);
+	KUNIT_ASSERT_GT(test, n, (ssize_t)0);
+	KUNIT_ASSERT_EQ(test, kt_param_write(p->path, val), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kt_param_restore, p), 0);
+}
+
+/*
+ * kovan_barrier() closes every batch itself: with flush_us at its maximum
+ * (one second), no batch waits for the flush timer.
+ */
+static void kovan_barrier_closes_batches(struct kunit *test)
+{
+	struct kovan_domain *d;
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kovan_stats before, after;
+	struct kt_obj *o;
+
+	kt_set_param(test, "flush_us", "1000000");
+	d = kt_domain(test, kt_param_flags(test));
+	o = kt_obj_new(d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	kovan_domain_stats(d, &before);
+	kovan_retire(d, &o->node, kt_free);
+	kovan_barrier(d);
+	kovan_domain_stats(d, &after);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), 1L);
+	KUNIT_EXPECT_EQ(test, after.aged_batches, before.aged_batches);
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
+}
+
 #define KT_CASE_SLOW(name) \
 	KUNIT_CASE_PARAM_ATTR(name, kt_flags_gen_params, { .speed = KUNIT_SPEED_SLOW })
 
@@ -1098,6 +1170,7 @@ static struct kunit_case kovan_cases[] = {
 	KT_CASE_SLOW(kovan_cpu_hotplug),
 	KUNIT_CASE_PARAM(kovan_nmi_context, kt_flags_gen_params),
 	KUNIT_CASE_SLOW(kovan_stalled_reader_bound),
+	KUNIT_CASE_PARAM(kovan_barrier_closes_batches, kt_flags_gen_params),
 	{}
 };
 
