@@ -86,6 +86,10 @@
  *    clear, a retire may queue the domain again and rewrite that link, and
  *    the worker must not follow the new one. Pairs with the fully ordered
  *    test_and_set_bit() in kovan_request_flush().
+ *  I The reclaim worker's decrement of a domain's in_flight is a release,
+ *    its last access to the domain: its frees' counts are written before.
+ *    Pairs with the acquire in kovan_domain_quiesce(), after which the
+ *    owner may free the domain.
  */
 
 #include <linux/completion.h>
@@ -583,8 +587,8 @@ static void kovan_reclaim_fn(struct work_struct *work)
 		if (b->done)
 			complete(b->done);
 		kmem_cache_free(kovan_batch_cache, b);
-		/* Last touch of d: kovan_domain_destroy() may free it after this. */
-		atomic_long_dec(&d->in_flight);
+		/* I: the last touch of d, after every count; pairs with kovan_domain_quiesce(). */
+		atomic_long_dec_return_release(&d->in_flight);
 		cond_resched();
 	}
 	/* Its smp_mb() orders the counters before the check; pairs with wait_event(). */
@@ -648,7 +652,8 @@ void kovan_domain_quiesce(struct kovan_domain *d)
 {
 	wait_event(kovan_wait, !test_bit(KOVAN_FLUSH_QUEUED, &d->state));
 	flush_work(&kovan_flush_work);	/* The pass that took @d off the list is over. */
-	wait_event(kovan_wait, !atomic_long_read(&d->in_flight));
+	/* I: the worker's last touch of d happened before; pairs with kovan_reclaim_fn(). */
+	wait_event(kovan_wait, !atomic_long_read_acquire(&d->in_flight));
 }
 
 void kovan_workers_start(void)

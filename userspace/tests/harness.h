@@ -75,6 +75,12 @@ static bool t_stopped(void)
 	return __atomic_load_n(&t_stop, __ATOMIC_RELAXED);
 }
 
+/* For a second phase of a test, after the threads of the first one ended. */
+static inline void t_restart(void)
+{
+	__atomic_store_n(&t_stop, false, __ATOMIC_RELAXED);
+}
+
 static void t_run_for(double secs)
 {
 	usleep((useconds_t)(secs * 1e6));

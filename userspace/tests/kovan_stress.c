@@ -18,6 +18,10 @@
  *  - after kovan_barrier(), every retired object was freed
  *  - robust: unfreed objects stay bounded with a stalled reader
  *  - kovan_synchronize() waits for a reader pinned before it
+ *  - then, alone: domains created, used and destroyed in a loop by four
+ *    threads, each freed right after kovan_domain_destroy(): every object
+ *    freed before it returned, and the reclaim worker never touches the
+ *    freed domain (TSan)
  *  - no WARN
  */
 
@@ -218,6 +222,45 @@ static void *sampler(void *arg)
 	return NULL;
 }
 
+static unsigned long churned, churn_lost, churn_enomem;
+
+/*
+ * Domains that live for twenty retires: destroyed, then their memory
+ * freed at once, as a module's exit path does. A reclaim worker that still
+ * touches the domain after kovan_domain_destroy() returned races with the
+ * kfree() (ThreadSanitizer).
+ */
+static void *domain_churner(void *arg)
+{
+	unsigned int flags = 0;
+	struct kovan_guard g;
+	struct dtest *t;
+	int i;
+
+	while (!t_stopped()) {
+		t = kzalloc(sizeof(*t), GFP_KERNEL | __GFP_NOFAIL);
+		t->name = "churn";
+		flags ^= KOVAN_ROBUST;
+		/* Allocation failures are injected: -ENOMEM is one of the answers. */
+		if (kovan_domain_init(&t->dom, flags)) {
+			count(&churn_enomem, 1);
+			kfree(t);
+			continue;
+		}
+		for (i = 0; i < 20; i++) {
+			kovan_pin(&t->dom, &g);
+			kovan_retire(&t->dom, &obj_new(t)->node, obj_free);
+			kovan_unpin(&g);
+		}
+		kovan_domain_destroy(&t->dom);
+		if (__atomic_load_n(&t->freed, __ATOMIC_RELAXED) != 20)
+			count(&churn_lost, 1);
+		kfree(t);
+		count(&churned, 1);
+	}
+	return NULL;
+}
+
 static bool sync_flag;
 static bool sync_pinned;
 
@@ -308,7 +351,17 @@ int main(int argc, char **argv)
 	t_run_for(opts.secs);
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
+	/* With the workers idle otherwise, destroys come fast and race with them. */
+	t_restart();
+	for (i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, domain_churner, NULL);
+	t_run_for(opts.secs / 2 < 1 ? 1 : opts.secs / 2);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
 	us_fault_set(0);
+	t_check(churned && !churn_lost,
+		"%lu domains created, used and destroyed (%lu more refused with -ENOMEM); %lu of them freed fewer than 20 objects before kovan_domain_destroy() returned",
+		churned, churn_enomem, churn_lost);
 	/* The allocation failure paths ran: the frees checked below went through them. */
 	t_check(us_faults() > 0, "%lu batch header allocations failed on purpose", us_faults());
 

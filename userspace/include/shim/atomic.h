@@ -95,6 +95,7 @@
  * | atomic_long_sub             | rfe     | acq_rel | atomic_long_sub(2, &al)
  * | atomic_long_add_return      | full    | full    | atomic_long_add_return(2, &al)
  * | atomic_long_dec_return      | full    | full    | atomic_long_dec_return(&al)
+ * | atomic_long_dec_return_release | release | release | $(&al)
  * | atomic_long_fetch_add       | full    | full    | atomic_long_fetch_add(2, &al)
  * | atomic_long_try_cmpxchg     | full    | full    | atomic_long_try_cmpxchg(&al, &l, 1)
  * | atomic_long_try_cmpxchg_relaxed | rfe | acq_rel | $(&al, &l, 1)
@@ -285,6 +286,11 @@ static inline s64 atomic64_dec_return(atomic64_t *v)
 	return __us_full(__atomic_sub_fetch(&v->counter, 1, __ATOMIC_SEQ_CST));
 }
 
+static inline s64 atomic64_dec_return_release(atomic64_t *v)
+{
+	return __atomic_sub_fetch(&v->counter, 1, __ATOMIC_RELEASE);
+}
+
 static inline s64 atomic64_fetch_add(s64 i, atomic64_t *v)
 {
 	return __us_full(__atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST));
@@ -352,6 +358,11 @@ static inline long atomic_long_add_return(long i, atomic_long_t *v)
 static inline long atomic_long_dec_return(atomic_long_t *v)
 {
 	return atomic64_dec_return(v);
+}
+
+static inline long atomic_long_dec_return_release(atomic_long_t *v)
+{
+	return atomic64_dec_return_release(v);
 }
 
 static inline long atomic_long_fetch_add(long i, atomic_long_t *v)
