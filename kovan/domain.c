@@ -17,7 +17,6 @@
 
 unsigned int kovan_nr_slots __read_mostly;
 unsigned long kovan_share __read_mostly;
-struct kmem_cache *kovan_batch_cache __read_mostly;
 struct workqueue_struct *kovan_wq __read_mostly;
 
 unsigned int kovan_batch_size __read_mostly = 64;
@@ -217,21 +216,20 @@ EXPORT_SYMBOL_NS_GPL(kovan_domain_stats, KOVAN);
 
 static int __init kovan_init(void)
 {
-	unsigned int header;
+	int ret;
 
 	BUILD_BUG_ON(sizeof(struct kovan_node) > 3 * sizeof(void *));
 	BUILD_BUG_ON(!IS_ENABLED(CONFIG_64BIT));
 
 	kovan_nr_slots = roundup_pow_of_two(nr_cpu_ids * KOVAN_SLOTS_PER_CPU);
 	kovan_share = 1UL << (BITS_PER_LONG - ilog2(kovan_nr_slots));
-	header = struct_size_t(struct kovan_batch, next, kovan_nr_slots);
-	kovan_batch_cache = kmem_cache_create("kovan_batch", header, KOVAN_BATCH_ALIGN, 0, NULL);
-	if (!kovan_batch_cache)
-		return -ENOMEM;
 	kovan_wq = alloc_workqueue("kovan", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-	if (!kovan_wq) {
-		kmem_cache_destroy(kovan_batch_cache);
+	if (!kovan_wq)
 		return -ENOMEM;
+	ret = kovan_pool_init();
+	if (ret) {
+		destroy_workqueue(kovan_wq);
+		return ret;
 	}
 	kovan_workers_start();
 	kovan_debugfs_root = debugfs_create_dir("kovan", NULL);
@@ -243,8 +241,8 @@ static void __exit kovan_exit(void)
 {
 	kovan_workers_stop();
 	debugfs_remove_recursive(kovan_debugfs_root);
+	kovan_pool_exit();
 	destroy_workqueue(kovan_wq);
-	kmem_cache_destroy(kovan_batch_cache);
 }
 
 module_init(kovan_init);

@@ -5,6 +5,7 @@
 /* State shared by kovan's own .c files; not part of the contract. */
 
 #include <linux/cache.h>
+#include <linux/llist.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -15,17 +16,19 @@
  * A slot's head word packs the newest batch of the slot's list and the
  * number of readers counting in the slot:
  *
- *	bits 63..14: bits 55..6 of the batch header's address
- *	bits 13..0:  readers
+ *	bits 63..32: the batch's index in the header pool (batch.c), 0: none
+ *	bits 31..0:  readers
  *
- * Batch headers are 64-byte aligned and kernel addresses (as well as UML's)
- * have bits 63..56 equal to bit 55, so an arithmetic shift restores them.
+ * Pins avoid a slot with KOVAN_READER_LIMIT readers; the 2^31 above it
+ * absorb the pins that raced past the check, so the count never carries
+ * into the index (kovan_pin() WARNs long before it could).
  */
-#define KOVAN_READER_BITS	14
+#define KOVAN_READER_BITS	32
 #define KOVAN_READER_MASK	((1UL << KOVAN_READER_BITS) - 1)
-/* Pins go to another slot above this; the rest of the range absorbs races. */
 #define KOVAN_READER_LIMIT	(1UL << (KOVAN_READER_BITS - 1))
-#define KOVAN_BATCH_ALIGN	64
+
+/* Batch headers per chunk of the pool. */
+#define KOVAN_CHUNK_BATCHES	64
 
 /*
  * A batch: the unit the readers' slots reference. The objects hang off
@@ -36,16 +39,19 @@ struct kovan_batch {
 	struct kovan_domain *domain;
 	struct kovan_node *objects;
 	unsigned int count[2];
+	u32 index;			/* its name in head words, for its life */
 	u64 min_birth;
 	struct completion *done;	/* kovan_synchronize() waits for this batch */
-	struct llist_node reclaim;
+	union {
+		struct llist_node reclaim;	/* on the reclaim worker's list */
+		struct kovan_batch *free_next;	/* on the pool's free list */
+	};
 	struct kovan_batch *next[];
-} __aligned(KOVAN_BATCH_ALIGN);
+};
 
 /* Set once at module load. */
 extern unsigned int kovan_nr_slots;
 extern unsigned long kovan_share;
-extern struct kmem_cache *kovan_batch_cache;
 extern struct workqueue_struct *kovan_wq;
 extern unsigned int kovan_batch_size;
 extern unsigned int kovan_stall_batches;
@@ -55,6 +61,16 @@ extern unsigned int kovan_flush_us;
 /* kovan_domain.state bits */
 #define KOVAN_BARRIER_RUNNING	0	/* a kovan_barrier() owns the parity switch */
 #define KOVAN_FLUSH_QUEUED	1	/* on the flush worker's list */
+
+/* batch.c: the header pool. */
+int kovan_pool_init(void);
+void kovan_pool_exit(void);
+struct kovan_batch *kovan_batch_at(unsigned long index);
+/* Any context but NMI; NULL when the pool is empty (it grows meanwhile). */
+struct kovan_batch *kovan_batch_get(struct kovan_domain *d);
+/* Process context; may sleep until a header is free. */
+struct kovan_batch *kovan_batch_get_wait(struct kovan_domain *d);
+void kovan_batch_put(struct kovan_batch *b);
 
 void kovan_debugfs_add(struct kovan_domain *d);
 void kovan_domain_quiesce(struct kovan_domain *d);

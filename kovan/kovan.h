@@ -97,13 +97,15 @@
  * in it must call kovan_barrier() (or kovan_domain_destroy()) in its exit
  * path, as with rcu_barrier().
  *
- * Atomics and memory: a slot is one unsigned long that packs its newest
- * batch (a 64-byte-aligned header, address bits 55..6) with a 14-bit
- * reader count, so kovan needs no double-width compare-and-swap anywhere
- * and is 64-bit only; a slot that reaches 8192 readers sends further pins
- * to another slot. A domain takes three cache lines per possible CPU and
- * nothing per thread; a batch header takes about 64 bytes plus 8 per slot
- * (two slots per CPU, rounded up to a power of two).
+ * Atomics and memory: a slot is one unsigned long that packs the index of
+ * its newest batch (32 bits; batch headers come from a pool that names them
+ * by index, so no address bit is assumed free) with a 32-bit reader count,
+ * so kovan needs no double-width compare-and-swap anywhere and is 64-bit
+ * only. A domain takes three cache lines per possible CPU and nothing per
+ * thread; a batch header takes about 64 bytes plus 8 per slot (two slots
+ * per CPU, rounded up to a power of two), and the pool keeps the headers of
+ * batches freed for reuse (up to 2^20 headers in flight; beyond, retires
+ * keep collecting objects into their open batch).
  */
 
 #include <linux/atomic.h>
@@ -235,7 +237,7 @@ struct kovan_domain {
 /**
  * struct kovan_guard - a reader's hold on a domain, on the reader's stack
  * @domain: the pinned domain
- * @handle: newest batch of the slot when the guard pinned
+ * @handle: index of the slot's newest batch when the guard pinned
  * @era: robust domains: the era this guard's slot is known to cover
  * @slot: slot the guard counts in (not necessarily the current CPU's)
  * @robust: the domain is robust; kovan_load() maintains @era
@@ -244,7 +246,7 @@ struct kovan_domain {
  */
 struct kovan_guard {
 	struct kovan_domain *domain;
-	struct kovan_batch *handle;
+	unsigned long handle;
 	u64 era;
 	unsigned int slot;
 	bool robust;

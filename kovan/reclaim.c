@@ -8,15 +8,17 @@
  * Slots. Every CPU owns KOVAN_SLOTS_PER_CPU reader slots: a home slot and a
  * spare. There are K = kovan_nr_slots slots in all, a power of two; slot
  * numbers whose CPU is not possible are never used. A slot's head word
- * holds a reader count and the newest batch of the slot's list, packed in
- * one long (internal.h), so that kovan_pin() is a single fetch-and-add. A
+ * holds a reader count and the index of the newest batch of the slot's
+ * list, packed in one long (internal.h), so that kovan_pin() is a single
+ * fetch-and-add. A
  * slot is not owned by anyone: a guard remembers which slot it counts in
  * and what the list head was when it pinned (its handle), so it can unpin
  * from any CPU, and interrupts nest on the same slot like any reader.
  *
  * Batches. kovan_retire() chains objects on its CPU; every kovan_batch_size
  * objects (or when the flush worker or kovan_barrier() asks) the chain is
- * handed to a batch header and the batch is closed: it is pushed onto the
+ * handed to a batch header from the pool (batch.c) and the batch is
+ * closed: it is pushed onto the
  * list of every slot that has readers (the readers' count is kept), and
  * slots without readers are skipped. The header has one link per slot, so
  * a batch of any size, even one object, can be closed; nodes need only the
@@ -102,7 +104,6 @@
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 
-#include "fault.h"
 #include "internal.h"
 
 /*
@@ -123,10 +124,14 @@ static atomic_t kovan_flush_armed = ATOMIC_INIT(0);
 /* kovan_barrier() and kovan_domain_quiesce() wait here for the reclaim worker. */
 static DECLARE_WAIT_QUEUE_HEAD(kovan_wait);
 
+static inline unsigned long head_index(unsigned long head)
+{
+	return head >> KOVAN_READER_BITS;
+}
+
 static inline struct kovan_batch *head_batch(unsigned long head)
 {
-	return (struct kovan_batch *)(((long)head >> KOVAN_READER_BITS) <<
-				      ilog2(KOVAN_BATCH_ALIGN));
+	return head_index(head) ? kovan_batch_at(head_index(head)) : NULL;
 }
 
 static inline unsigned long head_readers(unsigned long head)
@@ -136,7 +141,7 @@ static inline unsigned long head_readers(unsigned long head)
 
 static inline unsigned long make_head(struct kovan_batch *b, unsigned long readers)
 {
-	return ((unsigned long)b << (KOVAN_READER_BITS - ilog2(KOVAN_BATCH_ALIGN))) | readers;
+	return (unsigned long)b->index << KOVAN_READER_BITS | readers;
 }
 
 /* Slot @idx, or NULL when no CPU will ever own it. */
@@ -258,9 +263,11 @@ void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
 	head = atomic_long_fetch_add(1, &s->head);	/* A: pairs with C. */
 	preempt_enable();
 
+	WARN_ONCE(head_readers(head) >= KOVAN_READER_LIMIT + KOVAN_READER_LIMIT / 2,
+		  "kovan: %lu guards pinned in one slot\n", head_readers(head));
 	g->domain = d;
 	g->slot = idx;
-	g->handle = head_batch(head);
+	g->handle = head_index(head);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_pin, KOVAN);
 
@@ -282,11 +289,12 @@ void *kovan_load_slow(void * const *pp, struct kovan_guard *g)
 EXPORT_SYMBOL_NS_GPL(kovan_load_slow, KOVAN);
 
 /*
- * Subtract this reader's 1 from every batch from @b down to @stop (NULL:
- * to the end of the list) in slot @idx's list. Returns how many.
+ * Subtract this reader's 1 from every batch from @b down to the batch of
+ * index @stop (0: to the end of the list) in slot @idx's list. Returns how
+ * many.
  */
 static unsigned long kovan_walk(struct kovan_domain *d, struct kovan_batch *b,
-				struct kovan_batch *stop, unsigned int idx)
+				unsigned long stop, unsigned int idx)
 {
 	unsigned long walked = 0;
 	struct kovan_batch *next;
@@ -295,7 +303,7 @@ static unsigned long kovan_walk(struct kovan_domain *d, struct kovan_batch *b,
 	while (b) {
 		/* Read before our decrement: b may be freed right after it. */
 		next = READ_ONCE(b->next[idx]);
-		last = b == stop;
+		last = b->index == stop;
 		walked++;
 		/* B, D: fully ordered. */
 		if (!atomic_long_dec_return(&b->refs))
@@ -320,7 +328,7 @@ void kovan_unpin(struct kovan_guard *g)
 			return;
 		cur = head_batch(head);
 		/* Our count still protects cur: it was pushed after we pinned. */
-		if (cur != g->handle)
+		if (head_index(head) != g->handle)
 			below = READ_ONCE(cur->next[g->slot]);
 		new = head_readers(head) == 1 ? 0 : head - 1;
 	} while (!atomic_long_try_cmpxchg(&s->head, &head, new));	/* B: pairs with D. */
@@ -328,7 +336,7 @@ void kovan_unpin(struct kovan_guard *g)
 	/* (c): the last reader pays the share of the head it detached. */
 	if (!new && cur)
 		kovan_adjust(d, cur, kovan_share);
-	if (cur != g->handle) {
+	if (head_index(head) != g->handle) {
 		unsigned long walked = kovan_walk(d, below, g->handle, g->slot);
 
 		if (g->robust)
@@ -374,7 +382,7 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 			skipped++;
 			continue;
 		}
-		if (!head_batch(head))
+		if (!head_index(head))
 			continue;
 		/*
 		 * (b): the batch we covered gets its share and our readers' count;
@@ -401,25 +409,6 @@ static void kovan_fill_batch(struct kovan_cpu_batch *cb, struct kovan_batch *b)
 	cb->count[0] = 0;
 	cb->count[1] = 0;
 	cb->batches++;
-}
-
-static struct kovan_batch *kovan_alloc_batch(struct kovan_domain *d, gfp_t gfp)
-{
-	struct kovan_batch *b = NULL;
-
-	/* A constant size: no call left behind when injection is compiled out. */
-	if (!kovan_should_fail_alloc(gfp, sizeof(*b)))
-		b = kmem_cache_alloc(kovan_batch_cache, gfp);
-	if (b) {
-		atomic_long_set(&b->refs, 0);
-		b->domain = d;
-		b->objects = NULL;
-		b->count[0] = 0;
-		b->count[1] = 0;
-		b->min_birth = 0;
-		b->done = NULL;
-	}
-	return b;
 }
 
 static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
@@ -461,8 +450,8 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	if (!full)
 		return;
 
-	/* Allocate outside the raw lock; the batch may have been flushed meanwhile. */
-	b = kovan_alloc_batch(d, GFP_NOWAIT | __GFP_NOWARN);
+	/* Take a header outside the raw lock; the batch may have been flushed meanwhile. */
+	b = kovan_batch_get(d);
 	if (!b) {
 		kovan_request_flush(d);
 		return;
@@ -477,7 +466,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	if (b->objects)
 		kovan_close_batch(d, b);
 	else
-		kmem_cache_free(kovan_batch_cache, b);
+		kovan_batch_put(b);
 }
 
 void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
@@ -514,7 +503,7 @@ static void kovan_flush(struct kovan_domain *d, bool all)
 		if (!READ_ONCE(cb->first))	/* Rechecked under the lock. */
 			continue;
 		if (!b)
-			b = kovan_alloc_batch(d, GFP_KERNEL | __GFP_NOFAIL);
+			b = kovan_batch_get_wait(d);
 		raw_spin_lock_irqsave(&cb->lock, flags);	/* G */
 		/* A young batch is still filling up; leave it to its CPU or a later pass. */
 		if (cb->first && !all && (s64)(older_than - cb->opened) < 0)
@@ -531,7 +520,7 @@ static void kovan_flush(struct kovan_domain *d, bool all)
 		cond_resched();
 	}
 	if (b)
-		kmem_cache_free(kovan_batch_cache, b);
+		kovan_batch_put(b);
 	if (young)
 		kovan_request_flush(d);
 }
@@ -572,6 +561,8 @@ static void kovan_reclaim_fn(struct work_struct *work)
 	struct llist_node *list = llist_del_all(&kovan_reclaim_list);
 	struct kovan_batch *b, *tmp;
 	struct kovan_node *n, *next;
+	struct completion *done;
+	unsigned int count[2];
 	struct kovan_domain *d;
 
 	llist_for_each_entry_safe(b, tmp, list, reclaim) {
@@ -580,13 +571,16 @@ static void kovan_reclaim_fn(struct work_struct *work)
 			next = n->next;
 			kovan_free_node(n);
 		}
+		count[0] = b->count[0];
+		count[1] = b->count[1];
+		done = b->done;
+		kovan_batch_put(b);
 		atomic_long_inc(&d->batches_freed);
-		atomic_long_sub(b->count[0] + b->count[1], &d->queued);
-		atomic_long_add(b->count[0], &d->freed[0]);
-		atomic_long_add(b->count[1], &d->freed[1]);
-		if (b->done)
-			complete(b->done);
-		kmem_cache_free(kovan_batch_cache, b);
+		atomic_long_sub(count[0] + count[1], &d->queued);
+		atomic_long_add(count[0], &d->freed[0]);
+		atomic_long_add(count[1], &d->freed[1]);
+		if (done)
+			complete(done);
 		/* I: the last touch of d, after every count; pairs with kovan_domain_quiesce(). */
 		atomic_long_dec_return_release(&d->in_flight);
 		cond_resched();
@@ -607,7 +601,7 @@ void kovan_synchronize(struct kovan_domain *d)
 	struct kovan_batch *b;
 
 	might_sleep();
-	b = kovan_alloc_batch(d, GFP_KERNEL | __GFP_NOFAIL);
+	b = kovan_batch_get_wait(d);
 	b->done = &done;
 	/* min_birth 0: no slot is old enough to be skipped. */
 	kovan_close_batch(d, b);

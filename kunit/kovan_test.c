@@ -1122,6 +1122,58 @@ static void kt_set_param(struct kunit *test, const char *name, const char *val)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kt_param_restore, p), 0);
 }
 
+/* ---- Limits ---- */
+
+#define KT_MANY_GUARDS	50000
+
+/*
+ * Tens of thousands of sleeping readers are legal: pin 50,000 guards from
+ * one CPU, retire while they are all pinned, unpin them all. No reader may
+ * be lost (a lost one frees too early, an extra one never frees).
+ */
+static void kovan_many_guards_one_cpu(struct kunit *test)
+{
+	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kovan_guard *g;
+	struct kovan_stats s;
+	struct kt_obj *o, *mine;
+	unsigned int cpu = raw_smp_processor_id();
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	g = kvcalloc(KT_MANY_GUARDS, sizeof(*g), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *slot);
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
+	for (i = 0; i < KT_MANY_GUARDS; i++)
+		kovan_pin(d, &g[i]);
+	mine = kovan_load(slot, &g[0]);
+	for (i = 0; i < 1000; i++) {
+		o = kt_obj_new(d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		o = kovan_replace_pointer(slot, o);
+		kovan_retire(d, &o->node, kt_free);
+	}
+	msleep(20);
+	/* The first guard loaded it before its retire: still there. */
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mine->magic), KT_MAGIC);
+	for (i = 0; i < KT_MANY_GUARDS; i++)
+		kovan_unpin(&g[i]);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	kvfree(g);
+	o = xchg(slot, NULL);
+	kovan_retire(d, &o->node, kt_free);
+	kovan_barrier(d);
+	kovan_domain_stats(d, &s);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
+	KUNIT_EXPECT_EQ(test, s.pending, 0UL);
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
+}
+
 /*
  * kovan_barrier() closes every batch itself: with flush_us at its maximum
  * (one second), no batch waits for the flush timer.
@@ -1143,6 +1195,39 @@ static void kovan_barrier_closes_batches(struct kunit *test)
 	kovan_domain_stats(d, &after);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), 1L);
 	KUNIT_EXPECT_EQ(test, after.aged_batches, before.aged_batches);
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
+}
+
+/*
+ * Objects and batch headers wherever the kernel puts them: on x86_64 with
+ * 5-level paging (QEMU -cpu max) the direct map starts at 0xff11...; the
+ * harness's LA57 run checks the line below to know the guest used it.
+ */
+static void kovan_address_bits(struct kunit *test)
+{
+	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kovan_guard g[4];
+	struct kt_obj *o;
+	int i, j;
+
+	for (i = 0; i < 200; i++) {
+		for (j = 0; j < ARRAY_SIZE(g); j++)
+			kovan_pin(d, &g[j]);
+		o = kt_obj_new(d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o);
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
+		if (!i)
+			kunit_info(test, "paging: %d levels, an object at 0x%04lx...\n",
+				   pgtable_l5_enabled() ? 5 : 4, (unsigned long)o >> 48);
+#endif
+		kovan_retire(d, &o->node, kt_free);
+		for (j = 0; j < ARRAY_SIZE(g); j++)
+			kovan_unpin(&g[j]);
+	}
+	kovan_barrier(d);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), 200L);
 	kovan_domain_destroy(d);
 	kt_ctx_drain(ctx);
 }
@@ -1171,6 +1256,8 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE_PARAM(kovan_nmi_context, kt_flags_gen_params),
 	KUNIT_CASE_SLOW(kovan_stalled_reader_bound),
 	KUNIT_CASE_PARAM(kovan_barrier_closes_batches, kt_flags_gen_params),
+	KUNIT_CASE_PARAM(kovan_many_guards_one_cpu, kt_flags_gen_params),
+	KUNIT_CASE_PARAM(kovan_address_bits, kt_flags_gen_params),
 	{}
 };
 

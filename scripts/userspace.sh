@@ -163,17 +163,17 @@ mutations=(
 		do {|		head = 0;
 		do {|kovan_stress|caught"
 	"M2 kovan_walk() reads the next batch after its decrement (use after free)|kovan/reclaim.c|		next = READ_ONCE(b->next[idx]);
-		last = b == stop;
+		last = b->index == stop;
 		walked++;
 		/* B, D: fully ordered. */
 		if (!atomic_long_dec_return(&b->refs))
-			kovan_reclaim(d, b);|		last = b == stop;
+			kovan_reclaim(d, b);|		last = b->index == stop;
 		walked++;
 		/* B, D: fully ordered. */
 		if (!atomic_long_dec_return(&b->refs))
 			kovan_reclaim(d, b);
 		next = READ_ONCE(b->next[idx]);|kovan_stress|caught"
-	"M3 kovan_unpin() skips the walk (batches never freed)|kovan/reclaim.c|	if (cur != g->handle) {
+	"M3 kovan_unpin() skips the walk (batches never freed)|kovan/reclaim.c|	if (head_index(head) != g->handle) {
 		unsigned long walked|	if (0) {
 		unsigned long walked|kovan_stress|caught"
 	"M4 kovan_unpin() drops its count with a relaxed CAS (B lost)|kovan/reclaim.c|} while (!atomic_long_try_cmpxchg(&s->head, &head, new));	/* B|} while (!atomic_long_try_cmpxchg_relaxed(&s->head, &head, new));	/* B|kovan_stress|caught"

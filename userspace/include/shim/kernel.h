@@ -109,6 +109,12 @@ static __always_inline bool is_power_of_2(unsigned long n)
 									\
 	__us_a < __us_b ? __us_a : __us_b;				\
 })
+static inline unsigned long __us_align(unsigned long x, unsigned long a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+#define ALIGN(x, a)		__us_align((x), (a))
 #define max(a, b)							\
 ({									\
 	typeof(a) __us_a = (a);						\

@@ -56,6 +56,7 @@ static inline size_t array_size(size_t n, size_t size)
 #define kvmalloc_array(n, size, gfp)	kmalloc(array_size(n, size), gfp)
 #define kvmalloc(size, gfp)	kmalloc(size, gfp)
 #define kvzalloc(size, gfp)	kzalloc(size, gfp)
+#define kvcalloc(n, size, gfp)	kzalloc(array_size(n, size), gfp)
 #define kvfree(ptr)		kfree(ptr)
 
 struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,

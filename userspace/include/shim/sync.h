@@ -265,6 +265,7 @@ struct work_struct {
 };
 
 #define DECLARE_WORK(n, f)	struct work_struct n = { .func = (f) }
+#define INIT_WORK(w, f)		(*(w) = (struct work_struct){ .func = (f) })
 
 #define WQ_UNBOUND		BIT(1)
 #define WQ_MEM_RECLAIM		BIT(3)
