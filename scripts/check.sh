@@ -5,7 +5,8 @@
 # model-checks a reduced size of the slot
 # protocol with spin (make model: the full sizes), runs the userspace
 # build's stress tests natively and under ThreadSanitizer, runs the KUnit suites on
-# UML (KASAN) and on QEMU x86_64 (KCSAN) with 2 and 4 vCPUs, runs the torture
+# UML (KASAN) and on QEMU x86_64 (KCSAN) with 2 vCPUs and 5-level paging and
+# with 4 vCPUs, runs the torture
 # module for a minute on each (make torture: longer, and -smp 8), proves the
 # harness and the userspace checks still report failures, and ends with one line
 # "N passed, N failed, N skipped".
@@ -64,10 +65,16 @@ step "UML suites (one CPU, KASAN, lockdep)"
 "$KOVAN_ROOT/scripts/run-tests.sh" uml
 results+=("$KOVAN_LOGDIR/uml-smp1.json")
 
-step "QEMU x86_64 suites (KCSAN, lockdep), -smp ${KOVAN_SMP:-2 4}"
-for smp in ${KOVAN_SMP:-2 4}; do
-	"$KOVAN_ROOT/scripts/run-tests.sh" --smp "$smp" x86_64
-	results+=("$KOVAN_LOGDIR/x86_64-smp$smp.json")
+smps=(${KOVAN_SMP:-2 4})
+step "QEMU x86_64 suites (KCSAN, lockdep), -smp ${smps[*]}; the first with 5-level paging"
+for smp in "${smps[@]}"; do
+	if [ "$smp" = "${smps[0]}" ]; then
+		"$KOVAN_ROOT/scripts/run-tests.sh" --smp "$smp" --cpu max --label "x86_64-smp$smp-la57" x86_64
+		results+=("$KOVAN_LOGDIR/x86_64-smp$smp-la57.json")
+	else
+		"$KOVAN_ROOT/scripts/run-tests.sh" --smp "$smp" x86_64
+		results+=("$KOVAN_LOGDIR/x86_64-smp$smp.json")
+	fi
 done
 
 step "torture, ${KOVAN_CHECK_TORTURE_SECS:-60} s each: UML (KASAN), QEMU -smp 4 (KCSAN, hotplug)"

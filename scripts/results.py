@@ -149,6 +149,8 @@ def main():
     ap.add_argument('--label', required=True)
     ap.add_argument('--json', required=True, help='where to write the summary')
     ap.add_argument('--timed-out', action='store_true', help='the boot hit its time limit')
+    ap.add_argument('--require', action='append', default=[], metavar='REGEX',
+                    help='a console line that must appear (the boot was what it claims)')
     args = ap.parse_args()
 
     with open(args.log, errors='backslashreplace') as f:
@@ -195,6 +197,9 @@ def main():
     for suite in filter(None, args.expect.split(',')):
         if suite not in seen_suites:
             failed.append(f'suite {suite}: expected but did not report')
+    for pattern in args.require:
+        if not any(re.search(pattern, line) for line in console):
+            failed.append(f'console: no line matches {pattern!r}')
 
     reports = []
     foreign, foreign_titles = foreign_kcsan_lines(console)

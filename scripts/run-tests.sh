@@ -3,9 +3,13 @@
 # Build the modules against one test kernel, boot it, load kovan, kovan_queue
 # and every test module of kunit/SUITES, and judge the console log.
 #
-# Usage: run-tests.sh [--smp N] [--selftest MODE] [--timeout S] [--label L] FLAVOUR
+# Usage: run-tests.sh [--smp N] [--cpu MODEL] [--selftest MODE] [--timeout S] [--label L] FLAVOUR
 #   FLAVOUR   uml, x86_64 or arm64 (a kernel config in kunit/configs)
 #   --smp     vCPUs for QEMU (default 2); UML always has one CPU
+#   --cpu     x86_64: QEMU's -cpu (default QEMU's own); "max" gives the
+#             guest 5-level paging (LA57), its direct map then above
+#             0xff11000000000000, and the run fails unless the kovan suite
+#             reports 5 levels
 #   --selftest  make the harness see a failure of one kind (see kunit/kovan_selftest.c):
 #             fail, warn, kasan, hang, expect, poweroff, ktap, later, oops,
 #             panic, lockdep, rmmod, insmod, missing
@@ -13,13 +17,16 @@
 # arm64: cross-compiled, booted with qemu-system-aarch64 -M virt -cpu
 # $KOVAN_ARM64_CPU (default max,pauth-impdef=on: LSE atomics, as kunit.py
 # boots it; cortex-a57 gives the LL/SC atomics of ARMv8.0).
+# KOVAN_BOOT_ARGS adds to the kernel command line (for instance
+# kunit.filter_glob=kovan.kovan_barrier* to run some cases only).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-smp=2 selftest= timeout=${KOVAN_BOOT_TIMEOUT:-900} label=
+smp=2 cpu= selftest= timeout=${KOVAN_BOOT_TIMEOUT:-900} label=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
 	--selftest) selftest=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--label) label=$2; shift 2 ;;
@@ -139,7 +146,7 @@ write_init() {
 case $arch in
 um) how=UML ;;
 arm64) how="QEMU aarch64 TCG -cpu $arm64_cpu -smp $smp" ;;
-*) how="QEMU TCG -smp $smp" ;;
+*) how="QEMU TCG -smp $smp${cpu:+ -cpu $cpu}" ;;
 esac
 stage "$label: booting ($how, limit ${timeout} s; console: $console)"
 t0=$(date +%s)
@@ -147,7 +154,8 @@ rc=0
 if [ "$arch" = um ]; then
 	write_init "$tree" '$B poweroff -f'
 	timeout -k 5 "$timeout" "$build/linux" mem=512M root=/dev/root rootfstype=hostfs \
-		rootflags=/ rw init="$work/init" </dev/null >"$console" 2>&1 || rc=$?
+		rootflags=/ rw init="$work/init" ${KOVAN_BOOT_ARGS:-} </dev/null >"$console" 2>&1 ||
+		rc=$?
 else
 	initrd=$work/initrd
 	mkdir -p "$initrd"
@@ -162,7 +170,7 @@ else
 	else
 		write_init /lib/kovan '$B reboot -f'
 		init_file='file /bin/busybox /bin/busybox 0755 0 0'
-		qemu=(qemu-system-x86_64)
+		qemu=(qemu-system-x86_64 ${cpu:+-cpu "$cpu"})
 		kernel=$build/arch/x86/boot/bzImage tty=ttyS0
 	fi
 	{
@@ -191,17 +199,20 @@ else
 	timeout -k 5 "$timeout" "${qemu[@]}" -nodefaults -no-reboot -nographic \
 		-accel tcg,thread=multi -smp "$smp" -m 1G -serial stdio \
 		-kernel "$kernel" -initrd "$work/initramfs.cpio" \
-		-append "console=$tty panic=-1" </dev/null >"$console" 2>&1 || rc=$?
+		-append "console=$tty panic=-1 ${KOVAN_BOOT_ARGS:-}" </dev/null >"$console" 2>&1 ||
+		rc=$?
 fi
 secs=$(($(date +%s) - t0))
 timed_out=()
 [ $rc -eq 124 ] || [ $rc -eq 137 ] && timed_out=(--timed-out)
+required=()
+[ "$cpu" != max ] || required=(--require 'paging: 5 levels')
 
 res=0
 summary=$(python3 "$KOVAN_ROOT/scripts/results.py" --log "$console" \
 	--kunit "$KSRC/tools/testing/kunit/kunit.py" --label "$label" \
 	--expect "$(IFS=,; echo "${expect[*]}")" --json "$KOVAN_LOGDIR/$label.json" \
-	"${timed_out[@]}") || res=$?
+	"${timed_out[@]}" "${required[@]}") || res=$?
 printf '%s\n' "$summary" | sed '$d'
 stage "$label: boot+test ${secs} s ... $(printf '%s\n' "$summary" | tail -n 1 | sed "s/^$label: //")"
 exit $res
