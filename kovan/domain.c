@@ -69,7 +69,7 @@ module_param_cb(batch, &kovan_uint_param_ops, &kovan_batch_param, 0644);
 MODULE_PARM_DESC(batch, "objects per batch, 1..4096 (default 64)");
 module_param_cb(stall_batches, &kovan_uint_param_ops, &kovan_stall_param, 0644);
 MODULE_PARM_DESC(stall_batches,
-		 "robust: pins avoid a slot owing more batch walks than this, 1..1048576 (default 64)");
+		 "robust: pins avoid a slot whose readers owe more walks than this beyond one each, 1..1048576 (default 64)");
 module_param_cb(flush_us, &kovan_uint_param_ops, &kovan_flush_us_param, 0644);
 MODULE_PARM_DESC(flush_us,
 		 "microseconds a partly filled batch may wait before it is closed, 0..1000000 (default 100)");
@@ -87,7 +87,7 @@ static int kovan_stats_show(struct seq_file *m, void *unused)
 		   s.retired, s.freed, s.pending, s.queued, s.batches);
 	seq_printf(m, "batches_freed %lu\naged_batches %lu\nera_skips %lu\nstall_avoids %lu\n",
 		   s.batches_freed, s.aged_batches, s.era_skips, s.stall_avoids);
-	seq_printf(m, "slots %u\n", s.slots);
+	seq_printf(m, "moves %lu\nslots %u\n", s.moves, s.slots);
 	seq_printf(m, "robust %d\n", !!(d->flags & KOVAN_ROBUST));
 	return 0;
 }
@@ -138,6 +138,7 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
 			atomic_long_set(&pc->slot[i].head, 0);
 			atomic64_set(&pc->slot[i].access, 0);
 			atomic_long_set(&pc->slot[i].owed, 0);
+			pc->slot[i].stalled = 0;
 		}
 		raw_spin_lock_init(&pc->cb.lock);
 	}
@@ -204,6 +205,8 @@ void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s)
 		s->stall_avoids += data_race(pc->stall_avoids);
 		/* this_cpu_inc() of the flush worker; approximate by design. */
 		s->aged_batches += data_race(pc->aged_batches);
+		/* this_cpu_inc() of loads; approximate by design. */
+		s->moves += data_race(pc->moves);
 	}
 	s->pending = s->retired - s->freed;
 	s->queued = atomic_long_read(&d->queued);

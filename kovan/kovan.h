@@ -38,14 +38,19 @@
  * Bounded memory: in a domain with %KOVAN_ROBUST, each reader stalled
  * inside its guard forever holds at most (stall_batches + 2 + nr_cpu_ids)
  * batches of up to kovan.batch objects, plus one batch per object born
- * (kovan_node_init()) before its slot's era froze. The era of the stalled
- * reader's slot freezes once the live readers sharing that slot have moved
- * to a spare slot, which pins do after the slot owes kovan.stall_batches
- * walks: at most that many batches after the stall. Neither part grows
- * with the number of objects retired afterwards; the unfreed total adds
- * every CPU's open batch and what live readers hold. Without
- * %KOVAN_ROBUST a stalled reader holds back everything retired after it
- * pinned, as with SRCU.
+ * (kovan_node_init()) before its slot's era froze. A slot whose readers owe
+ * more than kovan.stall_batches walks beyond one each (a reader has stayed
+ * that many pushes) is marked stalled: pins avoid it, and a guard of it
+ * that loads a newer object counts itself in an empty slot too and raises
+ * that one's era instead (once per guard; with no empty slot it stays).
+ * The stalled reader's era then freezes once the pins and loads that began
+ * before the mark are done. Neither part grows with the number of objects
+ * retired afterwards, however long the live readers beside it live; the
+ * unfreed total adds every CPU's open batch and what live readers hold.
+ * Each stalled reader needs a slot to itself: with as many stalled readers
+ * as slots, pins go to the slot marked last and the bound does not hold.
+ * Without %KOVAN_ROBUST a stalled reader holds back everything retired after
+ * it pinned, as with SRCU.
  *
  * Contexts:
  *	kovan_pin(), kovan_unpin(), kovan_load(),
@@ -136,12 +141,20 @@ struct kovan_node;
  * struct kovan_slot - a reader slot (private)
  * @head: newest batch of the slot's list and the number of readers, packed
  * @access: robust: newest era a reader counting here may hold
- * @owed: robust: list entries the slot's readers still have to walk
+ * @owed: robust: walks the slot's readers owe, one per batch pushed onto the
+ *	  slot while each was pinned
+ * @stalled: robust: when (ktime_get_mono_fast_ns(), low bit set; 0: not)
+ *	     @owed was found, right after a push, to exceed the readers
+ *	     counted in it by more than kovan.stall_batches: a reader has
+ *	     stayed for that many pushes, or several for fewer together. Pins
+ *	     avoid the slot and its guards move on their next era change,
+ *	     until what they owe is back to half the limit
  */
 struct kovan_slot {
 	atomic_long_t head;
 	atomic64_t access;
 	atomic_long_t owed;
+	u64 stalled;
 };
 
 /**
@@ -172,6 +185,7 @@ struct kovan_cpu_batch {
  * @cb: the CPU's retire batch
  * @era_skips: statistics of this CPU's closes
  * @stall_avoids: statistics of this CPU's pins
+ * @moves: statistics of this CPU's loads
  * @aged_batches: statistics of the flush worker's closes on this CPU
  */
 struct kovan_pcpu {
@@ -179,6 +193,7 @@ struct kovan_pcpu {
 	struct kovan_cpu_batch cb ____cacheline_aligned_in_smp;
 	unsigned long era_skips;
 	unsigned long stall_avoids;
+	unsigned long moves;
 	unsigned long aged_batches;
 };
 
@@ -237,18 +252,25 @@ struct kovan_domain {
 /**
  * struct kovan_guard - a reader's hold on a domain, on the reader's stack
  * @domain: the pinned domain
+ * @slot: slot the guard counts in (not necessarily the current CPU's)
+ * @moved: robust: the slot a long-lived guard moved to (kovan_load())
  * @handle: index of the slot's newest batch when the guard pinned
  * @era: robust domains: the era this guard's slot is known to cover
- * @slot: slot the guard counts in (not necessarily the current CPU's)
+ * @idx: number of @slot
+ * @moved_idx: number of @moved
  * @robust: the domain is robust; kovan_load() maintains @era
  *
- * Fields are private to kovan.
+ * Fields are private to kovan. kovan_unpin() needs nothing but the guard
+ * and the slots.
  */
 struct kovan_guard {
 	struct kovan_domain *domain;
+	struct kovan_slot *slot;
+	struct kovan_slot *moved;
 	unsigned long handle;
 	u64 era;
-	unsigned int slot;
+	unsigned int idx;
+	unsigned int moved_idx;
 	bool robust;
 };
 
@@ -265,10 +287,12 @@ struct kovan_guard {
  *		  because they had waited kovan.flush_us
  * @era_skips: robust: slots a batch skipped because their readers were older
  * @stall_avoids: robust: pins that avoided a slot owing too many batches
+ * @moves: robust: long-lived guards that moved to an empty slot
  * @slots: number of reader slots
  * @batch: objects per batch (module parameter kovan.batch)
- * @stall_batches: robust: owed walks after which pins avoid a slot
- *		   (module parameter kovan.stall_batches)
+ * @stall_batches: robust: walks a slot's readers may owe beyond one each
+ *		   before pins avoid it and its guards move (module parameter
+ *		   kovan.stall_batches)
  * @era_frequency: robust: kovan_node_init() calls per CPU between era
  *		   advances (module parameter kovan.era_frequency)
  */
@@ -282,6 +306,7 @@ struct kovan_stats {
 	unsigned long aged_batches;
 	unsigned long era_skips;
 	unsigned long stall_avoids;
+	unsigned long moves;
 	unsigned int slots;
 	unsigned int batch;
 	unsigned int stall_batches;
@@ -401,8 +426,8 @@ void kovan_node_init(struct kovan_domain *d, struct kovan_node *n);
  * @g: guard on the caller's stack, filled in here
  *
  * Counts the caller as a reader in a slot of the current CPU (or a spare
- * slot when that one is crowded or, in robust domains, owes too many
- * batches). The caller may sleep and migrate until kovan_unpin(@g).
+ * slot when that one is crowded or, in robust domains, stalled). The caller
+ * may sleep and migrate until kovan_unpin(@g).
  *
  * Context: any, NMI included. Wait-free (one atomic fetch-and-add), and
  * lock-free in robust domains; see the top of this header.

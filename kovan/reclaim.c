@@ -10,19 +10,18 @@
  * numbers whose CPU is not possible are never used. A slot's head word
  * holds a reader count and the index of the newest batch of the slot's
  * list, packed in one long (internal.h), so that kovan_pin() is a single
- * fetch-and-add. A
- * slot is not owned by anyone: a guard remembers which slot it counts in
- * and what the list head was when it pinned (its handle), so it can unpin
- * from any CPU, and interrupts nest on the same slot like any reader.
+ * fetch-and-add. A slot is not owned by anyone: a guard remembers which
+ * slot it counts in and what the list head was when it pinned (its
+ * handle), so it can unpin from any CPU, and interrupts nest on the same
+ * slot like any reader.
  *
  * Batches. kovan_retire() chains objects on its CPU; every kovan_batch_size
  * objects (or when the flush worker or kovan_barrier() asks) the chain is
- * handed to a batch header from the pool (batch.c) and the batch is
- * closed: it is pushed onto the
- * list of every slot that has readers (the readers' count is kept), and
- * slots without readers are skipped. The header has one link per slot, so
- * a batch of any size, even one object, can be closed; nodes need only the
- * two words of struct kovan_node.
+ * handed to a batch header from the pool (batch.c) and the batch is closed:
+ * it is pushed onto the list of every slot that has readers (the readers'
+ * count is kept), and slots without readers are skipped. The header has one
+ * link per slot, so a batch of any size, even one object, can be closed;
+ * nodes need only the two words of struct kovan_node.
  *
  * Counting. A batch's refs counter receives exactly one "share" per slot:
  *  (a) the closer skipped the slot: it adds SHARE itself;
@@ -54,20 +53,26 @@
  * Robust mode (KOVAN_ROBUST, Hyaline-S). kovan_node_init() stamps a birth
  * era; a guard makes its slot's access era cover every object it loads
  * (kovan_load() raises the slot's access era to the domain's era when the
- * era moved). A close skips a slot whose access era is older than the
- * oldest birth in the batch: none of its readers can hold those objects,
- * and new readers cannot reach them any more. A stalled reader freezes its
- * slot's era once the other readers of that slot leave; to make them
- * leave, pins avoid a slot that owes more than kovan_stall_batches
- * subtractions (the slot's owed counter grows by h at every push and
- * shrinks as readers walk) and take the CPU's spare slot or another one.
- * So a stalled reader holds at most the batches pushed into its slot
- * before the owed counter crossed the limit, plus the batches holding an
- * object born before its era froze: the bound in kovan.h.
+ * era moved, then loads again). A close skips a slot whose access era is
+ * older than the oldest birth in the batch: its readers hold nothing born
+ * that late, unless they follow a link stored in an object after they
+ * loaded it, which is why kovan.h restricts links read out of unpublished
+ * objects to older objects. A slot counts the walks its readers owe (one
+ * per reader and push, paid back as they unpin); when, right after a push,
+ * they exceed one per reader counted in it by more than
+ * kovan_stall_batches, some reader has stayed for that many pushes: the
+ * slot is marked stalled until it is empty again. Pins avoid a stalled
+ * slot, and a guard of a stalled slot whose era moves counts itself in an
+ * empty slot too and raises that one's era from then on (a move, once per
+ * guard). So a stalled reader's slot is marked within kovan_stall_batches
+ * + 2 pushes, its era stops rising once the pins and loads that started
+ * before the mark are done, and later batches skip it unless they hold an
+ * object born before that: the bound in kovan.h.
  *
  * Barriers (letters are cross-referenced at each site):
- *  A kovan_pin()'s fetch-and-add is fully ordered: the reader counts in the
- *    slot before it loads any pointer. Pairs with C.
+ *  A kovan_pin()'s fetch-and-add (and a move's compare-and-swap) is fully
+ *    ordered: the reader counts in the slot before it loads any pointer.
+ *    Pairs with C.
  *  B kovan_unpin()'s compare-and-swap and each walk decrement are fully
  *    ordered: the reader's accesses to objects happen before the RMW that
  *    lets refs reach zero. Pairs with D.
@@ -160,9 +165,9 @@ static bool kovan_robust(const struct kovan_domain *d)
 }
 
 /* Hand a batch nobody references any more to the reclaim worker. */
-static void kovan_reclaim(struct kovan_domain *d, struct kovan_batch *b)
+static void kovan_reclaim(struct kovan_batch *b)
 {
-	atomic_long_add(b->count[0] + b->count[1], &d->queued);
+	atomic_long_add(b->count[0] + b->count[1], &b->domain->queued);
 	if (!llist_add(&b->reclaim, &kovan_reclaim_list))
 		return;
 	if (in_nmi())
@@ -191,11 +196,11 @@ static enum hrtimer_restart kovan_flush_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-static void kovan_adjust(struct kovan_domain *d, struct kovan_batch *b, unsigned long delta)
+static void kovan_adjust(struct kovan_batch *b, unsigned long delta)
 {
 	/* D: fully ordered; the zero crossing happens after every B. */
 	if (!atomic_long_add_return((long)delta, &b->refs))
-		kovan_reclaim(d, b);
+		kovan_reclaim(b);
 }
 
 void kovan_node_init(struct kovan_domain *d, struct kovan_node *n)
@@ -225,27 +230,79 @@ static u64 kovan_raise_access(struct kovan_slot *s, u64 era)
 }
 
 /*
+ * Robust: when the slot was marked as maybe holding a stalled reader (0:
+ * it is not); pins stay away from it.
+ */
+static u64 kovan_slot_stalled(struct kovan_slot *s)
+{
+	return READ_ONCE(s->stalled);	/* A hint set by closers and movers; no ordering. */
+}
+
+static void kovan_mark_stalled(struct kovan_slot *s)
+{
+	/* A hint for pins and loads, with the time for kovan_pick_slot(); no ordering. */
+	WRITE_ONCE(s->stalled, ktime_get_mono_fast_ns() | 1);
+}
+
+/*
+ * Robust: the @readers of @s owe one walk more each. Right after a push
+ * every reader counted in it owes at least one, so what they owe beyond
+ * that is the pushes they have stayed for: past kovan_stall_batches, mark
+ * the slot stalled.
+ */
+static void kovan_owe(struct kovan_slot *s, unsigned long readers)
+{
+	long owed = atomic_long_add_return(readers, &s->owed);
+
+	if (owed - (long)readers > (long)READ_ONCE(kovan_stall_batches) && !kovan_slot_stalled(s))
+		kovan_mark_stalled(s);
+}
+
+/*
+ * Robust: a reader of @s that walked @walked batches has left; @readers
+ * remain. Once what they owe beyond one walk each is back to half the
+ * limit, the reader that made the slot look stalled has gone: unmark it.
+ */
+static void kovan_repay(struct kovan_slot *s, unsigned long walked, unsigned long readers)
+{
+	long owed = atomic_long_sub_return(walked, &s->owed);
+	long limit = READ_ONCE(kovan_stall_batches);
+
+	if (kovan_slot_stalled(s) && owed - (long)readers <= limit / 2)
+		WRITE_ONCE(s->stalled, 0);	/* A hint for pins and loads; no ordering. */
+}
+
+/*
  * Pick the slot to pin: the CPU's home slot unless it is crowded or, in a
- * robust domain, owes too many batches (a stalled reader sits there).
- * Called with preemption off, so the check and the fetch-and-add of a pin
- * on this CPU cannot be separated by other pins of this CPU's tasks.
+ * robust domain, stalled; then the CPU's spare and the other slots in
+ * turn. When every slot is stalled, the one marked last: a slot that stays
+ * marked the longest holds a reader stalled for good, slots marked since
+ * hold readers that were only slow. Called with
+ * preemption off, so the check and the fetch-and-add of a pin on this CPU
+ * cannot be separated by other pins of this CPU's tasks.
  */
 static unsigned int kovan_pick_slot(struct kovan_domain *d, unsigned int cpu)
 {
-	unsigned int first = cpu * KOVAN_SLOTS_PER_CPU, idx = first;
+	unsigned int first = cpu * KOVAN_SLOTS_PER_CPU, idx = first, best = first;
 	bool robust = kovan_robust(d);
+	u64 marked, latest = 0;
 	struct kovan_slot *s;
 
 	do {
 		s = kovan_slot(d, idx);
-		if (s && head_readers(atomic_long_read(&s->head)) < KOVAN_READER_LIMIT &&
-		    (!robust || atomic_long_read(&s->owed) <= (long)READ_ONCE(kovan_stall_batches)))
-			break;
-		if (s && robust)
+		if (s && head_readers(atomic_long_read(&s->head)) < KOVAN_READER_LIMIT) {
+			marked = robust ? kovan_slot_stalled(s) : 0;
+			if (!marked)
+				return idx;
 			this_cpu_inc(d->pcpu->stall_avoids);
+			if (marked > latest) {
+				latest = marked;
+				best = idx;
+			}
+		}
 		idx = (idx + 1) & (kovan_nr_slots - 1);
 	} while (idx != first);
-	return idx;
+	return best;
 }
 
 void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
@@ -266,17 +323,52 @@ void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
 	WARN_ONCE(head_readers(head) >= KOVAN_READER_LIMIT + KOVAN_READER_LIMIT / 2,
 		  "kovan: %lu guards pinned in one slot\n", head_readers(head));
 	g->domain = d;
-	g->slot = idx;
+	g->slot = s;
+	g->idx = idx;
 	g->handle = head_index(head);
+	g->moved = NULL;
 }
 EXPORT_SYMBOL_NS_GPL(kovan_pin, KOVAN);
 
+/*
+ * Robust: @g's slot owes too many batches, so a reader may be stalled
+ * there, and every era @g raises there is one more batch that reader
+ * holds. Count in an empty slot too and raise that one's era from now on;
+ * mark it owing so that pins stay away while @g lives. With no empty slot,
+ * stay (g->moved = g->slot).
+ */
+static void kovan_move(struct kovan_guard *g)
+{
+	struct kovan_domain *d = g->domain;
+	struct kovan_slot *s;
+	unsigned long head;
+	unsigned int i, idx;
+
+	g->moved = g->slot;
+	for (i = 1; i < kovan_nr_slots; i++) {
+		idx = (g->idx + i) & (kovan_nr_slots - 1);
+		s = kovan_slot(d, idx);
+		head = 0;
+		/* A: an empty slot, now counting us, before we load through it. */
+		if (!s || !atomic_long_try_cmpxchg(&s->head, &head, 1))
+			continue;
+		kovan_mark_stalled(s);	/* Keeps pins away while we live. */
+		g->moved = s;
+		g->moved_idx = idx;
+		this_cpu_inc(d->pcpu->moves);
+		return;
+	}
+}
+
 void *kovan_load_slow(void * const *pp, struct kovan_guard *g)
 {
-	struct kovan_slot *s = kovan_slot(g->domain, g->slot);
+	struct kovan_slot *s;
 	void *p;
 	u64 era;
 
+	if (!g->moved && kovan_slot_stalled(g->slot))
+		kovan_move(g);
+	s = g->moved ?: g->slot;
 	for (;;) {
 		era = atomic64_read(&g->domain->era);
 		g->era = kovan_raise_access(s, era);
@@ -289,12 +381,11 @@ void *kovan_load_slow(void * const *pp, struct kovan_guard *g)
 EXPORT_SYMBOL_NS_GPL(kovan_load_slow, KOVAN);
 
 /*
- * Subtract this reader's 1 from every batch from @b down to the batch of
+ * Subtract a reader's 1 from every batch from @b down to the batch of
  * index @stop (0: to the end of the list) in slot @idx's list. Returns how
  * many.
  */
-static unsigned long kovan_walk(struct kovan_domain *d, struct kovan_batch *b,
-				unsigned long stop, unsigned int idx)
+static unsigned long kovan_walk(struct kovan_batch *b, unsigned long stop, unsigned int idx)
 {
 	unsigned long walked = 0;
 	struct kovan_batch *next;
@@ -307,7 +398,7 @@ static unsigned long kovan_walk(struct kovan_domain *d, struct kovan_batch *b,
 		walked++;
 		/* B, D: fully ordered. */
 		if (!atomic_long_dec_return(&b->refs))
-			kovan_reclaim(d, b);
+			kovan_reclaim(b);
 		if (last)
 			break;
 		b = next;
@@ -315,10 +406,12 @@ static unsigned long kovan_walk(struct kovan_domain *d, struct kovan_batch *b,
 	return walked;
 }
 
-void kovan_unpin(struct kovan_guard *g)
+/*
+ * Leave slot @s (number @idx) that the guard pinned with @handle at its
+ * head; @robust: pay back the walks in @s->owed.
+ */
+static void kovan_leave(struct kovan_slot *s, unsigned int idx, unsigned long handle, bool robust)
 {
-	struct kovan_domain *d = g->domain;
-	struct kovan_slot *s = kovan_slot(d, g->slot);
 	struct kovan_batch *cur, *below = NULL;
 	unsigned long head, new;
 
@@ -328,20 +421,30 @@ void kovan_unpin(struct kovan_guard *g)
 			return;
 		cur = head_batch(head);
 		/* Our count still protects cur: it was pushed after we pinned. */
-		if (head_index(head) != g->handle)
-			below = READ_ONCE(cur->next[g->slot]);
+		if (head_index(head) != handle)
+			below = READ_ONCE(cur->next[idx]);
 		new = head_readers(head) == 1 ? 0 : head - 1;
 	} while (!atomic_long_try_cmpxchg(&s->head, &head, new));	/* B: pairs with D. */
 
 	/* (c): the last reader pays the share of the head it detached. */
 	if (!new && cur)
-		kovan_adjust(d, cur, kovan_share);
-	if (head_index(head) != g->handle) {
-		unsigned long walked = kovan_walk(d, below, g->handle, g->slot);
+		kovan_adjust(cur, kovan_share);
+	if (head_index(head) != handle) {
+		unsigned long walked = kovan_walk(below, handle, idx);
 
-		if (g->robust)
-			atomic_long_sub(walked, &s->owed);
+		if (robust)
+			kovan_repay(s, walked, head_readers(new));
 	}
+	/* Empty: it stalls nobody (a move racing with this may lose its mark). */
+	else if (!new && robust)
+		WRITE_ONCE(s->stalled, 0);	/* A hint for kovan_pick_slot(); no ordering. */
+}
+
+void kovan_unpin(struct kovan_guard *g)
+{
+	if (g->moved && g->moved != g->slot)
+		kovan_leave(g->moved, g->moved_idx, 0, true);
+	kovan_leave(g->slot, g->idx, g->handle, g->robust);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_unpin, KOVAN);
 
@@ -384,18 +487,14 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 		}
 		if (!head_index(head))
 			continue;
-		/*
-		 * (b): the batch we covered gets its share and our readers' count;
-		 * each of those readers will walk it once, which the owed counter
-		 * tracks.
-		 */
+		/* (b): the batch we covered gets its share and our readers' count. */
 		if (robust)
-			atomic_long_add(head_readers(head), &s->owed);
-		kovan_adjust(d, head_batch(head), kovan_share + head_readers(head));
+			kovan_owe(s, head_readers(head));
+		kovan_adjust(head_batch(head), kovan_share + head_readers(head));
 	}
 	/* (a); also when every slot was skipped, where the sum wraps to zero. */
 	if (skipped)
-		kovan_adjust(d, b, skipped * kovan_share);
+		kovan_adjust(b, skipped * kovan_share);
 }
 
 /* Move the objects collected on @cb into @b. Called with cb->lock held. */
@@ -505,7 +604,6 @@ static void kovan_flush(struct kovan_domain *d, bool all)
 		if (!b)
 			b = kovan_batch_get_wait(d);
 		raw_spin_lock_irqsave(&cb->lock, flags);	/* G */
-		/* A young batch is still filling up; leave it to its CPU or a later pass. */
 		if (cb->first && !all && (s64)(older_than - cb->opened) < 0)
 			young = true;
 		else if (cb->first)

@@ -1200,6 +1200,77 @@ static void kovan_barrier_closes_batches(struct kunit *test)
 }
 
 /*
+ * The robust bound with a long-lived live reader in the stalled reader's
+ * slot: the live reader keeps loading (raising the slot's era) while 20,000
+ * objects are retired, then leaves; what the stalled reader holds must not
+ * grow with the live reader's life. batch=1 and era_frequency=1 make every
+ * retire a batch and every birth a new era.
+ */
+static void kovan_stalled_next_to_live_reader(struct kunit *test)
+{
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kt_obj **shared = kunit_kzalloc(test, sizeof(*shared), GFP_KERNEL);
+	unsigned int cpu = cpumask_first(cpu_online_mask);
+	unsigned long bound, pending = 0;
+	struct kt_holder *stalled;
+	struct kovan_domain *d;
+	struct kovan_guard live;
+	struct kovan_stats s;
+	struct kt_obj *o;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, shared);
+	kt_set_param(test, "batch", "1");
+	kt_set_param(test, "era_frequency", "1");
+	d = kt_domain(test, KOVAN_ROBUST);
+	kovan_domain_stats(d, &s);
+	/* kovan.h: stall_batches + 2 + nr_cpu_ids batches, one more per object born before. */
+	bound = s.stall_batches + 4UL + 2 * nr_cpu_ids + s.era_frequency * nr_cpu_ids;
+	*shared = kt_obj_new(d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *shared);
+
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
+	stalled = kt_holder_start(test, d, cpu);
+	kovan_pin(d, &live);
+	for (i = 0; i < 20000; i++) {
+		o = kt_obj_new(d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		o = kovan_replace_pointer(shared, o);
+		kovan_retire(d, &o->node, kt_free);
+		o = kovan_load(shared, &live);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(o->magic), KT_MAGIC);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	kovan_unpin(&live);
+	for (i = 0; i < 1000; i++) {
+		o = kt_obj_new(d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		o = kovan_replace_pointer(shared, o);
+		kovan_retire(d, &o->node, kt_free);
+	}
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	/* What the live reader held goes; a bounded wait, not a timing assertion. */
+	for (i = 0; i < 250; i++) {
+		kovan_domain_stats(d, &s);
+		pending = s.pending;
+		if (pending <= bound)
+			break;
+		msleep(20);
+	}
+	kunit_info(test, "stalled + live reader in one slot: %lu pending after 21000 retires (bound %lu)\n",
+		   pending, bound);
+	KUNIT_EXPECT_LE(test, pending, bound);
+	kt_holder_release(stalled);
+	o = xchg(shared, NULL);
+	kovan_retire(d, &o->node, kt_free);
+	kovan_barrier(d);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
+}
+
+/*
  * Objects and batch headers wherever the kernel puts them: on x86_64 with
  * 5-level paging (QEMU -cpu max) the direct map starts at 0xff11...; the
  * harness's LA57 run checks the line below to know the guest used it.
@@ -1258,6 +1329,7 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE_PARAM(kovan_barrier_closes_batches, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_many_guards_one_cpu, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_address_bits, kt_flags_gen_params),
+	KUNIT_CASE_SLOW(kovan_stalled_next_to_live_reader),
 	{}
 };
 

@@ -167,13 +167,13 @@ mutations=(
 		walked++;
 		/* B, D: fully ordered. */
 		if (!atomic_long_dec_return(&b->refs))
-			kovan_reclaim(d, b);|		last = b->index == stop;
+			kovan_reclaim(b);|		last = b->index == stop;
 		walked++;
 		/* B, D: fully ordered. */
 		if (!atomic_long_dec_return(&b->refs))
-			kovan_reclaim(d, b);
+			kovan_reclaim(b);
 		next = READ_ONCE(b->next[idx]);|kovan_stress|caught"
-	"M3 kovan_unpin() skips the walk (batches never freed)|kovan/reclaim.c|	if (head_index(head) != g->handle) {
+	"M3 kovan_unpin() skips the walk (batches never freed)|kovan/reclaim.c|	if (head_index(head) != handle) {
 		unsigned long walked|	if (0) {
 		unsigned long walked|kovan_stress|caught"
 	"M4 kovan_unpin() drops its count with a relaxed CAS (B lost)|kovan/reclaim.c|} while (!atomic_long_try_cmpxchg(&s->head, &head, new));	/* B|} while (!atomic_long_try_cmpxchg_relaxed(&s->head, &head, new));	/* B|kovan_stress|caught"

@@ -95,6 +95,7 @@
  * | atomic_long_sub             | rfe     | acq_rel | atomic_long_sub(2, &al)
  * | atomic_long_add_return      | full    | full    | atomic_long_add_return(2, &al)
  * | atomic_long_dec_return      | full    | full    | atomic_long_dec_return(&al)
+ * | atomic_long_sub_return      | full    | full    | atomic_long_sub_return(2, &al)
  * | atomic_long_dec_return_release | release | release | $(&al)
  * | atomic_long_fetch_add       | full    | full    | atomic_long_fetch_add(2, &al)
  * | atomic_long_try_cmpxchg     | full    | full    | atomic_long_try_cmpxchg(&al, &l, 1)
@@ -358,6 +359,11 @@ static inline long atomic_long_add_return(long i, atomic_long_t *v)
 static inline long atomic_long_dec_return(atomic_long_t *v)
 {
 	return atomic64_dec_return(v);
+}
+
+static inline long atomic_long_sub_return(long i, atomic_long_t *v)
+{
+	return atomic64_add_return(-i, v);
 }
 
 static inline long atomic_long_dec_return_release(atomic_long_t *v)
