@@ -168,13 +168,13 @@ void kovan_domain_destroy(struct kovan_domain *d)
 	kovan_barrier(d);
 	kovan_domain_quiesce(d);
 	mutex_lock(&kovan_debugfs_mutex);
-	d->flags |= KOVAN_DOMAIN_DEAD;
+	/* Pins from now on are refused; one racing with this is a caller bug. */
+	WRITE_ONCE(d->flags, d->flags | KOVAN_DOMAIN_DEAD);
 	debugfs_remove_recursive(d->debugfs);
 	d->debugfs = NULL;
 	mutex_unlock(&kovan_debugfs_mutex);
 	/* A pinned guard will still unpin into the slots: leak them instead. */
-	if (WARN_ONCE(!kovan_slots_idle(d), "kovan: domain %s destroyed with pinned guards\n",
-		      d->name))
+	if (WARN(!kovan_slots_idle(d), "kovan: domain %s destroyed with pinned guards\n", d->name))
 		return;
 	if (!(d->flags & KOVAN_DOMAIN_STATIC)) {
 		free_percpu(d->pcpu);

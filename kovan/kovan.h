@@ -87,6 +87,12 @@
  * batch header (GFP_NOWAIT) per kovan.batch objects and, when that fails,
  * keeps collecting objects until a header can be had.
  *
+ * Misuse is caught, not followed: kovan_unpin() of a guard already unpinned,
+ * kovan_pin() of a destroyed or never initialised domain (the guard then
+ * needs nothing but its kovan_unpin()), and, in a robust domain, a retired
+ * node whose birth lies in the future (kovan_node_init() never ran: the
+ * node is then treated as the oldest) each WARN once and corrupt nothing.
+ *
  * Ordering: kovan_pin() is a full barrier; a pointer loaded with
  * kovan_load() after it is dependency-ordered after the store that
  * published it (kovan_assign_pointer() is a release). kovan_retire()
@@ -251,8 +257,9 @@ struct kovan_domain {
 
 /**
  * struct kovan_guard - a reader's hold on a domain, on the reader's stack
- * @domain: the pinned domain
- * @slot: slot the guard counts in (not necessarily the current CPU's)
+ * @domain: the pinned domain; NULL after a pin kovan refused
+ * @slot: slot the guard counts in (not necessarily the current CPU's);
+ *	  NULL once unpinned
  * @moved: robust: the slot a long-lived guard moved to (kovan_load())
  * @handle: index of the slot's newest batch when the guard pinned
  * @era: robust domains: the era this guard's slot is known to cover
@@ -261,7 +268,8 @@ struct kovan_domain {
  * @robust: the domain is robust; kovan_load() maintains @era
  *
  * Fields are private to kovan. kovan_unpin() needs nothing but the guard
- * and the slots.
+ * and the slots, so it stays legal after kovan_domain_destroy() (which
+ * WARNs then) even when the domain's memory is gone.
  */
 struct kovan_guard {
 	struct kovan_domain *domain;
@@ -373,10 +381,12 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
  *
  * Runs kovan_barrier() first, so every object retired before the call is
  * freed (and waits for the guards that can still see them). A guard still
- * pinned after that is a caller bug: the domain WARNs once and leaks its
- * slots rather than free memory the guard's kovan_unpin() will touch; that
- * kovan_unpin() stays legal. Destroying a domain twice, or one that was
- * never initialised (zeroed), WARNs once and does nothing.
+ * pinned after that is a caller bug: the domain WARNs and leaks its slots
+ * rather than free memory the guard's kovan_unpin() will touch; that
+ * kovan_unpin() stays legal, also once the memory of @d itself is gone.
+ * Pins of @d from then on WARN once and pin nothing. Destroying a domain
+ * twice, or one that was never initialised (zeroed), WARNs once and does
+ * nothing.
  *
  * Context: process context; may sleep.
  */
@@ -427,7 +437,9 @@ void kovan_node_init(struct kovan_domain *d, struct kovan_node *n);
  *
  * Counts the caller as a reader in a slot of the current CPU (or a spare
  * slot when that one is crowded or, in robust domains, stalled). The caller
- * may sleep and migrate until kovan_unpin(@g).
+ * may sleep and migrate until kovan_unpin(@g). A domain that is destroyed
+ * or was never initialised is not pinned: kovan_pin() WARNs once and the
+ * guard's kovan_unpin() does nothing.
  *
  * Context: any, NMI included. Wait-free (one atomic fetch-and-add), and
  * lock-free in robust domains; see the top of this header.
@@ -441,7 +453,9 @@ void kovan_pin(struct kovan_domain *d, struct kovan_guard *g);
  *
  * Drops the reader's references to the batches retired into its slot
  * while it was pinned; batches that no reader holds any more are handed
- * to a worker to be freed.
+ * to a worker to be freed. Needs nothing of the domain: legal after a
+ * kovan_domain_destroy() that WARNed about this guard. A second
+ * kovan_unpin() of the same pin WARNs once and does nothing.
  *
  * Context: any, NMI included. Lock-free; see the top of this header.
  * Ordering: full barrier.
@@ -531,6 +545,9 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * Call after the object is no longer reachable for new readers. @free_fn
  * runs later, in process context, from a kovan worker. A NULL @d, @n or
  * @free_fn is a caller bug: kovan_retire() WARNs once and leaks the object.
+ * In a robust domain, a node whose birth lies ahead of the domain's era was
+ * never stamped by kovan_node_init(): it WARNs once and is kept from every
+ * reader, as if born first.
  *
  * Context: any but NMI. See the top of this header for progress.
  */

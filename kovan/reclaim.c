@@ -305,16 +305,32 @@ static unsigned int kovan_pick_slot(struct kovan_domain *d, unsigned int cpu)
 	return best;
 }
 
+/* A pin of a domain that cannot be pinned; the guard's unpin does nothing. */
+static void kovan_pin_bad(struct kovan_domain *d, struct kovan_guard *g, unsigned int flags)
+{
+	WARN_ONCE(flags & KOVAN_DOMAIN_DEAD, "kovan: kovan_pin() of a destroyed domain\n");
+	WARN_ONCE(!(flags & KOVAN_DOMAIN_DEAD), "kovan: kovan_pin() of a domain never initialised\n");
+	g->domain = NULL;
+	g->slot = NULL;
+	g->robust = false;
+}
+
 void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
 {
+	/* A domain pinned while it is destroyed is a caller bug; no ordering. */
+	unsigned int flags = READ_ONCE(d->flags);
 	struct kovan_slot *s;
 	unsigned long head;
 	unsigned int idx;
 
+	if (unlikely(!d->pcpu || (flags & KOVAN_DOMAIN_DEAD))) {
+		kovan_pin_bad(d, g, flags);
+		return;
+	}
 	preempt_disable();
 	idx = kovan_pick_slot(d, smp_processor_id());
 	s = kovan_slot(d, idx);
-	g->robust = kovan_robust(d);
+	g->robust = flags & KOVAN_ROBUST;
 	if (g->robust)
 		g->era = kovan_raise_access(s, atomic64_read(&d->era));
 	head = atomic_long_fetch_add(1, &s->head);	/* A: pairs with C. */
@@ -442,9 +458,15 @@ static void kovan_leave(struct kovan_slot *s, unsigned int idx, unsigned long ha
 
 void kovan_unpin(struct kovan_guard *g)
 {
+	if (unlikely(!g->slot)) {
+		/* A guard of a failed pin has no domain and needs nothing. */
+		WARN_ONCE(g->domain, "kovan: %s() of a guard not pinned\n", __func__);
+		return;
+	}
 	if (g->moved && g->moved != g->slot)
 		kovan_leave(g->moved, g->moved_idx, 0, true);
 	kovan_leave(g->slot, g->idx, g->handle, g->robust);
+	g->slot = NULL;
 }
 EXPORT_SYMBOL_NS_GPL(kovan_unpin, KOVAN);
 
@@ -523,6 +545,11 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	/* The batch lock is not NMI-safe: leak rather than deadlock. */
 	if (WARN_ON_ONCE(in_nmi()))
 		return;
+	/* A birth from the future was never stamped: the oldest is safe. */
+	if (kovan_robust(d) && (s64)(birth - atomic64_read(&d->era)) > 0) {
+		WARN_ONCE(1, "kovan: retire of a node kovan_node_init() never stamped\n");
+		birth = 0;
+	}
 	n->free_fn = free_fn;
 
 	local_irq_save(flags);

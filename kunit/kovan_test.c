@@ -1303,6 +1303,91 @@ static void kovan_address_bits(struct kunit *test)
 	kt_ctx_drain(ctx);
 }
 
+/* ---- Misuse ---- */
+
+/*
+ * Misuse WARNs and corrupts nothing: a second kovan_unpin() of a guard
+ * (with another reader in the same slot, whose count it must not take),
+ * a pin of a destroyed or never initialised domain, and a robust retire of
+ * a node that kovan_node_init() never stamped.
+ */
+static void kovan_misuse_warns(struct kunit *test)
+{
+	struct kovan_domain *d = kt_domain(test, KOVAN_ROBUST);
+	struct kovan_domain *zeroed = kunit_kzalloc(test, sizeof(*zeroed), GFP_KERNEL);
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kovan_guard g, other;
+	struct kovan_stats s;
+	struct kt_obj *o, *held;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, zeroed);
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *slot);
+
+	migrate_disable();
+	kovan_pin(d, &other);
+	kovan_pin(d, &g);
+	migrate_enable();
+	kovan_unpin(&g);
+	KT_EXPECT_WARN("kovan_unpin() twice", kovan_unpin(&g));
+	/* other still protects what it loads. */
+	held = kovan_load(slot, &other);
+	o = kt_obj_new(d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	o = kovan_replace_pointer(slot, o);
+	kovan_retire(d, &o->node, kt_free);
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(held->magic), KT_MAGIC);
+	kovan_unpin(&other);
+
+	/* A node with a birth from the future (never stamped): protected all the same. */
+	kovan_pin(d, &g);
+	held = kovan_load(slot, &g);
+	o = kovan_replace_pointer(slot, NULL);
+	o->node.birth = U64_MAX / 2;
+	KT_EXPECT_WARN("kovan_retire() of a node kovan_node_init() never stamped",
+		       kovan_retire(d, &o->node, kt_free));
+	for (i = 0; i < 5; i++) {
+		o = kt_obj_new(d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		kovan_retire(d, &o->node, kt_free);
+	}
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(held->magic), KT_MAGIC);
+	kovan_unpin(&g);
+	kovan_barrier(d);
+	kovan_domain_stats(d, &s);
+	KUNIT_EXPECT_EQ(test, s.pending, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
+	kovan_domain_destroy(d);
+
+	KT_EXPECT_WARN("kovan_pin() of a destroyed domain", kovan_pin(d, &g));
+	kovan_unpin(&g);
+	KT_EXPECT_WARN("kovan_pin() of a domain never initialised", kovan_pin(zeroed, &g));
+	kovan_unpin(&g);
+	kt_ctx_drain(ctx);
+}
+
+/*
+ * A guard leaked past kovan_domain_destroy() may still unpin, also when
+ * the domain's memory is gone (a domain embedded in a freed object).
+ */
+static void kovan_guard_outlives_domain(struct kunit *test)
+{
+	struct kovan_domain *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	struct kovan_guard g;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_ASSERT_EQ(test, kovan_domain_init(d, kt_param_flags(test)), 0);
+	kovan_pin(d, &g);
+	KT_EXPECT_WARN("kovan_domain_destroy() with a pinned guard", kovan_domain_destroy(d));
+	kfree(d);
+	kovan_unpin(&g);
+}
+
 #define KT_CASE_SLOW(name) \
 	KUNIT_CASE_PARAM_ATTR(name, kt_flags_gen_params, { .speed = KUNIT_SPEED_SLOW })
 
@@ -1330,6 +1415,8 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE_PARAM(kovan_many_guards_one_cpu, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_address_bits, kt_flags_gen_params),
 	KUNIT_CASE_SLOW(kovan_stalled_next_to_live_reader),
+	KUNIT_CASE(kovan_misuse_warns),
+	KUNIT_CASE_PARAM(kovan_guard_outlives_domain, kt_flags_gen_params),
 	{}
 };
 
