@@ -29,6 +29,20 @@
  * object was unpublished (before the kovan_retire() call that follows the
  * unpublishing store).
  *
+ * Safety in a %KOVAN_ROBUST domain: the object kovan_load() returns is
+ * protected until kovan_unpin() when the pointer was read from a root or
+ * from an object still published at the time of the load. A pointer read
+ * out of an object that may have been unpublished meanwhile is protected
+ * only if the object it points to was born (kovan_node_init()) no later
+ * than the object holding it. So in a robust domain, stamp an object with
+ * kovan_node_init() right before publishing it and link new objects only in
+ * front of older ones (insert at the head of a list; replace an object by
+ * inserting the copy in front and unlinking the old one), or make readers
+ * notice an unpublished object (mark its links before unlinking it, as
+ * Harris-Michael lists do) and start over. A stalled reader could follow
+ * links forward without end, so this is what it costs to bound the memory
+ * it holds; plain domains protect every path.
+ *
  * Liveness: every retired object is freed once the guards that could see it
  * unpin. A retired object never waits for further retires: a partly filled
  * batch is closed by a worker kovan.flush_us microseconds (default 100; timer
@@ -423,7 +437,9 @@ void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s);
  * @n: the object's embedded node
  *
  * Records the birth era robust domains use to skip readers that cannot
- * hold the object. Required in robust domains, harmless otherwise; call it
+ * hold the object. Required in robust domains, harmless otherwise: call it
+ * right before the object is published (what a robust guard may follow out
+ * of an unpublished object depends on it, see the top of this header), and
  * again when a retired-then-freed object's memory is reused.
  *
  * Context: any, NMI included. Wait-free.
@@ -483,10 +499,12 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * @g: a pinned guard
  *
  * Like rcu_dereference(): the object pointed to stays valid until
- * kovan_unpin(@g).
+ * kovan_unpin(@g). In a %KOVAN_ROBUST domain, as long as *@pp lies in a
+ * root, in an object still published, or the object it points to was
+ * born no later than the one holding @pp; see the top of this header.
  *
  * Context: any, NMI included. Wait-free in domains without %KOVAN_ROBUST;
- * see the top of this header for robust domains.
+ * lock-free in robust ones, see the top of this header.
  * Return: the pointer, with the type of *@pp.
  */
 #define kovan_load(pp, g)						\
