@@ -15,6 +15,11 @@
  *    and need no lock. An update replaces an entry with a new one and
  *    retires the old one through kovan, which frees it once no lookup
  *    that could have found it is still pinned.
+ *  - New entries go in at the head of their chain, stamped by the writer
+ *    right before: every link then leads from a younger entry to an older
+ *    one, which is what kovan.h asks of a robust domain (a lookup stopped
+ *    on an entry that is deleted meanwhile walks on through its old link),
+ *    so the table is as safe with CONFIG_KOVAN_ROBUST_DEFAULT as without.
  *  - lookup_sync() waits until the updates submitted before it are
  *    visible to lookups.
  *  - Teardown: debugfs first (no more callers), then the ring (the writer
@@ -151,7 +156,6 @@ static int lookup_set(struct lookup_table *t, u32 key, u64 value, gfp_t gfp)
 	e->next = NULL;
 	e->key = key;
 	e->value = value;
-	kovan_node_init(&t->domain, &e->knode);
 	ret = lookup_submit(t, LOOKUP_SET, key, e, gfp);
 	if (ret)
 		kfree(e);
@@ -186,27 +190,32 @@ static void lookup_sync(struct lookup_table *t)
 	wait_event(t->applied_wait, smp_load_acquire(&t->applied) >= target);
 }
 
-/* The writer: the only thread that changes the chains. */
+/*
+ * The writer: the only thread that changes the chains. A new entry goes in
+ * at the head, stamped here, and the entry it replaces is unlinked after
+ * it: links only ever lead to older entries.
+ */
 static int lookup_apply(void *event, s64 seq, bool end_of_batch, void *ctx)
 {
 	struct lookup_table *t = ctx;
 	struct lookup_update *u = event;
-	struct lookup_entry **pp = &t->buckets[hash_32(u->key, t->bits)];
-	struct lookup_entry *e;
+	struct lookup_entry **head = &t->buckets[hash_32(u->key, t->bits)];
+	struct lookup_entry **pp = head, *e;
 
+	if (u->op == LOOKUP_SET) {
+		kovan_node_init(&t->domain, &u->entry->knode);
+		u->entry->next = *head;
+		/* Release: the entry's contents before the entry; pairs with kovan_load(). */
+		kovan_assign_pointer(*head, u->entry);
+		pp = &u->entry->next;
+		u->entry = NULL;
+	}
 	/* Plain loads: nobody else stores these pointers. */
 	for (e = *pp; e && e->key != u->key; e = *pp)
 		pp = &e->next;
-
-	if (u->op == LOOKUP_SET) {
-		u->entry->next = e ? e->next : NULL;
-		/* Release: the entry's contents before the entry; pairs with kovan_load(). */
-		kovan_assign_pointer(*pp, u->entry);
-		u->entry = NULL;
-	} else if (e) {
-		/* e->next was published before; the unlink needs no ordering of its own. */
+	/* e->next was published before; the unlink needs no ordering of its own. */
+	if (e)
 		WRITE_ONCE(*pp, e->next);
-	}
 	/* After the unlinking store: lookups that start now cannot find e. */
 	if (e)
 		kovan_retire_kfree(&t->domain, e, knode);
