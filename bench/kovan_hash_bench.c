@@ -219,14 +219,18 @@ static struct bh_node *bh_update(enum bh_scheme scheme, unsigned long key, struc
 	}
 	if (fresh) {
 		fresh->key = key;
-		RCU_INIT_POINTER(fresh->next, NULL);
 		/*
-		 * The table outlives each scheme's turn: a node inserted now may be
-		 * removed under the robust domain later, which needs its birth.
+		 * At the head, stamped under the lock: links lead from younger to
+		 * older nodes, as kovan.h asks of the robust domain's readers, who
+		 * may walk on from a node removed under them. The table outlives
+		 * each scheme's turn: a node inserted now may be removed under the
+		 * robust domain later, which needs its birth.
 		 */
 		kovan_node_init(&bh_robust, &fresh->kn);
+		n = rcu_dereference_protected(b->head, lockdep_is_held(&b->lock));
+		RCU_INIT_POINTER(fresh->next, n);
 		/* Orders the node's initialisation before readers find it. */
-		rcu_assign_pointer(*link, fresh);
+		rcu_assign_pointer(b->head, fresh);
 		atomic_long_inc(&bh_keys);
 		fresh = NULL;
 	}
