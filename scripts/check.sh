@@ -5,8 +5,8 @@
 # model-checks a reduced size of the slot
 # protocol with spin (make model: the full sizes), runs the userspace
 # build's stress tests natively and under ThreadSanitizer, runs the KUnit suites on
-# UML (KASAN) and on QEMU x86_64 (KCSAN) with 2 vCPUs and 5-level paging and
-# with 4 vCPUs, runs the torture
+# UML (KASAN; once more with every domain robust) and on QEMU x86_64 (KCSAN)
+# with 2 vCPUs and 5-level paging and with 4 vCPUs, runs the torture
 # module for a minute on each (make torture: longer, and -smp 8), proves the
 # harness and the userspace checks still report failures, and ends with one line
 # "N passed, N failed, N skipped".
@@ -20,7 +20,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=14
+total=15
 n=0
 step() {
 	n=$((n + 1))
@@ -64,6 +64,9 @@ step "userspace self-test: seeded bugs the stress tests must catch"
 step "UML suites (one CPU, KASAN, lockdep)"
 "$KOVAN_ROOT/scripts/run-tests.sh" uml
 results+=("$KOVAN_LOGDIR/uml-smp1.json")
+step "UML suites with CONFIG_KOVAN_ROBUST_DEFAULT=y: every user on robust domains"
+"$KOVAN_ROOT/scripts/run-tests.sh" --robust --label uml-robust uml
+results+=("$KOVAN_LOGDIR/uml-robust.json")
 
 smps=(${KOVAN_SMP:-2 4})
 step "QEMU x86_64 suites (KCSAN, lockdep), -smp ${smps[*]}; the first with 5-level paging"

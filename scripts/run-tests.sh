@@ -3,13 +3,15 @@
 # Build the modules against one test kernel, boot it, load kovan, kovan_queue
 # and every test module of kunit/SUITES, and judge the console log.
 #
-# Usage: run-tests.sh [--smp N] [--cpu MODEL] [--selftest MODE] [--timeout S] [--label L] FLAVOUR
+# Usage: run-tests.sh [--smp N] [--cpu MODEL] [--robust] [--selftest MODE] [--timeout S] [--label L] FLAVOUR
 #   FLAVOUR   uml, x86_64 or arm64 (a kernel config in kunit/configs)
 #   --smp     vCPUs for QEMU (default 2); UML always has one CPU
 #   --cpu     x86_64: QEMU's -cpu (default QEMU's own); "max" gives the
 #             guest 5-level paging (LA57), its direct map then above
 #             0xff11000000000000, and the run fails unless the kovan suite
 #             reports 5 levels
+#   --robust  build with CONFIG_KOVAN_ROBUST_DEFAULT=y: every domain of
+#             every user (queues, example, tests) is KOVAN_ROBUST
 #   --selftest  make the harness see a failure of one kind (see kunit/kovan_selftest.c):
 #             fail, warn, kasan, hang, expect, poweroff, ktap, later, oops,
 #             panic, lockdep, rmmod, insmod, missing
@@ -22,11 +24,12 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-smp=2 cpu= selftest= timeout=${KOVAN_BOOT_TIMEOUT:-900} label=
+smp=2 cpu= robust=() selftest= timeout=${KOVAN_BOOT_TIMEOUT:-900} label=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
+	--robust) robust=(CONFIG_KOVAN_ROBUST_DEFAULT=y); shift ;;
 	--selftest) selftest=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--label) label=$2; shift 2 ;;
@@ -85,7 +88,8 @@ selftest_build=()
 # Modules: from a private copy, so kernels of different arches never share
 # objects; the consumer test and the example are separate external modules.
 tree=$work/src
-build_modules "$build" "$arch" "$tree" "$log" ${cross:+CROSS_COMPILE="$cross"} "${selftest_build[@]}"
+build_modules "$build" "$arch" "$tree" "$log" ${cross:+CROSS_COMPILE="$cross"} "${selftest_build[@]}" \
+	"${robust[@]}"
 [ "$selftest" = hang ] && timeout=${KOVAN_HANG_TIMEOUT:-30}
 
 modpath() {
@@ -144,9 +148,9 @@ write_init() {
 }
 
 case $arch in
-um) how=UML ;;
+um) how="UML${robust:+, CONFIG_KOVAN_ROBUST_DEFAULT=y}" ;;
 arm64) how="QEMU aarch64 TCG -cpu $arm64_cpu -smp $smp" ;;
-*) how="QEMU TCG -smp $smp${cpu:+ -cpu $cpu}" ;;
+*) how="QEMU TCG -smp $smp${cpu:+ -cpu $cpu}${robust:+, CONFIG_KOVAN_ROBUST_DEFAULT=y}" ;;
 esac
 stage "$label: booting ($how, limit ${timeout} s; console: $console)"
 t0=$(date +%s)
