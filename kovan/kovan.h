@@ -3,7 +3,7 @@
 #define _KOVAN_KOVAN_H
 
 /*
- * kovan: wait-free memory reclamation with per-CPU slots.
+ * kovan: memory reclamation with per-CPU slots.
  *
  * A kovan domain plays the role of an srcu_struct. Readers pin the domain,
  * load pointers to shared objects with kovan_load(), and unpin. Updaters
@@ -81,25 +81,36 @@
  * Guards may sleep and migrate between kovan_pin() and kovan_unpin();
  * kovan_unpin() on another CPU is legal. A guard lives on the caller's
  * stack and belongs to one pin/unpin pair; guards nest freely, also from
- * interrupts that arrive while the interrupted task holds a guard.
+ * interrupts that arrive while the interrupted task holds a guard. Any
+ * number of guards may be pinned at once (a slot counts up to 2^31 readers
+ * before pins go elsewhere).
  *
- * Progress: in domains without %KOVAN_ROBUST, kovan_pin() and kovan_load()
- * are wait-free (one atomic fetch-and-add; one load). In a robust domain
- * kovan_pin() first raises its slot's access era with a compare-and-swap
- * that retries only while other readers raise it further, and kovan_load()
- * retries only while the domain's era advances between two of its loads
- * (once per kovan.era_frequency kovan_node_init() calls on a CPU): both
- * lock-free.
- * kovan_unpin() is lock-free: its compare-and-swap retries only when another
- * reader or a retire changed the same slot, and it then walks one list entry
- * per batch retired into its slot while the guard was held.
- * kovan_retire() is wait-free except for a per-CPU raw spinlock that another
- * CPU holds for O(1) steps while flushing that CPU's batch; every
- * kovan.batch-th call also inserts the batch into each busy slot (one
- * compare-and-swap per slot, retried only when that slot changes). Nothing
- * on the read side allocates or takes a lock; kovan_retire() allocates one
- * batch header (GFP_NOWAIT) per kovan.batch objects and, when that fails,
- * keeps collecting objects until a header can be had.
+ * Progress. No call on the read side allocates, sleeps or takes a lock.
+ *	kovan_pin()	one fetch-and-add on the chosen slot, after reading up
+ *			to every slot when the CPU's own are crowded or (robust)
+ *			stalled: wait-free, O(slots) steps. Robust: before it, a
+ *			compare-and-swap loop that raises the slot's era and
+ *			retries only while other readers raise it further.
+ *	kovan_load()	one load (wait-free). Robust, when the domain's era
+ *			moved: raises the era and loads again, retrying while
+ *			the era keeps moving (lock-free); in a stalled slot the
+ *			first such load looks for an empty slot, one
+ *			compare-and-swap per slot at most.
+ *	kovan_unpin()	a compare-and-swap loop on each slot the guard counts
+ *			in (lock-free: retried when another reader or a close
+ *			changed the slot), then one step per batch pushed onto
+ *			the slot while the guard was pinned - as many as were
+ *			retired meanwhile, however long that was, in hardirq
+ *			and NMI too.
+ *	kovan_retire()	neither wait-free nor lock-free: it takes its CPU's
+ *			batch raw spinlock, which the flush worker holds for
+ *			O(1) steps; every kovan.batch-th call takes a batch
+ *			header from a pool under another raw spinlock, allocates
+ *			a chunk of headers with GFP_NOWAIT when the pool is
+ *			empty (otherwise nothing), and pushes the batch onto
+ *			every busy slot, one compare-and-swap loop each
+ *			(lock-free); a call that opens a batch may arm an
+ *			hrtimer. It never sleeps.
  *
  * Misuse is caught, not followed: kovan_unpin() of a guard already unpinned,
  * kovan_pin() of a destroyed or never initialised domain (the guard then
@@ -457,8 +468,9 @@ void kovan_node_init(struct kovan_domain *d, struct kovan_node *n);
  * or was never initialised is not pinned: kovan_pin() WARNs once and the
  * guard's kovan_unpin() does nothing.
  *
- * Context: any, NMI included. Wait-free (one atomic fetch-and-add), and
- * lock-free in robust domains; see the top of this header.
+ * Context: any, NMI included. Wait-free (one atomic fetch-and-add after at
+ * most one read per slot), and lock-free in robust domains; see the top of
+ * this header.
  * Ordering: full barrier.
  */
 void kovan_pin(struct kovan_domain *d, struct kovan_guard *g);
@@ -473,7 +485,8 @@ void kovan_pin(struct kovan_domain *d, struct kovan_guard *g);
  * kovan_domain_destroy() that WARNed about this guard. A second
  * kovan_unpin() of the same pin WARNs once and does nothing.
  *
- * Context: any, NMI included. Lock-free; see the top of this header.
+ * Context: any, NMI included. Lock-free, with one step per batch pushed
+ * onto the guard's slot while it was pinned; see the top of this header.
  * Ordering: full barrier.
  */
 void kovan_unpin(struct kovan_guard *g);
@@ -567,7 +580,8 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * never stamped by kovan_node_init(): it WARNs once and is kept from every
  * reader, as if born first.
  *
- * Context: any but NMI. See the top of this header for progress.
+ * Context: any but NMI; never sleeps. See the top of this header for
+ * progress.
  */
 void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
 		  void (*free_fn)(struct kovan_node *n));
