@@ -29,6 +29,7 @@
 
 #include <linux/delay.h>
 #include <linux/mm.h>
+#include <linux/poison.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -179,6 +180,13 @@ void kovan_batch_put(struct kovan_batch *b)
 {
 	unsigned long flags;
 
+	/*
+	 * A walker that reads a link after its decrement now faults, and the
+	 * plain write is a data race KCSAN and TSan see even when no reuse
+	 * follows.
+	 */
+	if (IS_ENABLED(CONFIG_KOVAN_DEBUG))
+		memset(b->next, POISON_FREE, kovan_nr_slots * sizeof(b->next[0]));
 	raw_spin_lock_irqsave(&kovan_pool.lock, flags);
 	b->free_next = kovan_pool.free;
 	kovan_pool.free = b;

@@ -9,6 +9,7 @@
  * memory sees poison rather than a new object (us_set_quarantine()).
  */
 
+#include <linux/poison.h>
 #include <shim/kernel.h>
 
 #define ___GFP_NOWARN		0x01u
@@ -22,8 +23,6 @@
 #define GFP_KERNEL		((gfp_t)___GFP_DIRECT_RECLAIM)
 #define GFP_NOWAIT		((gfp_t)0)
 #define GFP_ATOMIC		((gfp_t)___GFP_HIGH)
-
-#define POISON_FREE		0x6b
 
 struct kmem_cache;
 
