@@ -8,8 +8,8 @@
  * (5-level paging, KASAN tags). Headers live in chunks of
  * KOVAN_CHUNK_BATCHES; the headers of chunk c have the indices
  * c * KOVAN_CHUNK_BATCHES and up, and index 0 is never handed out: it means
- * "no batch". Chunks are allocated in process context only and freed only
- * at module exit, so an index names the same header for the module's life.
+ * "no batch". Chunks are freed only at module exit, so an index names the
+ * same header for the module's life.
  *
  * A freed header goes back to the free list, so closing a batch allocates
  * nothing once the pool holds as many headers as batches are in flight.
@@ -66,29 +66,30 @@ struct kovan_batch *kovan_batch_at(unsigned long index)
 
 /*
  * Add one chunk to the pool: GFP_KERNEL in process context, GFP_NOWAIT
- * elsewhere (any context but NMI). Returns 0 or -ENOMEM. A chunk number
- * whose allocation failed is given back when nobody took a later one, and
- * otherwise stays unused.
+ * elsewhere (any context but NMI; not with interrupts or preemption off on
+ * PREEMPT_RT, where the allocator may sleep). Returns 0 or -ENOMEM. The
+ * chunk is allocated before it takes a number, so no number goes unused.
  */
 static int kovan_pool_grow(gfp_t gfp)
 {
 	size_t bytes = array_size(KOVAN_CHUNK_BATCHES, kovan_pool.size);
-	long c = atomic_long_read(&kovan_pool.chunks), taken;
+	long c = atomic_long_read(&kovan_pool.chunks);
 	unsigned int i, first;
 	struct kovan_batch *b;
 	unsigned long flags;
 	void *chunk;
 
-	do {
-		if (c == KOVAN_POOL_CHUNKS)
-			return -ENOMEM;
-	} while (!atomic_long_try_cmpxchg(&kovan_pool.chunks, &c, c + 1));
-	chunk = gfp == GFP_KERNEL ? kvzalloc(bytes, gfp) : kzalloc(bytes, gfp | __GFP_NOWARN);
-	if (!chunk) {
-		taken = c + 1;
-		atomic_long_try_cmpxchg(&kovan_pool.chunks, &taken, c);
+	if (c == KOVAN_POOL_CHUNKS || kovan_should_fail_alloc(gfp, bytes))
 		return -ENOMEM;
-	}
+	chunk = gfp == GFP_KERNEL ? kvzalloc(bytes, gfp) : kzalloc(bytes, gfp | __GFP_NOWARN);
+	if (!chunk)
+		return -ENOMEM;
+	do {
+		if (c == KOVAN_POOL_CHUNKS) {
+			kvfree(chunk);
+			return -ENOMEM;
+		}
+	} while (!atomic_long_try_cmpxchg(&kovan_pool.chunks, &c, c + 1));
 	/* Before any of its indices can be taken; see "Ordering". */
 	WRITE_ONCE(kovan_pool.chunk[c], chunk);
 	first = c ? 0 : 1;
@@ -157,7 +158,7 @@ struct kovan_batch *kovan_batch_get(struct kovan_domain *d)
 		return NULL;
 	b = kovan_pool_take();
 	/* More batches in flight than the reserve covered: a chunk now, if one can be had. */
-	if (!b && !kovan_pool_grow(GFP_NOWAIT))
+	if (!b && (!IS_ENABLED(CONFIG_PREEMPT_RT) || preemptible()) && !kovan_pool_grow(GFP_NOWAIT))
 		b = kovan_pool_take();
 	if (b)
 		kovan_batch_reset(b, d);

@@ -123,6 +123,7 @@ void free_percpu(void *ptr);
 #define in_nmi()		0
 #define in_interrupt()		0
 #define in_task()		1
+#define preemptible()		(!us_atomic_depth)
 #define might_sleep()		WARN_ON_ONCE(us_atomic_depth)
 #define cond_resched()		do { } while (0)
 
