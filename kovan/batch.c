@@ -39,6 +39,12 @@
 
 /* Up to 2^20 batches in flight; more and retires keep collecting objects. */
 #define KOVAN_POOL_CHUNKS	16384
+/*
+ * Batches one domain may have in flight, a quarter of the pool: a plain
+ * domain whose stalled reader holds every batch retired after it must not
+ * leave the other domains without headers.
+ */
+#define KOVAN_DOMAIN_BATCHES	(KOVAN_POOL_CHUNKS * KOVAN_CHUNK_BATCHES / 4)
 
 static struct {
 	raw_spinlock_t lock;		/* free list and its length; irqs off */
@@ -153,8 +159,13 @@ struct kovan_batch *kovan_batch_get(struct kovan_domain *d)
 {
 	struct kovan_batch *b;
 
-	/* A constant size: no call left behind when injection is compiled out. */
-	if (kovan_should_fail_alloc(GFP_NOWAIT, sizeof(*b)))
+	/*
+	 * A constant size: no call left behind when injection is compiled out.
+	 * The share is a limit, not a lock: closes racing here may pass it by
+	 * a few; no ordering.
+	 */
+	if (kovan_should_fail_alloc(GFP_NOWAIT, sizeof(*b)) ||
+	    atomic_long_read(&d->in_flight) >= KOVAN_DOMAIN_BATCHES)
 		return NULL;
 	b = kovan_pool_take();
 	/* More batches in flight than the reserve covered: a chunk now, if one can be had. */
@@ -170,9 +181,13 @@ struct kovan_batch *kovan_batch_get_wait(struct kovan_domain *d)
 	struct kovan_batch *b;
 
 	might_sleep();
-	/* No chunk to be had: every header is in flight, and the worker frees them. */
+	/*
+	 * No chunk to be had, or the domain at its share: every header is in
+	 * flight, and the reclaim worker frees them as their readers leave.
+	 */
 	while (!(b = kovan_batch_get(d)))
-		if (kovan_pool_grow(GFP_KERNEL))
+		if (atomic_long_read(&d->in_flight) >= KOVAN_DOMAIN_BATCHES ||
+		    kovan_pool_grow(GFP_KERNEL))
 			usleep_range(1000, 2000);
 	return b;
 }
