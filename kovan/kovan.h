@@ -405,13 +405,15 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
  * @d: domain to destroy; a NULL @d is ignored
  *
  * Runs kovan_barrier() first, so every object retired before the call is
- * freed (and waits for the guards that can still see them). A guard still
- * pinned after that is a caller bug: the domain WARNs and leaks its slots
- * rather than free memory the guard's kovan_unpin() will touch; that
- * kovan_unpin() stays legal, also once the memory of @d itself is gone.
- * Pins of @d from then on WARN once and pin nothing. Destroying a domain
- * twice, or one that was never initialised (zeroed), WARNs once and does
- * nothing.
+ * freed (and waits for the guards that can still see them), then waits
+ * until no batch of @d is left: a guard still pinned in a slot that has a
+ * batch keeps one, and kovan_domain_destroy() waits for it too, WARNing
+ * once after ten seconds. A guard still pinned after that is a caller bug:
+ * the domain WARNs and leaks its slots rather than free memory the guard's
+ * kovan_unpin() will touch; that kovan_unpin() stays legal, also once the
+ * memory of @d itself is gone. Pins of @d from then on WARN once and pin
+ * nothing. Destroying a domain twice, or one that was never initialised
+ * (zeroed), WARNs once and does nothing.
  *
  * Context: process context; may sleep.
  */

@@ -206,6 +206,24 @@ void wake_up_all(struct wait_queue_head *wq);
 		__us_wait_end(__us_wq);					\
 	} while (0)
 
+/*
+ * Sleep until @condition or for @timeout jiffies at most; 0 when the time
+ * ran out, as the kernel's. A poll every jiffy: timed waits are rare here.
+ */
+#define wait_event_timeout(wq, condition, timeout)			\
+	({								\
+		long __us_left = (timeout);				\
+		bool __us_done;						\
+									\
+		(void)(wq);						\
+		might_sleep();						\
+		while (!(__us_done = (condition)) && __us_left > 0) {	\
+			usleep_range(1000000 / HZ, 1000000 / HZ);	\
+			__us_left--;					\
+		}							\
+		__us_done ? (__us_left ? __us_left : 1) : 0;		\
+	})
+
 static inline bool wq_has_sleeper(struct wait_queue_head *wq)
 {
 	smp_mb();	/* The waker's condition before the sleepers; as the kernel's. */
