@@ -576,19 +576,20 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	if (!full)
 		return;
 
-	/* Take a header outside the raw lock; the batch may have been flushed meanwhile. */
+	/*
+	 * Take a header outside the raw lock. The batch filled is the one of
+	 * the CPU we ran on, @cb, wherever we run now; the flush worker may
+	 * have closed it meanwhile.
+	 */
 	b = kovan_batch_get(d);
 	if (!b) {
 		kovan_request_flush(d);
 		return;
 	}
-	local_irq_save(flags);
-	cb = this_cpu_ptr(&d->pcpu->cb);
-	raw_spin_lock(&cb->lock);
+	raw_spin_lock_irqsave(&cb->lock, flags);
 	if (cb->first)
 		kovan_fill_batch(cb, b);
-	raw_spin_unlock(&cb->lock);
-	local_irq_restore(flags);
+	raw_spin_unlock_irqrestore(&cb->lock, flags);
 	if (b->objects)
 		kovan_close_batch(d, b);
 	else
@@ -611,28 +612,35 @@ void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned
 EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN);
 
 /*
- * Close @d's partly filled batches: every one (@all, kovan_barrier()), or
- * those opened kovan.flush_us ago or earlier (the flush worker; the young
- * ones are left to fill up and asked about again). Process context.
+ * Close @d's partly filled batches: every one (@all, kovan_barrier(), which
+ * may sleep for a header), or those opened kovan.flush_us ago or earlier
+ * (the flush worker, which never sleeps for one: it comes back later; the
+ * young batches are left to fill up and asked about again). Process
+ * context.
  */
 static void kovan_flush(struct kovan_domain *d, bool all)
 {
 	u64 older_than = ktime_get_mono_fast_ns() - (u64)READ_ONCE(kovan_flush_us) * NSEC_PER_USEC;
 	struct kovan_batch *b = NULL;
 	struct kovan_cpu_batch *cb;
-	bool young = false;
+	bool again = false;
 	unsigned long flags;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
 		cb = &per_cpu_ptr(d->pcpu, cpu)->cb;
-		if (!READ_ONCE(cb->first))	/* Rechecked under the lock. */
+		/* The worker peeks; the barrier looks under the lock, at a retire under way too. */
+		if (!all && !READ_ONCE(cb->first))
 			continue;
 		if (!b)
-			b = kovan_batch_get_wait(d);
+			b = all ? kovan_batch_get_wait(d) : kovan_batch_get(d);
+		if (!b) {
+			again = true;	/* No header now: the reclaim worker frees some. */
+			break;
+		}
 		raw_spin_lock_irqsave(&cb->lock, flags);	/* G */
 		if (cb->first && !all && (s64)(older_than - cb->opened) < 0)
-			young = true;
+			again = true;
 		else if (cb->first)
 			kovan_fill_batch(cb, b);
 		raw_spin_unlock_irqrestore(&cb->lock, flags);
@@ -646,7 +654,7 @@ static void kovan_flush(struct kovan_domain *d, bool all)
 	}
 	if (b)
 		kovan_batch_put(b);
-	if (young)
+	if (again)
 		kovan_request_flush(d);
 }
 
