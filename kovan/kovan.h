@@ -47,7 +47,11 @@
  * unpin. A retired object never waits for further retires: a partly filled
  * batch is closed by a worker kovan.flush_us microseconds (default 100; timer
  * granularity without CONFIG_HIGH_RES_TIMERS) after it opened, and
- * kovan_barrier() closes every batch itself, at once.
+ * kovan_barrier() closes every batch itself, at once. A batch closed onto
+ * slots with readers stays their newest until something covers it; readers
+ * that pin later would keep it, so the worker covers it with an empty batch
+ * kovan.flush_us later (kovan_barrier() and kovan_synchronize() at once),
+ * and from then on only the readers it counted hold it.
  *
  * Bounded memory: in a domain with %KOVAN_ROBUST, each reader stalled
  * inside its guard forever holds at most (stall_batches + 2 + nr_cpu_ids)
@@ -614,7 +618,8 @@ do {										\
  * @d: the domain
  *
  * Returns once every guard that was pinned when the call began has
- * unpinned. Guards pinned later are not waited for.
+ * unpinned. Guards that pin while the call pushes its batches may be
+ * waited for as well; guards pinned after that are not.
  *
  * Context: process context; sleeps.
  */

@@ -473,9 +473,10 @@ EXPORT_SYMBOL_NS_GPL(kovan_unpin, KOVAN);
 /*
  * Push a filled batch onto every slot with readers; pay the skipped slots'
  * shares. The batch may be freed by others as soon as its last share is in,
- * so nothing here touches it after that point.
+ * so nothing here touches it after that point. Returns whether it went
+ * onto a slot with readers, where it is the head until a later push.
  */
-static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
+static bool kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 {
 	bool robust = kovan_robust(d);
 	unsigned long skipped = 0;
@@ -484,7 +485,7 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 	unsigned int idx;
 
 	atomic_long_inc(&d->in_flight);
-	smp_mb(); /* C: unpublishing stores before reading slots; pairs with A and E. */
+	smp_mb(); /* C: unpublish (or cover bit test) before reading slots; pairs with A, E. */
 	for (idx = 0; idx < kovan_nr_slots; idx++) {
 		s = kovan_slot(d, idx);
 		if (!s) {
@@ -517,6 +518,31 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 	/* (a); also when every slot was skipped, where the sum wraps to zero. */
 	if (skipped)
 		kovan_adjust(b, skipped * kovan_share);
+	return skipped != kovan_nr_slots;
+}
+
+/*
+ * A batch that went onto a slot with readers is the slot's head, and a
+ * head gets that slot's share only from a later push or when the slot
+ * empties: readers that keep overlapping there, pinned after the batch,
+ * would hold it without end. Its closer asks for a cover: an empty batch
+ * the flush worker pushes flush_us later, unless kovan_barrier() or
+ * kovan_synchronize() cover it first (kovan_cover()).
+ */
+static void kovan_close_covered(struct kovan_domain *d, struct kovan_batch *b)
+{
+	if (kovan_close_batch(d, b)) {
+		/* After our pushes: fully ordered; pairs with C in the cover's close. */
+		if (!test_and_set_bit(KOVAN_COVER_NEEDED, &d->state))
+			kovan_request_flush(d);
+	}
+}
+
+/* Push an empty batch over every slot with readers: their heads get their shares. */
+static void kovan_cover(struct kovan_domain *d, struct kovan_batch *b)
+{
+	clear_bit(KOVAN_COVER_NEEDED, &d->state);
+	kovan_close_batch(d, b);
 }
 
 /* Move the objects collected on @cb into @b. Called with cb->lock held. */
@@ -591,7 +617,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 		kovan_fill_batch(cb, b);
 	raw_spin_unlock_irqrestore(&cb->lock, flags);
 	if (b->objects)
-		kovan_close_batch(d, b);
+		kovan_close_covered(d, b);
 	else
 		kovan_batch_put(b);
 }
@@ -647,7 +673,7 @@ static void kovan_flush(struct kovan_domain *d, bool all)
 		if (b->objects) {
 			if (!all)
 				this_cpu_inc(d->pcpu->aged_batches);
-			kovan_close_batch(d, b);
+			kovan_close_covered(d, b);
 			b = NULL;
 		}
 		cond_resched();
@@ -673,6 +699,15 @@ static void kovan_flush_fn(struct work_struct *work)
 		if (unlikely(!READ_ONCE(d->debugfs)))
 			kovan_debugfs_add(d);
 		kovan_flush(d, false);
+		/* Closes since the last pass left heads to cover; a new close asks again. */
+		if (test_bit(KOVAN_COVER_NEEDED, &d->state)) {
+			struct kovan_batch *b = kovan_batch_get(d);
+
+			if (b)
+				kovan_cover(d, b);
+			else
+				kovan_request_flush(d);
+		}
 	}
 	/* kovan_domain_quiesce() waits for its domain to leave the list. */
 	if (wq_has_sleeper(&kovan_wait))
@@ -737,7 +772,9 @@ void kovan_synchronize(struct kovan_domain *d)
 	b = kovan_batch_get_wait(d);
 	b->done = &done;
 	/* min_birth 0: no slot is old enough to be skipped. */
-	kovan_close_batch(d, b);
+	if (kovan_close_batch(d, b))
+		/* Covered at once: guards pinned after this call must not hold it. */
+		kovan_cover(d, kovan_batch_get_wait(d));
 	wait_for_completion(&done);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_synchronize, KOVAN);
@@ -768,6 +805,9 @@ void kovan_barrier(struct kovan_domain *d)
 	/* G: retires after this count in the other half; kovan_flush() orders it. */
 	WRITE_ONCE(d->parity, !parity);
 	kovan_flush(d, true);
+	/* The batches just closed are heads: covered at once, not by the worker. */
+	if (test_bit(KOVAN_COVER_NEEDED, &d->state))
+		kovan_cover(d, kovan_batch_get_wait(d));
 	target = kovan_retired_in(d, parity);
 	wait_event(kovan_wait, (long)(atomic_long_read(&d->freed[parity]) - target) >= 0);
 	clear_and_wake_up_bit(KOVAN_BARRIER_RUNNING, &d->state);
