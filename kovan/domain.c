@@ -138,7 +138,9 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
 			atomic_long_set(&pc->slot[i].head, 0);
 			atomic64_set(&pc->slot[i].access, 0);
 			atomic_long_set(&pc->slot[i].owed, 0);
+			atomic_long_set(&pc->slot[i].pushes, 0);
 			pc->slot[i].stalled = 0;
+			atomic_set(&pc->slot[i].movers, 0);
 		}
 		raw_spin_lock_init(&pc->cb.lock);
 	}

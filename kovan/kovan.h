@@ -61,12 +61,15 @@
  * that many pushes) is marked stalled: pins avoid it, and a guard of it
  * that loads a newer object counts itself in an empty slot too and raises
  * that one's era instead (once per guard; with no empty slot it stays).
- * The stalled reader's era then freezes once the pins and loads that began
- * before the mark are done. Neither part grows with the number of objects
- * retired afterwards, however long the live readers beside it live; the
- * unfreed total adds every CPU's open batch and what live readers hold.
- * Each stalled reader needs a slot to itself: with as many stalled readers
- * as slots, pins go to the slot marked last and the bound does not hold.
+ * The stalled reader's era then freezes once every guard in its slot has
+ * moved or left: a guard moves at its first load that finds the slot
+ * marked and itself pinned for more than kovan.stall_batches pushes.
+ * Neither part grows with the number of objects retired afterwards,
+ * however long the live readers beside it live; the unfreed total adds
+ * every CPU's open batch and what live readers hold.
+ * Stalled readers, and long-lived readers that moved, each need a slot of
+ * their own: when every slot is taken, pins go to the slot marked last and
+ * the bound does not hold.
  * Without %KOVAN_ROBUST a stalled reader holds back everything retired after
  * it pinned, as with SRCU.
  *
@@ -178,18 +181,23 @@ struct kovan_node;
  * @access: robust: newest era a reader counting here may hold
  * @owed: robust: walks the slot's readers owe, one per batch pushed onto the
  *	  slot while each was pinned
+ * @pushes: robust: batches ever pushed onto the slot
  * @stalled: robust: when (ktime_get_mono_fast_ns(), low bit set; 0: not)
  *	     @owed was found, right after a push, to exceed the readers
  *	     counted in it by more than kovan.stall_batches: a reader has
  *	     stayed for that many pushes, or several for fewer together. Pins
- *	     avoid the slot and its guards move on their next era change,
- *	     until what they owe is back to half the limit
+ *	     avoid the slot, and its guards that stayed that long themselves
+ *	     move on their next era change, until what they owe is back to
+ *	     half the limit or the slot is empty
+ * @movers: robust: guards that moved here; pins avoid the slot while any is
  */
 struct kovan_slot {
 	atomic_long_t head;
 	atomic64_t access;
 	atomic_long_t owed;
+	atomic_long_t pushes;
 	u64 stalled;
+	atomic_t movers;
 };
 
 /**
@@ -292,6 +300,7 @@ struct kovan_domain {
  * @moved: robust: the slot a long-lived guard moved to (kovan_load())
  * @handle: index of the slot's newest batch when the guard pinned
  * @era: robust domains: the era this guard's slot is known to cover
+ * @pushes: robust: @slot's pushes when the guard pinned
  * @idx: number of @slot
  * @moved_idx: number of @moved
  * @robust: the domain is robust; kovan_load() maintains @era
@@ -306,6 +315,7 @@ struct kovan_guard {
 	struct kovan_slot *moved;
 	unsigned long handle;
 	u64 era;
+	unsigned long pushes;
 	unsigned int idx;
 	unsigned int moved_idx;
 	bool robust;

@@ -231,55 +231,51 @@ static u64 kovan_raise_access(struct kovan_slot *s, u64 era)
 
 /*
  * Robust: when the slot was marked as maybe holding a stalled reader (0:
- * it is not); pins stay away from it.
+ * it is not). An empty slot holds nobody, whatever its mark says.
  */
-static u64 kovan_slot_stalled(struct kovan_slot *s)
+static u64 kovan_slot_stalled(struct kovan_slot *s, unsigned long head)
 {
-	return READ_ONCE(s->stalled);	/* A hint set by closers and movers; no ordering. */
-}
-
-static void kovan_mark_stalled(struct kovan_slot *s)
-{
-	/* A hint for pins and loads, with the time for kovan_pick_slot(); no ordering. */
-	WRITE_ONCE(s->stalled, ktime_get_mono_fast_ns() | 1);
+	return head ? READ_ONCE(s->stalled) : 0;	/* A hint set by closers; no ordering. */
 }
 
 /*
  * Robust: the @readers of @s owe one walk more each. Right after a push
  * every reader counted in it owes at least one, so what they owe beyond
  * that is the pushes they have stayed for: past kovan_stall_batches, mark
- * the slot stalled.
+ * the slot stalled, with the time for kovan_pick_slot().
  */
 static void kovan_owe(struct kovan_slot *s, unsigned long readers)
 {
 	long owed = atomic_long_add_return(readers, &s->owed);
 
-	if (owed - (long)readers > (long)READ_ONCE(kovan_stall_batches) && !kovan_slot_stalled(s))
-		kovan_mark_stalled(s);
+	if (owed - (long)readers > (long)READ_ONCE(kovan_stall_batches) && !READ_ONCE(s->stalled))
+		/* A hint for pins and loads; no ordering. */
+		WRITE_ONCE(s->stalled, ktime_get_mono_fast_ns() | 1);
 }
 
 /*
- * Robust: a reader of @s that walked @walked batches has left; @readers
- * remain. Once what they owe beyond one walk each is back to half the
- * limit, the reader that made the slot look stalled has gone: unmark it.
+ * Robust: a reader of @s that owes @walks walks is about to leave; @readers
+ * remain after it. Once what they owe beyond one walk each is back to half
+ * the limit, the reader that made the slot look stalled has gone: unmark.
  */
-static void kovan_repay(struct kovan_slot *s, unsigned long walked, unsigned long readers)
+static void kovan_repay(struct kovan_slot *s, unsigned long walks, unsigned long readers)
 {
-	long owed = atomic_long_sub_return(walked, &s->owed);
+	long owed = atomic_long_sub_return(walks, &s->owed);
 	long limit = READ_ONCE(kovan_stall_batches);
 
-	if (kovan_slot_stalled(s) && owed - (long)readers <= limit / 2)
+	if (READ_ONCE(s->stalled) && owed - (long)readers <= limit / 2)
 		WRITE_ONCE(s->stalled, 0);	/* A hint for pins and loads; no ordering. */
 }
 
 /*
  * Pick the slot to pin: the CPU's home slot unless it is crowded or, in a
- * robust domain, stalled; then the CPU's spare and the other slots in
- * turn. When every slot is stalled, the one marked last: a slot that stays
- * marked the longest holds a reader stalled for good, slots marked since
- * hold readers that were only slow. Called with
- * preemption off, so the check and the fetch-and-add of a pin on this CPU
- * cannot be separated by other pins of this CPU's tasks.
+ * robust domain, stalled or holding a guard that moved there; then the
+ * CPU's spare and the other slots in turn. When every slot is, the stalled
+ * one marked last: a slot that stays marked the longest holds a reader
+ * stalled for good, slots marked since hold readers that were only slow.
+ * A slot a guard moved to is taken only when nothing else is left. Called
+ * with preemption off, so the check and the fetch-and-add of a pin on this
+ * CPU cannot be separated by other pins of this CPU's tasks.
  */
 static unsigned int kovan_pick_slot(struct kovan_domain *d, unsigned int cpu)
 {
@@ -287,15 +283,19 @@ static unsigned int kovan_pick_slot(struct kovan_domain *d, unsigned int cpu)
 	bool robust = kovan_robust(d);
 	u64 marked, latest = 0;
 	struct kovan_slot *s;
+	unsigned long head;
 
 	do {
 		s = kovan_slot(d, idx);
-		if (s && head_readers(atomic_long_read(&s->head)) < KOVAN_READER_LIMIT) {
-			marked = robust ? kovan_slot_stalled(s) : 0;
-			if (!marked)
+		head = s ? atomic_long_read(&s->head) : 0;
+		if (s && head_readers(head) < KOVAN_READER_LIMIT) {
+			if (!robust)
+				return idx;
+			marked = kovan_slot_stalled(s, head);
+			if (!marked && !atomic_read(&s->movers))
 				return idx;
 			this_cpu_inc(d->pcpu->stall_avoids);
-			if (marked > latest) {
+			if (!atomic_read(&s->movers) && marked > latest) {
 				latest = marked;
 				best = idx;
 			}
@@ -343,15 +343,17 @@ void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
 	g->idx = idx;
 	g->handle = head_index(head);
 	g->moved = NULL;
+	if (g->robust)
+		g->pushes = atomic_long_read(&s->pushes);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_pin, KOVAN);
 
 /*
- * Robust: @g's slot owes too many batches, so a reader may be stalled
- * there, and every era @g raises there is one more batch that reader
- * holds. Count in an empty slot too and raise that one's era from now on;
- * mark it owing so that pins stay away while @g lives. With no empty slot,
- * stay (g->moved = g->slot).
+ * Robust: @g has stayed in a stalled slot for more than kovan_stall_batches
+ * pushes, and every era it raises there is one more batch that a reader
+ * stalled there may hold. Count in an empty slot too and raise that one's
+ * era from now on (a move, once per guard); pins stay away from a slot
+ * with a mover in it. With no empty slot, try again at the next load.
  */
 static void kovan_move(struct kovan_guard *g)
 {
@@ -360,7 +362,6 @@ static void kovan_move(struct kovan_guard *g)
 	unsigned long head;
 	unsigned int i, idx;
 
-	g->moved = g->slot;
 	for (i = 1; i < kovan_nr_slots; i++) {
 		idx = (g->idx + i) & (kovan_nr_slots - 1);
 		s = kovan_slot(d, idx);
@@ -368,12 +369,21 @@ static void kovan_move(struct kovan_guard *g)
 		/* A: an empty slot, now counting us, before we load through it. */
 		if (!s || !atomic_long_try_cmpxchg(&s->head, &head, 1))
 			continue;
-		kovan_mark_stalled(s);	/* Keeps pins away while we live. */
+		atomic_inc(&s->movers);
 		g->moved = s;
 		g->moved_idx = idx;
 		this_cpu_inc(d->pcpu->moves);
 		return;
 	}
+}
+
+/* Robust: @g is in a stalled slot and has stayed there long itself. */
+static bool kovan_should_move(struct kovan_guard *g)
+{
+	long stayed = atomic_long_read(&g->slot->pushes) - (long)g->pushes;
+
+	return stayed > (long)READ_ONCE(kovan_stall_batches) &&
+	       kovan_slot_stalled(g->slot, atomic_long_read(&g->slot->head));
 }
 
 void *kovan_load_slow(void * const *pp, struct kovan_guard *g)
@@ -382,10 +392,11 @@ void *kovan_load_slow(void * const *pp, struct kovan_guard *g)
 	void *p;
 	u64 era;
 
-	if (!g->moved && kovan_slot_stalled(g->slot))
-		kovan_move(g);
-	s = g->moved ?: g->slot;
 	for (;;) {
+		/* Checked each round: a slot marked meanwhile gets no further raise from us. */
+		if (!g->moved && kovan_should_move(g))
+			kovan_move(g);
+		s = g->moved ?: g->slot;
 		era = atomic64_read(&g->domain->era);
 		g->era = kovan_raise_access(s, era);
 		smp_mb(); /* E: access era before the reload; pairs with C. */
@@ -398,12 +409,10 @@ EXPORT_SYMBOL_NS_GPL(kovan_load_slow, KOVAN);
 
 /*
  * Subtract a reader's 1 from every batch from @b down to the batch of
- * index @stop (0: to the end of the list) in slot @idx's list. Returns how
- * many.
+ * index @stop (0: to the end of the list) in slot @idx's list.
  */
-static unsigned long kovan_walk(struct kovan_batch *b, unsigned long stop, unsigned int idx)
+static void kovan_walk(struct kovan_batch *b, unsigned long stop, unsigned int idx)
 {
-	unsigned long walked = 0;
 	struct kovan_batch *next;
 	bool last;
 
@@ -411,7 +420,6 @@ static unsigned long kovan_walk(struct kovan_batch *b, unsigned long stop, unsig
 		/* Read before our decrement: b may be freed right after it. */
 		next = READ_ONCE(b->next[idx]);
 		last = b->index == stop;
-		walked++;
 		/* B, D: fully ordered. */
 		if (!atomic_long_dec_return(&b->refs))
 			kovan_reclaim(b);
@@ -419,18 +427,36 @@ static unsigned long kovan_walk(struct kovan_batch *b, unsigned long stop, unsig
 			break;
 		b = next;
 	}
-	return walked;
+}
+
+/* The batches kovan_walk() would walk; our count keeps them all. */
+static unsigned long kovan_walks(struct kovan_batch *b, unsigned long stop, unsigned int idx)
+{
+	unsigned long walks = 0;
+
+	for (; b; b = READ_ONCE(b->next[idx])) {	/* Links written before F. */
+		walks++;
+		if (b->index == stop)
+			break;
+	}
+	return walks;
 }
 
 /*
  * Leave slot @s (number @idx) that the guard pinned with @handle at its
- * head; @robust: pay back the walks in @s->owed.
+ * head; @robust: settle the walks owed and the marks first; @mover: the
+ * guard moved here. Everything written to @s comes before the
+ * compare-and-swap that drops our count: once it is in, the slot may be
+ * idle, and a kovan_domain_destroy() may free it.
  */
-static void kovan_leave(struct kovan_slot *s, unsigned int idx, unsigned long handle, bool robust)
+static void kovan_leave(struct kovan_slot *s, unsigned int idx, unsigned long handle,
+			bool robust, bool mover)
 {
 	struct kovan_batch *cur, *below = NULL;
-	unsigned long head, new;
+	unsigned long head, new, walks, repaid = 0;
 
+	if (mover)
+		atomic_dec(&s->movers);
 	head = atomic_long_read(&s->head);
 	do {
 		if (IS_ENABLED(CONFIG_KOVAN_DEBUG) && WARN_ON_ONCE(!head_readers(head)))
@@ -440,20 +466,18 @@ static void kovan_leave(struct kovan_slot *s, unsigned int idx, unsigned long ha
 		if (head_index(head) != handle)
 			below = READ_ONCE(cur->next[idx]);
 		new = head_readers(head) == 1 ? 0 : head - 1;
+		/* Pushes between our retries only add batches: repay the difference. */
+		walks = robust && head_index(head) != handle ? kovan_walks(below, handle, idx) : 0;
+		if (robust && (walks > repaid || !new))
+			kovan_repay(s, walks - repaid, head_readers(new));
+		repaid = walks;
 	} while (!atomic_long_try_cmpxchg(&s->head, &head, new));	/* B: pairs with D. */
 
 	/* (c): the last reader pays the share of the head it detached. */
 	if (!new && cur)
 		kovan_adjust(cur, kovan_share);
-	if (head_index(head) != handle) {
-		unsigned long walked = kovan_walk(below, handle, idx);
-
-		if (robust)
-			kovan_repay(s, walked, head_readers(new));
-	}
-	/* Empty: it stalls nobody (a move racing with this may lose its mark). */
-	else if (!new && robust)
-		WRITE_ONCE(s->stalled, 0);	/* A hint for kovan_pick_slot(); no ordering. */
+	if (head_index(head) != handle)
+		kovan_walk(below, handle, idx);
 }
 
 void kovan_unpin(struct kovan_guard *g)
@@ -463,9 +487,10 @@ void kovan_unpin(struct kovan_guard *g)
 		WARN_ONCE(g->domain, "kovan: %s() of a guard not pinned\n", __func__);
 		return;
 	}
-	if (g->moved && g->moved != g->slot)
-		kovan_leave(g->moved, g->moved_idx, 0, true);
-	kovan_leave(g->slot, g->idx, g->handle, g->robust);
+	/* The moved-to slot first: our count in g->slot keeps the domain's slots alive. */
+	if (g->moved)
+		kovan_leave(g->moved, g->moved_idx, 0, true, true);
+	kovan_leave(g->slot, g->idx, g->handle, g->robust, false);
 	g->slot = NULL;
 }
 EXPORT_SYMBOL_NS_GPL(kovan_unpin, KOVAN);
@@ -508,6 +533,8 @@ static bool kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 			skipped++;
 			continue;
 		}
+		if (robust)
+			atomic_long_inc(&s->pushes);
 		if (!head_index(head))
 			continue;
 		/* (b): the batch we covered gets its share and our readers' count. */

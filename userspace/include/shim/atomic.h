@@ -77,6 +77,7 @@
  * | atomic_read                 | dep     | acquire | atomic_read(&a)
  * | atomic_set                  | rfe     | release | atomic_set(&a, 1)
  * | atomic_inc                  | rfe     | acq_rel | atomic_inc(&a)
+ * | atomic_dec                  | rfe     | acq_rel | atomic_dec(&a)
  * | atomic_inc_return           | full    | full    | atomic_inc_return(&a)
  * | atomic_xchg                 | full    | full    | atomic_xchg(&a, 1)
  * | atomic64_read               | dep     | acquire | atomic64_read(&a64)
@@ -224,6 +225,11 @@ static inline void atomic_set(atomic_t *v, int i)
 static inline void atomic_inc(atomic_t *v)
 {
 	__atomic_fetch_add(&v->counter, 1, __US_MARKED_RMW);
+}
+
+static inline void atomic_dec(atomic_t *v)
+{
+	__atomic_fetch_sub(&v->counter, 1, __US_MARKED_RMW);
 }
 
 static inline int atomic_inc_return(atomic_t *v)
