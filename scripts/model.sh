@@ -11,21 +11,33 @@ set -euo pipefail
 mode=full
 [ "${1:-}" = --reduced ] && mode=reduced
 
-# name|spin defines|expect (ok, or the assertion a mutation must break)
-full=(
-	"plain: 2 slots, 2 readers (one interrupted), 2 updaters, 3 objects|-DIRQS=1 -DNUPDATERS=2|ok"
-	"robust: 2 slots, 2 readers (one interrupted), 1 updater, 3 objects, any era frequency|-DROBUST=1 -DIRQS=1|ok"
-	"stalled reader bound: robust, 1 CPU (2 slots), 1 stalled reader, 6 retires|-DSTALL=1 -DROBUST=1 -DNOBJ=7 -DERA_EVERY_INIT=1 -DNREADERS=1|ok"
-	"stalled + live reader: robust, 1 CPU (2 slots), slot avoidance, 4 retires|-DSTALL=1 -DROBUST=1 -DNOBJ=5 -DERA_EVERY_INIT=1|ok"
+# name|spin defines|expect (ok, or part of the assertion a mutation must break)
+# Seeded bugs, run at both sizes: each must give a counterexample.
+mutations=(
 	"mutation 1, kovan_walk() stops one batch early|-DMUTATION=1|unfreed==0"
 	"mutation 2, share (b) without the readers' count|-DMUTATION=2|state[below]!=2"
 	"mutation 3, no era skip: a plain domain against the robust bound|-DSTALL=1 -DROBUST=1 -DNOBJ=7 -DERA_EVERY_INIT=1 -DNREADERS=1 -DMUTATION=3|unfreed<="
+	"mutation 4, a link to a younger object (what kovan.h forbids)|-DROBUST=1 -DLINKS=1 -DMUTATION=4|state[o2]!=2"
+	"mutation 5, guards never leave a stalled slot|-DSTALL=1 -DROBUST=1 -DLIVE=1 -DNOBJ=8 -DERA_EVERY_INIT=1 -DMUTATION=5|late[stall_slot]<="
+	"mutation 6, pins ignore the reader limit|-DCOUNTW=1 -DCOUNT_BITS=2 -DNREADERS=4 -DROBUST=1 -DMUTATION=6|head_readers[s]+1)<"
+)
+full=(
+	"plain: 2 slots, 2 readers (one interrupted), 2 updaters, 3 objects|-DIRQS=1 -DNUPDATERS=2|ok"
+	"robust: 2 slots, 2 readers (one interrupted), 1 updater, 3 objects, any era frequency|-DROBUST=1 -DIRQS=1|ok"
+	"robust links: a reader follows a link out of a retired object|-DROBUST=1 -DLINKS=1|ok"
+	"plain links: a reader follows a link out of a retired object|-DLINKS=1|ok"
+	"stalled reader bound: robust, 1 CPU (2 slots), 1 stalled reader, 6 retires|-DSTALL=1 -DROBUST=1 -DNOBJ=7 -DERA_EVERY_INIT=1 -DNREADERS=1|ok"
+	"stalled + long-lived reader: robust, 1 CPU (2 slots), moves, 7 retires|-DSTALL=1 -DROBUST=1 -DLIVE=1 -DNOBJ=8 -DERA_EVERY_INIT=1|ok"
+	"reader counts: 4 readers, 2-bit counts, robust pick|-DCOUNTW=1 -DCOUNT_BITS=2 -DNREADERS=4 -DROBUST=1|ok"
+	"${mutations[@]}"
 )
 reduced=(
 	"plain: 2 slots, 2 readers (one interrupted), 1 updater, 3 objects|-DIRQS=1|ok"
 	"robust: 2 slots, 2 readers, 1 updater, 3 objects, any era frequency|-DROBUST=1|ok"
-	"mutation 1, kovan_walk() stops one batch early|-DMUTATION=1|unfreed==0"
-	"mutation 2, share (b) without the readers' count|-DMUTATION=2|state[below]!=2"
+	"plain links: a reader follows a link out of a retired object|-DLINKS=1|ok"
+	"stalled reader bound: robust, 1 CPU (2 slots), 1 stalled reader, 6 retires|-DSTALL=1 -DROBUST=1 -DNOBJ=7 -DERA_EVERY_INIT=1 -DNREADERS=1|ok"
+	"stalled + long-lived reader: robust, 1 CPU (2 slots), moves, 6 retires|-DSTALL=1 -DROBUST=1 -DLIVE=1 -DNOBJ=7 -DERA_EVERY_INIT=1|ok"
+	"${mutations[@]}"
 )
 if [ $mode = full ]; then
 	configs=("${full[@]}")
@@ -74,7 +86,7 @@ for config in "${configs[@]}"; do
 			(cd "$dir/$n" && [ -f reclaim.pml.trail ] && spin -t -p reclaim.pml >"$dir/$n.trail.txt" 2>&1) || true
 			failed=1
 		fi
-	elif grep -qF "assertion violated ($expect" "$log"; then
+	elif grep -F 'assertion violated (' "$log" | grep -qF "$expect"; then
 		(cd "$dir/$n" && spin -t -p reclaim.pml >"$dir/$n.trail.txt" 2>&1) || true
 		steps=$(grep -cE '^ *[0-9]+:' "$dir/$n.trail.txt" || true)
 		stage "model $n/${#configs[@]}: $name: counterexample found as it must be ($expect, $steps steps; $dir/$n.trail.txt)"
