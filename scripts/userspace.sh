@@ -54,8 +54,8 @@ fail() {
 # of include/shim/atomic.h (marked writes relaxed): it also reports the
 # LKMM-valid orderings the Disruptor relies on, so its test is left out.
 flavours=(
-	"native|native||kovan_stress queue_stress disruptor_stress"
-	"tsan|tsan||kovan_stress queue_stress disruptor_stress"
+	"native|native||kovan_stress kovan_edges queue_stress disruptor_stress"
+	"tsan|tsan||kovan_stress kovan_edges queue_stress disruptor_stress"
 	"tsan-c11|tsan|-DUS_C11_RELAXED|kovan_stress queue_stress"
 )
 
@@ -164,24 +164,25 @@ mutations=(
 		do {|kovan_stress|caught"
 	"M2 kovan_walk() reads the next batch after its decrement (use after free)|kovan/reclaim.c|		next = READ_ONCE(b->next[idx]);
 		last = b->index == stop;
-		walked++;
 		/* B, D: fully ordered. */
 		if (!atomic_long_dec_return(&b->refs))
 			kovan_reclaim(b);|		last = b->index == stop;
-		walked++;
 		/* B, D: fully ordered. */
 		if (!atomic_long_dec_return(&b->refs))
 			kovan_reclaim(b);
 		next = READ_ONCE(b->next[idx]);|kovan_stress|caught"
-	"M3 kovan_unpin() skips the walk (batches never freed)|kovan/reclaim.c|	if (head_index(head) != handle) {
-		unsigned long walked|	if (0) {
-		unsigned long walked|kovan_stress|caught"
+	"M3 kovan_unpin() skips the walk (batches never freed)|kovan/reclaim.c|	if (head_index(head) != handle)
+		kovan_walk(below, handle, idx);|	if (0)
+		kovan_walk(below, handle, idx);|kovan_stress|caught"
 	"M4 kovan_unpin() drops its count with a relaxed CAS (B lost)|kovan/reclaim.c|} while (!atomic_long_try_cmpxchg(&s->head, &head, new));	/* B|} while (!atomic_long_try_cmpxchg_relaxed(&s->head, &head, new));	/* B|kovan_stress|caught"
 	"M5 kovan_close_batch() without smp_mb() C|kovan/reclaim.c|	smp_mb(); /* C:|	/* C:|kovan_stress|info"
 	"M6 ArrayQueue publishes its item with a relaxed store (A lost)|kovan_queue/arrayq.c|				smp_store_release(&slot->stamp, tail + 1);	/* A */|				WRITE_ONCE(slot->stamp, tail + 1);|queue_stress|caught"
 	"M7 SegQueue pops without a kovan guard (segments freed under pops)|kovan_queue/segq.c|	kovan_pin(q->domain, &g);|	g.domain = NULL;|queue_stress|caught"
 	"M8 robust domains never skip a slot by era (a stalled reader holds all)|kovan/reclaim.c|		if (robust && (s64)(atomic64_read(&s->access) - b->min_birth) < 0) {|		if (0) {|kovan_stress|caught"
 	"M9 the reclaim worker's last touch of a domain is unordered (I lost)|kovan/reclaim.c|		atomic_long_dec_return_release(&d->in_flight);|		atomic_long_dec(&d->in_flight);|kovan_stress|caught"
+	"M10 a batch closed onto readers asks for no cover (later guards hold it)|kovan/reclaim.c|		if (!test_and_set_bit(KOVAN_COVER_NEEDED, &d->state))
+			kovan_request_flush(d);|		if (0)
+			kovan_request_flush(d);|kovan_edges|caught"
 )
 
 selftest() {

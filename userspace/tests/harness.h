@@ -55,7 +55,7 @@ static void t_watchdog(unsigned int secs)
 
 static __thread unsigned long t_rand_state;
 
-static unsigned long t_rand(void)
+static inline unsigned long t_rand(void)
 {
 	unsigned long x = t_rand_state;
 
@@ -70,7 +70,7 @@ static unsigned long t_rand(void)
 
 static bool t_stop;
 
-static bool t_stopped(void)
+static inline bool t_stopped(void)
 {
 	return __atomic_load_n(&t_stop, __ATOMIC_RELAXED);
 }
@@ -81,7 +81,7 @@ static inline void t_restart(void)
 	__atomic_store_n(&t_stop, false, __ATOMIC_RELAXED);
 }
 
-static void t_run_for(double secs)
+static inline void t_run_for(double secs)
 {
 	usleep((useconds_t)(secs * 1e6));
 	__atomic_store_n(&t_stop, true, __ATOMIC_RELAXED);
