@@ -497,11 +497,13 @@ EXPORT_SYMBOL_NS_GPL(kovan_unpin, KOVAN);
 
 /*
  * Push a filled batch onto every slot with readers; pay the skipped slots'
- * shares. The batch may be freed by others as soon as its last share is in,
- * so nothing here touches it after that point. Returns whether it went
- * onto a slot with readers, where it is the head until a later push.
+ * shares. A @cover (robust) skips slots marked stalled: pins stay away from
+ * them, and their stalled reader would hold every cover. The batch may be
+ * freed by others as soon as its last share is in, so nothing here touches
+ * it after that point. Returns whether it went onto a slot with readers,
+ * where it is the head until a later push.
  */
-static bool kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
+static bool kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b, bool cover)
 {
 	bool robust = kovan_robust(d);
 	unsigned long skipped = 0;
@@ -510,7 +512,7 @@ static bool kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 	unsigned int idx;
 
 	atomic_long_inc(&d->in_flight);
-	smp_mb(); /* C: unpublish (or cover bit test) before reading slots; pairs with A, E. */
+	smp_mb(); /* C: unpublish, or a cover's clear_bit, before reading slots; pairs with A, E. */
 	for (idx = 0; idx < kovan_nr_slots; idx++) {
 		s = kovan_slot(d, idx);
 		if (!s) {
@@ -523,6 +525,10 @@ static bool kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 			continue;
 		}
 		head = atomic_long_read(&s->head);
+		if (robust && cover && kovan_slot_stalled(s, head)) {
+			skipped++;
+			continue;
+		}
 		do {
 			if (!head_readers(head))
 				break;
@@ -558,8 +564,8 @@ static bool kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
  */
 static void kovan_close_covered(struct kovan_domain *d, struct kovan_batch *b)
 {
-	if (kovan_close_batch(d, b)) {
-		/* After our pushes: fully ordered; pairs with C in the cover's close. */
+	if (kovan_close_batch(d, b, false)) {
+		/* After our pushes: fully ordered; pairs with C after kovan_cover()'s clear. */
 		if (!test_and_set_bit(KOVAN_COVER_NEEDED, &d->state))
 			kovan_request_flush(d);
 	}
@@ -569,7 +575,7 @@ static void kovan_close_covered(struct kovan_domain *d, struct kovan_batch *b)
 static void kovan_cover(struct kovan_domain *d, struct kovan_batch *b)
 {
 	clear_bit(KOVAN_COVER_NEEDED, &d->state);
-	kovan_close_batch(d, b);
+	kovan_close_batch(d, b, true);
 }
 
 /* Move the objects collected on @cb into @b. Called with cb->lock held. */
@@ -799,7 +805,7 @@ void kovan_synchronize(struct kovan_domain *d)
 	b = kovan_batch_get_wait(d);
 	b->done = &done;
 	/* min_birth 0: no slot is old enough to be skipped. */
-	if (kovan_close_batch(d, b))
+	if (kovan_close_batch(d, b, false))
 		/* Covered at once: guards pinned after this call must not hold it. */
 		kovan_cover(d, kovan_batch_get_wait(d));
 	wait_for_completion(&done);
