@@ -62,6 +62,7 @@ extern unsigned int kovan_flush_us;
 #define KOVAN_BARRIER_RUNNING	0	/* a kovan_barrier() owns the parity switch */
 #define KOVAN_FLUSH_QUEUED	1	/* on the flush worker's list */
 #define KOVAN_COVER_NEEDED	2	/* a batch closed onto readers awaits a cover */
+#define KOVAN_DYING		3	/* destroy under way: no flush requests */
 
 /* batch.c: the header pool. */
 int kovan_pool_init(void);

@@ -179,6 +179,13 @@ static void kovan_reclaim(struct kovan_batch *b)
 /* Ask the flush worker to close @d's partly filled batches soon. */
 static void kovan_request_flush(struct kovan_domain *d)
 {
+	/*
+	 * A domain being destroyed had its batches closed by its barrier; a
+	 * request now would put it back on the list after it is freed. Pairs
+	 * with the smp_mb__after_atomic() in kovan_domain_quiesce().
+	 */
+	if (test_bit(KOVAN_DYING, &d->state))
+		return;
 	/* H: fully ordered; the worker is done with the old link. */
 	if (test_and_set_bit(KOVAN_FLUSH_QUEUED, &d->state))
 		return;
@@ -850,8 +857,17 @@ EXPORT_SYMBOL_NS_GPL(kovan_barrier, KOVAN);
 /* After kovan_barrier(): wait until no kovan worker will touch @d again. */
 void kovan_domain_quiesce(struct kovan_domain *d)
 {
-	wait_event(kovan_wait, !test_bit(KOVAN_FLUSH_QUEUED, &d->state));
-	flush_work(&kovan_flush_work);	/* The pass that took @d off the list is over. */
+	set_bit(KOVAN_DYING, &d->state);
+	/*
+	 * DYING before reading QUEUED; pairs with the flush worker's
+	 * smp_mb__after_atomic() between its clear of QUEUED and its requests:
+	 * a pass that missed DYING and put @d back is seen below.
+	 */
+	smp_mb__after_atomic();
+	do {
+		wait_event(kovan_wait, !test_bit(KOVAN_FLUSH_QUEUED, &d->state));
+		flush_work(&kovan_flush_work);	/* The pass that took @d off the list is over. */
+	} while (test_bit(KOVAN_FLUSH_QUEUED, &d->state));
 	/*
 	 * I: the worker's last touch of d happened before; pairs with
 	 * kovan_reclaim_fn(). A batch still in flight now is held by a guard
