@@ -460,7 +460,7 @@ static void kovan_leave(struct kovan_slot *s, unsigned int idx, unsigned long ha
 			bool robust, bool mover)
 {
 	struct kovan_batch *cur, *below = NULL;
-	unsigned long head, new, walks, repaid = 0;
+	unsigned long head, new, counted = handle, walks = 0, repaid = 0;
 
 	if (mover)
 		atomic_dec(&s->movers);
@@ -473,8 +473,11 @@ static void kovan_leave(struct kovan_slot *s, unsigned int idx, unsigned long ha
 		if (head_index(head) != handle)
 			below = READ_ONCE(cur->next[idx]);
 		new = head_readers(head) == 1 ? 0 : head - 1;
-		/* Pushes between our retries only add batches: repay the difference. */
-		walks = robust && head_index(head) != handle ? kovan_walks(below, handle, idx) : 0;
+		/* Pushes between our retries only add batches: count and repay those. */
+		if (robust && head_index(head) != counted) {
+			walks += kovan_walks(below, counted, idx);
+			counted = head_index(head);
+		}
 		if (robust && (walks > repaid || !new))
 			kovan_repay(s, walks - repaid, head_readers(new));
 		repaid = walks;
