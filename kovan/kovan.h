@@ -100,15 +100,17 @@
  *			retries only while other readers raise it further.
  *	kovan_load()	one load (wait-free). Robust, when the domain's era
  *			moved: raises the era and loads again, retrying while
- *			the era keeps moving (lock-free); in a stalled slot the
- *			first such load looks for an empty slot, one
- *			compare-and-swap per slot at most.
+ *			the era keeps moving (lock-free); a guard that should
+ *			leave a stalled slot looks for an empty one at each
+ *			such load until it has moved: one read per slot, a
+ *			compare-and-swap only on an empty one.
  *	kovan_unpin()	a compare-and-swap loop on each slot the guard counts
  *			in (lock-free: retried when another reader or a close
- *			changed the slot), then one step per batch pushed onto
- *			the slot while the guard was pinned - as many as were
- *			retired meanwhile, however long that was, in hardirq
- *			and NMI too.
+ *			changed the slot; robust: each retry also counts the
+ *			batches pushed since the last), then one step per
+ *			batch pushed onto the slot while the guard was pinned
+ *			- as many as were retired meanwhile, however long that
+ *			was, in hardirq and NMI too.
  *	kovan_retire()	neither wait-free nor lock-free: it takes its CPU's
  *			batch raw spinlock, which the flush worker holds for
  *			O(1) steps; every kovan.batch-th call takes a batch

@@ -372,9 +372,12 @@ static void kovan_move(struct kovan_guard *g)
 	for (i = 1; i < kovan_nr_slots; i++) {
 		idx = (g->idx + i) & (kovan_nr_slots - 1);
 		s = kovan_slot(d, idx);
+		/* A read first: a failed compare-and-swap takes the line all the same. */
+		if (!s || atomic_long_read(&s->head))
+			continue;
 		head = 0;
 		/* A: an empty slot, now counting us, before we load through it. */
-		if (!s || !atomic_long_try_cmpxchg(&s->head, &head, 1))
+		if (!atomic_long_try_cmpxchg(&s->head, &head, 1))
 			continue;
 		atomic_inc(&s->movers);
 		g->moved = s;
