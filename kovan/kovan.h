@@ -54,7 +54,7 @@
  * and from then on only the readers it counted hold it.
  *
  * Bounded memory: in a domain with %KOVAN_ROBUST, each reader stalled
- * inside its guard forever holds at most (stall_batches + 2 + nr_cpu_ids)
+ * inside its guard forever holds at most (2 * stall_batches + 3 + nr_cpu_ids)
  * batches of up to kovan.batch objects, plus one batch per object born
  * (kovan_node_init()) before its slot's era froze. A slot whose readers owe
  * more than kovan.stall_batches walks beyond one each (a reader has stayed
@@ -63,7 +63,10 @@
  * that one's era instead (once per guard; with no empty slot it stays).
  * The stalled reader's era then freezes once every guard in its slot has
  * moved or left: a guard moves at its first load that finds the slot
- * marked and itself pinned for more than kovan.stall_batches pushes.
+ * marked and itself pinned for more than kovan.stall_batches pushes, so a
+ * guard that pinned just before the mark raises it for up to that many
+ * pushes more (the second stall_batches in the bound). Covers (above)
+ * skip a marked slot.
  * Neither part grows with the number of objects retired afterwards,
  * however long the live readers beside it live; the unfreed total adds
  * every CPU's open batch and what live readers hold.

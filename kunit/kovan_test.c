@@ -982,14 +982,14 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	s->kd = kt_domain(test, KOVAN_ROBUST);
 	kovan_domain_stats(s->kd, &st);
 	/*
-	 * kovan.h: (stall_batches + 2 + nr_cpu_ids) batches, plus one batch per
+	 * kovan.h: (2 * stall_batches + 3 + nr_cpu_ids) batches, one batch per
 	 * object born in the era the stalled slot froze at (era_frequency per
 	 * CPU at most), plus every CPU's open batch and two batches a flush
 	 * may be closing. Sampled only while the live reader is not pinned:
 	 * what a live reader holds (a vCPU of an oversubscribed host can stall
 	 * it for milliseconds) is not what the bound is about.
 	 */
-	bound = (st.stall_batches + 4UL + 2 * nr_cpu_ids + st.era_frequency * nr_cpu_ids) *
+	bound = (2UL * st.stall_batches + 5 + 2 * nr_cpu_ids + st.era_frequency * nr_cpu_ids) *
 		st.batch;
 
 	s->shared = kt_obj_new(s->kd, ctx, GFP_KERNEL);
@@ -1224,8 +1224,8 @@ static void kovan_stalled_next_to_live_reader(struct kunit *test)
 	kt_set_param(test, "era_frequency", "1");
 	d = kt_domain(test, KOVAN_ROBUST);
 	kovan_domain_stats(d, &s);
-	/* kovan.h: stall_batches + 2 + nr_cpu_ids batches, one more per object born before. */
-	bound = s.stall_batches + 4UL + 2 * nr_cpu_ids + s.era_frequency * nr_cpu_ids;
+	/* kovan.h: 2 * stall_batches + 3 + nr_cpu_ids batches, one more per object born before. */
+	bound = 2UL * s.stall_batches + 5 + 2 * nr_cpu_ids + s.era_frequency * nr_cpu_ids;
 	*shared = kt_obj_new(d, ctx, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, *shared);
 

@@ -366,13 +366,13 @@ int main(int argc, char **argv)
 	t_check(us_faults() > 0, "%lu batch header allocations failed on purpose", us_faults());
 
 	/*
-	 * kovan.h: a stalled reader holds at most stall_batches + 2 +
+	 * kovan.h: a stalled reader holds at most 2 * stall_batches + 3 +
 	 * nr_cpu_ids batches, plus one per object born before its slot's era
 	 * froze (the table's objects, and those the live readers could still
 	 * reach), plus every CPU's open batch. Twice that; what live readers
 	 * hold the sampler leaves out.
 	 */
-	bound = 2L * batch * (stall_batches + 2 + 2 * nr_cpu_ids + NR_ENTRIES + opts.readers);
+	bound = 2L * batch * (2 * stall_batches + 3 + 2 * nr_cpu_ids + NR_ENTRIES + opts.readers);
 	t_check(robust.max_unfreed <= bound,
 		"robust: with a stalled reader at most %ld objects stayed unfreed (bound %ld; spikes to %ld; %lu retired)",
 		robust.max_unfreed, bound, robust.max_spike, robust.retired + robust.retired_kfree);
