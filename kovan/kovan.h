@@ -152,8 +152,10 @@
  * only. A domain takes three cache lines per possible CPU and nothing per
  * thread; a batch header takes about 64 bytes plus 8 per slot (two slots
  * per CPU, rounded up to a power of two), and the pool keeps the headers of
- * batches freed for reuse (up to 2^20 headers in flight; beyond, retires
- * keep collecting objects into their open batch).
+ * batches freed for reuse (up to 2^20 headers in flight, a quarter of them
+ * per domain; beyond, retires keep collecting objects into their open
+ * batch, and the domain's kovan_synchronize() and kovan_barrier() wait for
+ * its readers to let headers go).
  */
 
 #include <linux/atomic.h>
@@ -338,7 +340,8 @@ struct kovan_guard {
  * @aged_batches: of @batches, partly filled ones the flush worker closed
  *		  because they had waited kovan.flush_us
  * @era_skips: robust: slots a batch skipped because their readers were older
- * @stall_avoids: robust: pins that avoided a slot owing too many batches
+ * @stall_avoids: robust: pins that avoided a slot owing too many batches or
+ *		  holding a guard that moved there
  * @moves: robust: long-lived guards that moved to an empty slot
  * @slots: number of reader slots
  * @batch: objects per batch (module parameter kovan.batch)
@@ -633,8 +636,11 @@ do {										\
  * @d: the domain
  *
  * Returns once every guard that was pinned when the call began has
- * unpinned. Guards that pin while the call pushes its batches may be
- * waited for as well; guards pinned after that are not.
+ * unpinned. Guards that pin while the call pushes its batches, or while it
+ * waits for a batch header (a domain at its share of headers), may be
+ * waited for as well, and in a robust domain guards that pin into a slot
+ * marked stalled because every slot is taken; other guards pinned after
+ * that are not.
  *
  * Context: process context; sleeps.
  */
