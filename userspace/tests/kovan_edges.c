@@ -73,8 +73,8 @@ static bool wait_for(long *flag)
 
 /* Link-time wraps, each armed for one thread at a time. */
 static __thread int migrate_at_alloc = -1;
-static __thread bool stop_at_queue_work, slow_clock;
-static long stopped, released, in_cs;
+static __thread bool stop_at_queue_work, slow_clock, run_work_here;
+static long stopped, released, in_cs, stop_at_empty_put;
 static void *freed_pcpu;
 
 bool __wrap_kovan_should_fail_alloc(gfp_t gfp, size_t size)
@@ -88,7 +88,14 @@ bool __wrap_kovan_should_fail_alloc(gfp_t gfp, size_t size)
 
 bool __wrap_queue_work(struct workqueue_struct *wq, struct work_struct *work)
 {
-	bool queued = __real_queue_work(wq, work);
+	bool queued;
+
+	/* The shim runs one worker per queue; the kernel's are unbound. */
+	if (run_work_here) {
+		work->func(work);
+		return true;
+	}
+	queued = __real_queue_work(wq, work);
 
 	if (stop_at_queue_work) {
 		stop_at_queue_work = false;
@@ -97,6 +104,17 @@ bool __wrap_queue_work(struct workqueue_struct *wq, struct work_struct *work)
 			usleep(1000);
 	}
 	return queued;
+}
+
+/* The flush worker, putting back the header a pass did not use. */
+void __wrap_kovan_batch_put(struct kovan_batch *b)
+{
+	if (!b->objects && __atomic_exchange_n(&stop_at_empty_put, 0, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&stopped, 1, __ATOMIC_SEQ_CST);
+		while (!__atomic_load_n(&released, __ATOMIC_SEQ_CST))
+			usleep(1000);
+	}
+	__real_kovan_batch_put(b);
 }
 
 /* Freed per-CPU memory is poisoned, so that a late write shows. */
@@ -333,6 +351,95 @@ static void unpin_vs_destroy(void)
 }
 
 /*
+ * Robust: R pinned on CPU 0 and stalled; on CPU 1 guards that overlap, so
+ * that CPU's slot never empties, and retires under them: every close lands
+ * on readers and asks for a cover. The era moves at every object, so R's
+ * slot skips the batches; the covers must stop at its mark too.
+ */
+static void cover_stalled(void)
+{
+	struct kovan_guard r, g[2];
+	struct kovan_domain d;
+	long pushed, i;
+	struct obj *o;
+
+	us_param_set("stall_batches", "8");
+	us_param_set("era_frequency", "1");
+	if (kovan_domain_init(&d, KOVAN_ROBUST))
+		abort();
+	us_set_cpu(0);
+	kovan_pin(&d, &r);
+	us_set_cpu(1);
+	kovan_pin(&d, &g[0]);
+	for (i = 0; i < 20000; i++) {
+		o = obj_new(&d);		/* born before the pin: not skipped */
+		kovan_pin(&d, &g[(i + 1) % 2]);
+		kovan_unpin(&g[i % 2]);
+		kovan_retire(&d, &o->node, obj_free);
+		if (i % 64 == 0)
+			usleep(200);	/* the flush worker covers meanwhile */
+	}
+	kovan_unpin(&g[i % 2]);
+	pushed = atomic_long_read(&r.slot->pushes) - (long)r.pushes;
+	t_check(pushed <= 2 * 8 + 3 + (long)nr_cpu_ids,
+		"%s: batches pushed onto the stalled reader's slot: %ld (kovan.h: %u)",
+		__func__, pushed, 2 * 8 + 3 + nr_cpu_ids);
+	us_set_cpu(0);
+	kovan_unpin(&r);
+	kovan_domain_destroy(&d);
+	us_param_set("era_frequency", "64");
+	us_param_set("stall_batches", "64");
+}
+
+static void *release_later(void *arg)
+{
+	usleep(300000);
+	__atomic_store_n(&released, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * The flush worker found CPU 1's batch young and is about to ask for
+ * another pass when kovan_domain_destroy() runs: the destroy's barrier
+ * closes the batch and its wait ends with the worker's pass. The worker
+ * must not put the domain back on its list, where the next pass would
+ * touch it after destroy returned.
+ */
+static void destroy_requeue(void)
+{
+	static struct kovan_domain d;
+	pthread_t t;
+	bool queued;
+
+	stopped = 0;
+	released = 0;
+	us_param_set("batch", "4096");
+	us_param_set("flush_us", "200000");
+	if (kovan_domain_init(&d, 0))
+		abort();
+	us_set_cpu(0);
+	kovan_retire(&d, &obj_new(&d)->node, obj_free);	/* a pass in 200 ms */
+	kovan_barrier(&d);
+	usleep(100000);
+	us_set_cpu(1);
+	kovan_retire(&d, &obj_new(&d)->node, obj_free);	/* young at that pass */
+	us_set_cpu(0);
+	__atomic_store_n(&stop_at_empty_put, 1, __ATOMIC_SEQ_CST);
+	if (!wait_for(&stopped))
+		abort();
+	run_work_here = true;
+	pthread_create(&t, NULL, release_later, NULL);
+	kovan_domain_destroy(&d);
+	run_work_here = false;
+	queued = test_bit(KOVAN_FLUSH_QUEUED, &d.state);
+	t_check(!queued, "%s: the domain is off the flush list once destroy returned", __func__);
+	pthread_join(t, NULL);
+	usleep(400000);		/* the next pass, had it been queued */
+	us_param_set("flush_us", "100");
+	us_param_set("batch", "1");
+}
+
+/*
  * d1's reader never unpins while 2^20 + 1000 objects are retired one batch
  * each: more than the whole header pool. d1 must stop at its share, and
  * d2, which has no readers, must go on freeing.
@@ -379,6 +486,8 @@ int main(int argc, char **argv)
 	barrier_in_cs();
 	migrated_retire();
 	unpin_vs_destroy();
+	cover_stalled();
+	destroy_requeue();
 	domain_share();
 	us_exit();
 	return t_done();
