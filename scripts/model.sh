@@ -19,8 +19,14 @@ mutations=(
 	"mutation 3, no era skip: a plain domain against the robust bound|-DSTALL=1 -DROBUST=1 -DNOBJ=7 -DERA_EVERY_INIT=1 -DNREADERS=1 -DMUTATION=3|unfreed<="
 	"mutation 4, a link to a younger object (what kovan.h forbids)|-DROBUST=1 -DLINKS=1 -DMUTATION=4|state[o2]!=2"
 	"mutation 5, guards never leave a stalled slot|-DSTALL=1 -DROBUST=1 -DLIVE=1 -DNOBJ=8 -DERA_EVERY_INIT=1 -DMUTATION=5|late[stall_slot]<="
-	"mutation 6, pins ignore the reader limit|-DCOUNTW=1 -DCOUNT_BITS=2 -DNREADERS=4 -DROBUST=1 -DMUTATION=6|head_readers[s]+1)<"
+	"mutation 6, pins ignore the reader limit|-DCOUNTW=1 -DCOUNT_BITS=2 -DNREADERS=4 -DROBUST=1 -DNOBJ=1 -DMUTATION=6|head_readers[s]+1)<"
 )
+# The count configuration retires nothing: with one retire and 4 readers the
+# search passes 3.2e8 states and 16 GB (and with 3 readers, or with readers
+# that never load) before it ends. Pins and unpins are what move a count;
+# mutation 6 is caught at this size, and kovan_edges and KUnit pin past the
+# real limit.
+counts="reader counts: 4 readers, 2-bit counts, robust pick, no retire|-DCOUNTW=1 -DCOUNT_BITS=2 -DNREADERS=4 -DROBUST=1 -DNOBJ=1|ok"
 full=(
 	"plain: 2 slots, 2 readers (one interrupted), 2 updaters, 3 objects|-DIRQS=1 -DNUPDATERS=2|ok"
 	"robust: 2 slots, 2 readers (one interrupted), 1 updater, 3 objects, any era frequency|-DROBUST=1 -DIRQS=1|ok"
@@ -28,7 +34,7 @@ full=(
 	"plain links: a reader follows a link out of a retired object|-DLINKS=1|ok"
 	"stalled reader bound: robust, 1 CPU (2 slots), 1 stalled reader, 6 retires|-DSTALL=1 -DROBUST=1 -DNOBJ=7 -DERA_EVERY_INIT=1 -DNREADERS=1|ok"
 	"stalled + long-lived reader: robust, 1 CPU (2 slots), moves, 7 retires|-DSTALL=1 -DROBUST=1 -DLIVE=1 -DNOBJ=8 -DERA_EVERY_INIT=1|ok"
-	"reader counts: 4 readers, 2-bit counts, robust pick|-DCOUNTW=1 -DCOUNT_BITS=2 -DNREADERS=4 -DROBUST=1|ok"
+	"$counts"
 	"${mutations[@]}"
 )
 reduced=(
@@ -37,6 +43,7 @@ reduced=(
 	"plain links: a reader follows a link out of a retired object|-DLINKS=1|ok"
 	"stalled reader bound: robust, 1 CPU (2 slots), 1 stalled reader, 6 retires|-DSTALL=1 -DROBUST=1 -DNOBJ=7 -DERA_EVERY_INIT=1 -DNREADERS=1|ok"
 	"stalled + long-lived reader: robust, 1 CPU (2 slots), moves, 6 retires|-DSTALL=1 -DROBUST=1 -DLIVE=1 -DNOBJ=7 -DERA_EVERY_INIT=1|ok"
+	"$counts"
 	"${mutations[@]}"
 )
 if [ $mode = full ]; then
