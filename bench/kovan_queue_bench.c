@@ -3,7 +3,9 @@
  * Queue throughput: kovan's queues next to the kernel's own, in one boot.
  *
  *	ArrayQueue (bounded)  vs  ptr_ring with its producer and consumer
- *				  locks, kfifo of pointers + one spinlock
+ *				  locks, kfifo of pointers with a spinlock per
+ *				  side that has more than one thread (none at
+ *				  1P1C), as kfifo.h prescribes
  *	SegQueue (unbounded)  vs  lwq, llist + a spinlock around the pop
  *	ArrayQueue as a pool  vs  objpool
  *
@@ -101,7 +103,7 @@ enum qb_kind {
 static const char * const qb_names[QB_NR_KINDS] = {
 	[QB_ARRAYQ] = "arrayq",
 	[QB_PTR_RING] = "ptr_ring",
-	[QB_KFIFO] = "kfifo+lock",
+	[QB_KFIFO] = "kfifo",
 	[QB_SEGQ] = "segq",
 	[QB_LWQ] = "lwq",
 	[QB_LLIST] = "llist+lock",
@@ -158,7 +160,10 @@ static struct qb_bench {
 		struct ptr_ring ring;
 		struct {
 			DECLARE_KFIFO_PTR(fifo, void *);
-			spinlock_t lock;	/* both ends of fifo */
+			/* kfifo.h: one writer and one reader need no lock; more, one per side. */
+			bool lock_put, lock_get;
+			spinlock_t put_lock ____cacheline_aligned_in_smp;
+			spinlock_t get_lock ____cacheline_aligned_in_smp;
 		} kf;
 		struct kovan_segq *segq;
 		struct lwq lwq;
@@ -200,9 +205,11 @@ static __always_inline bool qb_push(enum qb_kind kind, void *item)
 	case QB_PTR_RING:
 		return !ptr_ring_produce(&qb.q.ring, item);
 	case QB_KFIFO:
-		spin_lock(&qb.q.kf.lock);
+		if (!qb.q.kf.lock_put)
+			return kfifo_put(&qb.q.kf.fifo, item);
+		spin_lock(&qb.q.kf.put_lock);
 		ok = kfifo_put(&qb.q.kf.fifo, item);
-		spin_unlock(&qb.q.kf.lock);
+		spin_unlock(&qb.q.kf.put_lock);
 		return ok;
 	case QB_SEGQ:
 		return !kovan_segq_push(qb.q.segq, item, GFP_KERNEL);
@@ -231,10 +238,12 @@ static __always_inline void *qb_pop(enum qb_kind kind)
 	case QB_PTR_RING:
 		return ptr_ring_consume(&qb.q.ring);
 	case QB_KFIFO:
-		spin_lock(&qb.q.kf.lock);
+		if (!qb.q.kf.lock_get)
+			return kfifo_get(&qb.q.kf.fifo, &item) ? item : NULL;
+		spin_lock(&qb.q.kf.get_lock);
 		if (!kfifo_get(&qb.q.kf.fifo, &item))
 			item = NULL;
-		spin_unlock(&qb.q.kf.lock);
+		spin_unlock(&qb.q.kf.get_lock);
 		return item;
 	case QB_SEGQ:
 		return kovan_segq_pop(qb.q.segq);
@@ -482,7 +491,7 @@ static int qb_objpool_init(void)
 			    qb_objpool_obj_init, NULL);
 }
 
-static int qb_queue_init(enum qb_kind kind)
+static int qb_queue_init(enum qb_kind kind, unsigned int np, unsigned int nc)
 {
 	switch (kind) {
 	case QB_ARRAYQ:
@@ -491,7 +500,10 @@ static int qb_queue_init(enum qb_kind kind)
 	case QB_PTR_RING:
 		return ptr_ring_init(&qb.q.ring, capacity, GFP_KERNEL);
 	case QB_KFIFO:
-		spin_lock_init(&qb.q.kf.lock);
+		qb.q.kf.lock_put = np > 1;
+		qb.q.kf.lock_get = nc > 1;
+		spin_lock_init(&qb.q.kf.put_lock);
+		spin_lock_init(&qb.q.kf.get_lock);
 		return kfifo_alloc(&qb.q.kf.fifo, capacity, GFP_KERNEL);
 	case QB_SEGQ:
 		qb.q.segq = kovan_segq_create(NULL, GFP_KERNEL);
@@ -631,7 +643,7 @@ static void qb_measure(enum qb_kind kind, unsigned int np, unsigned int nc, unsi
 	int ret;
 
 	qb_prepare(kind);
-	ret = qb_queue_init(kind);
+	ret = qb_queue_init(kind, np, nc);
 	if (ret)
 		goto fail;
 
@@ -704,7 +716,7 @@ static void qb_pool_measure(enum qb_kind kind, unsigned int n, unsigned int run)
 	int ret;
 
 	qb_prepare(kind);
-	ret = qb_queue_init(kind);
+	ret = qb_queue_init(kind, n, n);
 	if (ret)
 		goto fail;
 
