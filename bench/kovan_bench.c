@@ -220,10 +220,10 @@ static void bench_latency_report(const char *name, int n)
 }
 
 /*
- * Retire-to-free latency of call_rcu() (NULL @d) or kovan_retire(): the
- * free functions record the stamped objects.
+ * Retire-to-free latency of call_rcu(), call_srcu() or kovan_retire() into
+ * @d: the free functions record the stamped objects.
  */
-static void bench_latency(const char *name, struct kovan_domain *d)
+static void bench_latency(const char *name, enum bench_reclaim how, struct kovan_domain *d)
 {
 	u64 deadline = ktime_get_ns() + BENCH_LATENCY_NS;
 	int stamped = 0;
@@ -233,21 +233,25 @@ static void bench_latency(const char *name, struct kovan_domain *d)
 		struct bench_obj *o = kzalloc(sizeof(*o), GFP_KERNEL);
 
 		if (o) {
-			if (d)
+			if (how == BENCH_KOVAN)
 				kovan_node_init(d, &o->node);
 			if (stamped < BENCH_LATENCY) {
 				o->stamp = ktime_get_ns();
 				stamped++;
 			}
-			if (d)
+			if (how == BENCH_KOVAN)
 				kovan_retire(d, &o->node, bench_kovan_free);
+			else if (how == BENCH_SRCU)
+				call_srcu(&bench_srcu, &o->rcu, bench_rcu_free);
 			else
 				call_rcu(&o->rcu, bench_rcu_free);
 		}
 		usleep_range(10, 20);
 	} while (atomic_read(&bench_nsamples) < BENCH_LATENCY && ktime_get_ns() < deadline);
-	if (d)
+	if (how == BENCH_KOVAN)
 		kovan_barrier(d);
+	else if (how == BENCH_SRCU)
+		srcu_barrier(&bench_srcu);
 	else
 		rcu_barrier();
 	bench_latency_report(name, atomic_read(&bench_nsamples));
@@ -518,11 +522,12 @@ static int __init kovan_bench_init(void)
 		bench_churn("kovan_retire(robust)", run, BENCH_KOVAN, &bench_robust);
 		cond_resched();
 	}
-	bench_latency("call_rcu", NULL);
+	bench_latency("call_rcu", BENCH_RCU, NULL);
 	bench_latency_kfree_rcu();
+	bench_latency("call_srcu", BENCH_SRCU, NULL);
 	bench_latency_synchronize_srcu();
-	bench_latency("kovan_retire", &bench_plain);
-	bench_latency("kovan_retire(robust)", &bench_robust);
+	bench_latency("kovan_retire", BENCH_KOVAN, &bench_plain);
+	bench_latency("kovan_retire(robust)", BENCH_KOVAN, &bench_robust);
 	bench_stalled("call_srcu", BENCH_SRCU, NULL);
 	bench_stalled("kovan_retire", BENCH_KOVAN, &bench_plain);
 	bench_stalled("kovan_retire(robust)", BENCH_KOVAN, &bench_robust);
