@@ -19,6 +19,10 @@ class Target:
         m = re.fullmatch(r'(>=|<=) ([0-9.]+)x', target)
         self.op, self.value = (m.group(1), float(m.group(2))) if m else (target, None)
 
+    def applies(self, where):
+        """Whether the target judges the platform @where ('UML', '-smp 2', 'real cores')."""
+        return 'every platform' in self.where or where in self.where
+
     def met(self, ratio):
         """Whether @ratio reaches the target (for "flat" targets: a bool)."""
         if self.value is None:
