@@ -559,4 +559,4 @@ module_exit(kovan_bench_exit);
 
 MODULE_DESCRIPTION("kovan micro-benchmarks against RCU and SRCU");
 MODULE_LICENSE("Dual MIT/GPL");
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);

@@ -795,4 +795,4 @@ module_exit(kovan_disruptor_bench_exit);
 
 MODULE_DESCRIPTION("kovan Disruptor throughput and latency against a ptr_ring handoff");
 MODULE_LICENSE("Dual MIT/GPL");
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);

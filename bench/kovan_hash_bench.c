@@ -443,4 +443,4 @@ module_exit(kovan_hash_bench_exit);
 
 MODULE_DESCRIPTION("kovan hash table benchmark against RCU and SRCU");
 MODULE_LICENSE("Dual MIT/GPL");
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);

@@ -777,4 +777,4 @@ module_exit(kovan_queue_bench_exit);
 
 MODULE_DESCRIPTION("kovan queue and pool throughput against ptr_ring, kfifo, lwq, llist and objpool");
 MODULE_LICENSE("Dual MIT/GPL");
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);

@@ -158,7 +158,7 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
 	kovan_debugfs_add(d);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(__kovan_domain_init, KOVAN);
+EXPORT_SYMBOL_NS_GPL(__kovan_domain_init, KOVAN_NS);
 
 void kovan_domain_destroy(struct kovan_domain *d)
 {
@@ -183,7 +183,7 @@ void kovan_domain_destroy(struct kovan_domain *d)
 		d->pcpu = NULL;
 	}
 }
-EXPORT_SYMBOL_NS_GPL(kovan_domain_destroy, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_domain_destroy, KOVAN_NS);
 
 void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s)
 {
@@ -217,7 +217,7 @@ void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s)
 	s->stall_batches = READ_ONCE(kovan_stall_batches);
 	s->era_frequency = READ_ONCE(kovan_era_frequency);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_domain_stats, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_domain_stats, KOVAN_NS);
 
 static int __init kovan_init(void)
 {

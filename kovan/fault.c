@@ -8,6 +8,7 @@
 #include <linux/fault-inject.h>
 #include <linux/module.h>
 
+#include "compat.h"
 #include "fault.h"
 
 static DECLARE_FAULT_ATTR(kovan_fail_alloc);
@@ -18,7 +19,7 @@ bool kovan_should_fail_alloc(gfp_t gfp, size_t size)
 		return false;
 	return should_fail(&kovan_fail_alloc, size);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_should_fail_alloc, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_should_fail_alloc, KOVAN_NS);
 
 void kovan_fault_debugfs_init(struct dentry *root)
 {

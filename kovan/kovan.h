@@ -166,6 +166,8 @@
 #include <linux/stddef.h>
 #include <linux/types.h>
 
+#include <kovan/compat.h>
+
 /* Flags for kovan_domain_init(). */
 #define KOVAN_ROBUST		0x1U	/* bound unfreed memory under stalled readers */
 #define KOVAN_DOMAIN_FLAGS	KOVAN_ROBUST

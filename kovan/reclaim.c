@@ -222,7 +222,7 @@ void kovan_node_init(struct kovan_domain *d, struct kovan_node *n)
 	}
 	n->birth = atomic64_read(&d->era);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_node_init, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_node_init, KOVAN_NS);
 
 /* Raise @s's access era to at least @era; returns what the slot now covers. */
 static u64 kovan_raise_access(struct kovan_slot *s, u64 era)
@@ -353,7 +353,7 @@ void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
 	if (g->robust)
 		g->pushes = atomic_long_read(&s->pushes);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_pin, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_pin, KOVAN_NS);
 
 /*
  * Robust: @g has stayed in a stalled slot for more than kovan_stall_batches
@@ -415,7 +415,7 @@ void *kovan_load_slow(void * const *pp, struct kovan_guard *g)
 			return p;
 	}
 }
-EXPORT_SYMBOL_NS_GPL(kovan_load_slow, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_load_slow, KOVAN_NS);
 
 /*
  * Subtract a reader's 1 from every batch from @b down to the batch of
@@ -506,7 +506,7 @@ void kovan_unpin(struct kovan_guard *g)
 	kovan_leave(g->slot, g->idx, g->handle, g->robust, false);
 	g->slot = NULL;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_unpin, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_unpin, KOVAN_NS);
 
 /*
  * Push a filled batch onto every slot with readers; pay the skipped slots'
@@ -675,13 +675,13 @@ void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
 		return;
 	kovan_retire_node(d, n, free_fn);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_retire, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_retire, KOVAN_NS);
 
 void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned long offset)
 {
 	kovan_retire_node(d, n, (void (*)(struct kovan_node *))offset);
 }
-EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN);
+EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN_NS);
 
 /*
  * Close @d's partly filled batches: every one (@all, kovan_barrier(), which
@@ -823,7 +823,7 @@ void kovan_synchronize(struct kovan_domain *d)
 		kovan_cover(d, kovan_batch_get_wait(d));
 	wait_for_completion(&done);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_synchronize, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_synchronize, KOVAN_NS);
 
 static unsigned long kovan_retired_in(struct kovan_domain *d, unsigned int parity)
 {
@@ -858,7 +858,7 @@ void kovan_barrier(struct kovan_domain *d)
 	wait_event(kovan_wait, (long)(atomic_long_read(&d->freed[parity]) - target) >= 0);
 	clear_and_wake_up_bit(KOVAN_BARRIER_RUNNING, &d->state);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_barrier, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_barrier, KOVAN_NS);
 
 /* After kovan_barrier(): wait until no kovan worker will touch @d again. */
 void kovan_domain_quiesce(struct kovan_domain *d)

@@ -86,7 +86,7 @@ struct kovan_arrayq *kovan_arrayq_create(unsigned int capacity, gfp_t gfp)
 	}
 	return q;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_create, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_create, KOVAN_NS);
 
 void kovan_arrayq_destroy(struct kovan_arrayq *q, void (*dtor)(void *item))
 {
@@ -99,7 +99,7 @@ void kovan_arrayq_destroy(struct kovan_arrayq *q, void (*dtor)(void *item))
 			dtor(item);
 	kvfree(q);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_destroy, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_destroy, KOVAN_NS);
 
 /*
  * Claim the tail place and publish @item there. A full queue returns
@@ -163,7 +163,7 @@ int kovan_arrayq_push(struct kovan_arrayq *q, void *item)
 		return -EINVAL;
 	return kovan_arrayq_push_one(q, item, NULL);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_push, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_push, KOVAN_NS);
 
 void *kovan_arrayq_force_push(struct kovan_arrayq *q, void *item)
 {
@@ -174,7 +174,7 @@ void *kovan_arrayq_force_push(struct kovan_arrayq *q, void *item)
 	kovan_arrayq_push_one(q, item, &displaced);
 	return displaced;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_force_push, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_force_push, KOVAN_NS);
 
 void *kovan_arrayq_pop(struct kovan_arrayq *q)
 {
@@ -207,7 +207,7 @@ void *kovan_arrayq_pop(struct kovan_arrayq *q)
 		head = atomic_long_read(&q->head);
 	}
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_pop, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_pop, KOVAN_NS);
 
 /*
  * Places from @pos on whose stamps equal pos + @full (0: empty for a push,
@@ -278,7 +278,7 @@ unsigned int kovan_arrayq_push_bulk(struct kovan_arrayq *q, void * const *items,
 	}
 	return done;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_push_bulk, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_push_bulk, KOVAN_NS);
 
 unsigned int kovan_arrayq_pop_bulk(struct kovan_arrayq *q, void **items, unsigned int n)
 {
@@ -312,7 +312,7 @@ unsigned int kovan_arrayq_pop_bulk(struct kovan_arrayq *q, void **items, unsigne
 	}
 	return done;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_pop_bulk, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_pop_bulk, KOVAN_NS);
 
 unsigned int kovan_arrayq_len(struct kovan_arrayq *q)
 {
@@ -333,22 +333,22 @@ unsigned int kovan_arrayq_len(struct kovan_arrayq *q)
 		return tail == head ? 0 : q->capacity;
 	}
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_len, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_len, KOVAN_NS);
 
 unsigned int kovan_arrayq_capacity(struct kovan_arrayq *q)
 {
 	return q->capacity;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_capacity, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_capacity, KOVAN_NS);
 
 bool kovan_arrayq_is_empty(struct kovan_arrayq *q)
 {
 	return !kovan_arrayq_len(q);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_is_empty, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_is_empty, KOVAN_NS);
 
 bool kovan_arrayq_is_full(struct kovan_arrayq *q)
 {
 	return kovan_arrayq_len(q) == q->capacity;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_arrayq_is_full, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_arrayq_is_full, KOVAN_NS);

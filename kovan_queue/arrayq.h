@@ -31,6 +31,8 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
+#include <kovan/compat.h>
+
 struct kovan_arrayq;
 
 /* Largest capacity kovan_arrayq_create() accepts. */

@@ -60,37 +60,37 @@
 const struct kovan_wait_strategy kovan_wait_busy_spin = {
 	.kind = KOVAN_WAIT_BUSY_SPIN,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_busy_spin, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_wait_busy_spin, KOVAN_NS);
 
 const struct kovan_wait_strategy kovan_wait_yielding = {
 	.kind = KOVAN_WAIT_YIELDING,
 	.yield_ns = 1000000,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_yielding, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_wait_yielding, KOVAN_NS);
 
 const struct kovan_wait_strategy kovan_wait_sleeping = {
 	.kind = KOVAN_WAIT_SLEEPING,
 	.sleep_us = 100,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_sleeping, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_wait_sleeping, KOVAN_NS);
 
 const struct kovan_wait_strategy kovan_wait_blocking = {
 	.kind = KOVAN_WAIT_BLOCKING,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_blocking, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_wait_blocking, KOVAN_NS);
 
 const struct kovan_wait_strategy kovan_wait_timeout_blocking = {
 	.kind = KOVAN_WAIT_TIMEOUT_BLOCKING,
 	.timeout_us = 10000,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_timeout_blocking, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_wait_timeout_blocking, KOVAN_NS);
 
 const struct kovan_wait_strategy kovan_wait_phased_backoff = {
 	.kind = KOVAN_WAIT_PHASED_BACKOFF,
 	.spin_ns = 10000,
 	.yield_ns = 100000,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_phased_backoff, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_wait_phased_backoff, KOVAN_NS);
 
 /* Spins before a yielding or sleeping wait looks at the clock. */
 #define DIS_SPINS	100
@@ -434,7 +434,7 @@ nomem:
 	kfree(d);
 	return ERR_PTR(-ENOMEM);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_create, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_create, KOVAN_NS);
 
 /* The producers must not pass the handlers of stages nothing depends on, nor pollers. */
 static int dis_rebuild_gating(struct kovan_disruptor *d)
@@ -546,7 +546,7 @@ struct kovan_stage *kovan_disruptor_handle_events_with(struct kovan_disruptor *d
 		return ERR_PTR(-EINVAL);
 	return dis_add_stage(d, NULL, 0, handlers, n);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_handle_events_with, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_handle_events_with, KOVAN_NS);
 
 struct kovan_stage *kovan_stage_then(struct kovan_stage *after,
 				     const struct kovan_event_handler *handlers, unsigned int n)
@@ -555,7 +555,7 @@ struct kovan_stage *kovan_stage_then(struct kovan_stage *after,
 		return ERR_PTR(-EINVAL);
 	return dis_add_stage(after->d, &after, 1, handlers, n);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_stage_then, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_stage_then, KOVAN_NS);
 
 struct kovan_stage *kovan_stage_after(struct kovan_stage * const *deps, unsigned int ndeps,
 				      const struct kovan_event_handler *handlers, unsigned int n)
@@ -569,7 +569,7 @@ struct kovan_stage *kovan_stage_after(struct kovan_stage * const *deps, unsigned
 			return ERR_PTR(-EINVAL);
 	return dis_add_stage(deps[0]->d, deps, ndeps, handlers, n);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_stage_after, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_stage_after, KOVAN_NS);
 
 struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
 						struct kovan_stage *after)
@@ -604,7 +604,7 @@ struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
 	}
 	return p;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_new_poller, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_new_poller, KOVAN_NS);
 
 unsigned int kovan_poller_poll(struct kovan_poller *p,
 			       bool (*fn)(void *event, s64 seq, bool end_of_batch, void *ctx),
@@ -629,7 +629,7 @@ unsigned int kovan_poller_poll(struct kovan_poller *p,
 	}
 	return handled;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_poller_poll, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_poller_poll, KOVAN_NS);
 
 int kovan_disruptor_start(struct kovan_disruptor *d)
 {
@@ -683,7 +683,7 @@ unwind:
 			}
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_start, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_start, KOVAN_NS);
 
 static bool dis_room_or_halt(struct kovan_disruptor *d, s64 wrap, s64 cur)
 {
@@ -767,19 +767,19 @@ s64 kovan_disruptor_next(struct kovan_disruptor *d, unsigned int n)
 	might_sleep();
 	return dis_claim(d, n, true);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_next, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_next, KOVAN_NS);
 
 s64 kovan_disruptor_try_next(struct kovan_disruptor *d, unsigned int n)
 {
 	return dis_claim(d, n, false);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_try_next, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_try_next, KOVAN_NS);
 
 void *kovan_disruptor_get(struct kovan_disruptor *d, s64 seq)
 {
 	return d->events + (seq & d->mask) * d->event_size;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_get, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_get, KOVAN_NS);
 
 int kovan_disruptor_publish(struct kovan_disruptor *d, s64 lo, s64 hi)
 {
@@ -802,7 +802,7 @@ int kovan_disruptor_publish(struct kovan_disruptor *d, s64 lo, s64 hi)
 	dis_wake(d);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_publish, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_publish, KOVAN_NS);
 
 int kovan_disruptor_publish_event(struct kovan_disruptor *d,
 				  void (*fill)(void *event, s64 seq, void *arg), void *arg)
@@ -814,7 +814,7 @@ int kovan_disruptor_publish_event(struct kovan_disruptor *d,
 	fill(kovan_disruptor_get(d, seq), seq, arg);
 	return kovan_disruptor_publish(d, seq, seq);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_publish_event, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_publish_event, KOVAN_NS);
 
 /* The highest event published with nothing unpublished before it. */
 static s64 dis_published(struct kovan_disruptor *d)
@@ -844,7 +844,7 @@ void kovan_disruptor_halt(struct kovan_disruptor *d)
 			kthread_stop(st->handlers[i]->task);
 	d->state = KOVAN_DIS_HALTED;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_halt, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_halt, KOVAN_NS);
 
 void kovan_disruptor_destroy(struct kovan_disruptor *d)
 {
@@ -863,7 +863,7 @@ void kovan_disruptor_destroy(struct kovan_disruptor *d)
 	kvfree(d->events);
 	kfree(d);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_destroy, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_destroy, KOVAN_NS);
 
 s64 kovan_disruptor_cursor(struct kovan_disruptor *d)
 {
@@ -871,4 +871,4 @@ s64 kovan_disruptor_cursor(struct kovan_disruptor *d)
 		return READ_ONCE(d->claimed);	/* The producer's, written with WRITE_ONCE(). */
 	return atomic64_read(&d->cursor.value);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_cursor, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_cursor, KOVAN_NS);

@@ -44,6 +44,8 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+#include <kovan/compat.h>
+
 struct kovan_disruptor;
 struct kovan_stage;
 struct kovan_poller;

@@ -6,6 +6,8 @@
 #include <linux/init.h>
 #include <linux/module.h>
 
+#include <kovan/compat.h>
+
 #include "internal.h"
 
 static int __init kovan_queue_init(void)
@@ -23,4 +25,4 @@ module_exit(kovan_queue_exit);
 
 MODULE_DESCRIPTION("kovan_queue: lock-free queues built on kovan");
 MODULE_LICENSE("Dual MIT/GPL");
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);

@@ -151,7 +151,7 @@ struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp)
 	q->tail_segment = seg;
 	return q;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_segq_create, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_segq_create, KOVAN_NS);
 
 void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item))
 {
@@ -171,7 +171,7 @@ void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item))
 		kovan_barrier(q->domain);
 	kfree(q);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_segq_destroy, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_segq_destroy, KOVAN_NS);
 
 int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp)
 {
@@ -217,7 +217,7 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp)
 		kovan_segq_free(q, spare);
 	return 0;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_segq_push, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_segq_push, KOVAN_NS);
 
 void *kovan_segq_pop(struct kovan_segq *q)
 {
@@ -271,7 +271,7 @@ void *kovan_segq_pop(struct kovan_segq *q)
 	kovan_unpin(&g);
 	return item;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_segq_pop, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_segq_pop, KOVAN_NS);
 
 /* Items before position @pos: every segment before it holds a full set. */
 static unsigned long kovan_segq_items_before(unsigned long pos)
@@ -292,13 +292,13 @@ unsigned long kovan_segq_len(struct kovan_segq *q)
 			return kovan_segq_items_before(tail) - kovan_segq_items_before(head);
 	}
 }
-EXPORT_SYMBOL_NS_GPL(kovan_segq_len, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_segq_len, KOVAN_NS);
 
 bool kovan_segq_is_empty(struct kovan_segq *q)
 {
 	return !kovan_segq_len(q);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_segq_is_empty, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_segq_is_empty, KOVAN_NS);
 
 void kovan_segq_stats(struct kovan_segq *q, struct kovan_segq_stats *s)
 {
@@ -306,19 +306,19 @@ void kovan_segq_stats(struct kovan_segq *q, struct kovan_segq_stats *s)
 	s->segments_freed = atomic_long_read(&q->segments_freed);
 	s->alloc_failures = atomic_long_read(&q->alloc_failures);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_segq_stats, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_segq_stats, KOVAN_NS);
 
 struct kovan_domain *kovan_segq_domain(struct kovan_segq *q)
 {
 	return q->domain;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_segq_domain, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_segq_domain, KOVAN_NS);
 
 void kovan_segq_fail_alloc(struct kovan_segq *q, unsigned int one_in)
 {
 	WRITE_ONCE(q->fail_one_in, one_in);	/* Read by kovan_segq_alloc(); no ordering. */
 }
-EXPORT_SYMBOL_NS_GPL(kovan_segq_fail_alloc, KOVAN);
+EXPORT_SYMBOL_NS_GPL(kovan_segq_fail_alloc, KOVAN_NS);
 
 int __init kovan_segq_init(void)
 {

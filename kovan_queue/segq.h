@@ -38,6 +38,8 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+#include <kovan/compat.h>
+
 struct kovan_domain;
 struct kovan_segq;
 

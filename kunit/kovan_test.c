@@ -1435,4 +1435,4 @@ module_exit(kovan_test_exit);
 
 MODULE_DESCRIPTION("KUnit tests for kovan reclamation");
 MODULE_LICENSE("Dual MIT/GPL");
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);

@@ -11,6 +11,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include <kovan/compat.h>
+
 #include "queue_harness.h"
 
 #define KQ_MAX_THREADS	8
@@ -301,4 +303,4 @@ void kq_contexts(struct kunit *test, const struct kq_ops *ops, void *q)
 
 MODULE_DESCRIPTION("KUnit tests for kovan_queue: ArrayQueue and SegQueue");
 MODULE_LICENSE("Dual MIT/GPL");
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);

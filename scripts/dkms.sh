@@ -165,7 +165,7 @@ cat >"$consumer/mydriver.c" <<'EOF'
 #include <kovan/kovan.h>
 #include <kovan_queue/arrayq.h>
 
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);
 
 DEFINE_STATIC_KOVAN_DOMAIN(my_domain);
 

@@ -14,17 +14,17 @@ cd "$KOVAN_ROOT"
 failed=0
 
 mapfile -t sources < <(git ls-files -co --exclude-standard -- '*.c' '*.h' | sort)
-# kunit/compat.h exists to compare kernel versions; checkpatch's advice
+# The compat headers exist to compare kernel versions; checkpatch's advice
 # against LINUX_VERSION_CODE is for code merged into one kernel.
-compat_header=kunit/compat.h
+compat_headers=(kovan/compat.h kunit/compat.h userspace/include/linux/version.h)
 mapfile -t headers < <(printf '%s\n' "${sources[@]}" | grep -E '^(kovan|kovan_queue)/.*\.h$|^examples/.*\.c$' || true)
 
 stage "lint 1/4: checkpatch --strict on ${#sources[@]} files"
-mapfile -t plain < <(printf '%s\n' "${sources[@]}" | grep -vxF "$compat_header")
+mapfile -t plain < <(printf '%s\n' "${sources[@]}" | grep -vxF -f <(printf '%s\n' "${compat_headers[@]}"))
 if ! { perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	-f "${plain[@]}" &&
 	perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
-		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f "$compat_header"; } >>"$log" 2>&1; then
+		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f "${compat_headers[@]}"; } >>"$log" 2>&1; then
 	grep -E ': (ERROR|WARNING|CHECK):' "$log" | head -n 30
 	failed=1
 fi

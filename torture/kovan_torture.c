@@ -65,7 +65,7 @@
 #include <kovan_queue/disruptor.h>
 #include <kovan_queue/segq.h>
 
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);
 
 static unsigned int duration = 30;
 module_param(duration, uint, 0444);

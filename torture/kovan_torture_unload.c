@@ -20,7 +20,7 @@
 
 #include <kovan/kovan.h>
 
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);
 
 struct unload_obj {
 	unsigned long value;

@@ -423,4 +423,4 @@ module_exit(lookup_exit);
 
 MODULE_DESCRIPTION("kovan example: a lookup table with lock-free readers and a Disruptor writer");
 MODULE_LICENSE("Dual MIT/GPL");
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);

@@ -155,4 +155,4 @@ module_exit(kovan_consumer_exit);
 
 MODULE_DESCRIPTION("kovan consumer: builds and links like an external driver");
 MODULE_LICENSE("Dual MIT/GPL");
-MODULE_IMPORT_NS(KOVAN);
+MODULE_IMPORT_NS(KOVAN_NS);
