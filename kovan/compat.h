@@ -3,11 +3,12 @@
 #define _KOVAN_COMPAT_H
 
 /*
- * What differs between the kernels kovan builds on (6.1 to 6.13 and later).
+ * What differs between the kernels kovan builds on (6.1 to 6.15 and later).
  * Included by kovan's public headers; no other kovan source tests kernel
  * versions (kunit/compat.h does for the KUnit suites).
  */
 
+#include <linux/hrtimer.h>
 #include <linux/version.h>
 
 /*
@@ -26,5 +27,29 @@
 #define KOVAN_NS	KOVAN
 #endif
 #endif
+
+/**
+ * kovan_hrtimer_setup() - initialise an hrtimer and set its function
+ * @timer: the timer
+ * @function: its callback
+ * @clock_id: the clock, as for hrtimer_init()
+ * @mode: the mode, as for hrtimer_init()
+ *
+ * hrtimer_setup() from 6.13 on, where hrtimer_init() is deprecated (and
+ * gone in 6.15); hrtimer_init() and an assignment before.
+ *
+ * Context: any context where hrtimer_init() may be called.
+ */
+static inline void kovan_hrtimer_setup(struct hrtimer *timer,
+				       enum hrtimer_restart (*function)(struct hrtimer *),
+				       clockid_t clock_id, enum hrtimer_mode mode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(timer, function, clock_id, mode);
+#else
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = function;
+#endif
+}
 
 #endif /* _KOVAN_COMPAT_H */

@@ -887,8 +887,8 @@ void kovan_domain_quiesce(struct kovan_domain *d)
 
 void kovan_workers_start(void)
 {
-	hrtimer_init(&kovan_flush_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	kovan_flush_timer.function = kovan_flush_timer_fn;
+	kovan_hrtimer_setup(&kovan_flush_timer, kovan_flush_timer_fn,
+			    CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 }
 
 /* Module exit: every domain is gone; stop the timers and drain the workers. */

@@ -708,8 +708,7 @@ static void kd_start_producers(struct kunit *test, struct kd_run *r, unsigned in
 	}
 	r->hardirq = hardirq;
 	if (hardirq) {
-		hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-		r->timer.function = kd_hardirq;
+		kovan_hrtimer_setup(&r->timer, kd_hardirq, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 		hrtimer_start(&r->timer, ns_to_ktime(KD_IRQ_PERIOD_NS), HRTIMER_MODE_REL_HARD);
 	}
 }

@@ -587,8 +587,7 @@ static void kovan_nesting_and_contexts(struct kunit *test)
 	k->d = d;
 	k->slot = slot;
 	k->ctx = ctx;
-	hrtimer_init(&k->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	k->timer.function = kt_hardirq;
+	kovan_hrtimer_setup(&k->timer, kt_hardirq, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	tasklet_setup(&k->tasklet, kt_softirq);
 
 	for (round = 0; round < 50; round++) {

@@ -267,8 +267,7 @@ void kq_contexts(struct kunit *test, const struct kq_ops *ops, void *q)
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	k->ops = ops;
 	k->q = q;
-	hrtimer_init(&k->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	k->timer.function = kq_hardirq;
+	kovan_hrtimer_setup(&k->timer, kq_hardirq, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	tasklet_setup(&k->tasklet, kq_softirq);
 	hrtimer_start(&k->timer, ns_to_ktime(KQ_IRQ_PERIOD_NS), HRTIMER_MODE_REL_HARD);
 

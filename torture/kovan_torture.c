@@ -326,8 +326,7 @@ static int tort_reader_fn(void *arg)
 	u32 r;
 
 	if (irq_reader_us) {
-		hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-		t->timer.function = tort_irq_reader;
+		kovan_hrtimer_setup(&t->timer, tort_irq_reader, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 		hrtimer_start(&t->timer, tort_irq_period(), HRTIMER_MODE_REL);
 	}
 	while (!tort_should_stop()) {

@@ -112,8 +112,7 @@ static void lookup_from_hardirq(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, x->t);
 	x->next_key = 1;
 	init_completion(&x->done);
-	hrtimer_init(&x->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	x->timer.function = lt_irq_fn;
+	kovan_hrtimer_setup(&x->timer, lt_irq_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	hrtimer_start(&x->timer, ns_to_ktime(20 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
 	wait_for_completion(&x->done);
 	hrtimer_cancel(&x->timer);
