@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # make check: everything CI runs. Installs what it needs, builds (or finds in
-# the cache) the test kernels, lints, compiles against the 6.1 LTS kernel,
+# the cache) the test kernels, lints, compiles against the 6.1 LTS kernel
+# and against 6.15 simulated on the 6.12 tree (namespace strings, hrtimer),
 # model-checks a reduced size of the slot
 # protocol with spin (make model: the full sizes), runs the userspace
 # build's stress tests natively and under ThreadSanitizer, runs the KUnit suites on
@@ -20,7 +21,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=15
+total=16
 n=0
 step() {
 	n=$((n + 1))
@@ -29,6 +30,7 @@ step() {
 results=()
 lint_failed=0
 compat_failed=0
+sim_failed=0
 model_failed=0
 dkms_failed=0
 arm64_failed=0
@@ -46,6 +48,9 @@ step "lint"
 
 step "6.1 LTS: compile with W=1"
 "$KOVAN_ROOT/scripts/compat.sh" || compat_failed=1
+
+step "6.15 simulated on the 6.12 tree (namespace strings, hrtimer_setup): compile with W=1"
+"$KOVAN_ROOT/scripts/compat.sh" --sim-6.15 || sim_failed=1
 
 step "arm64: cross-compile every module with W=1 (make check-arm64: boot)"
 "$KOVAN_ROOT/scripts/arm64.sh" --compile || arm64_failed=1
@@ -97,5 +102,6 @@ else
 fi
 
 python3 "$KOVAN_ROOT/scripts/summary.py" "${results[@]}" lint="$lint_failed" \
-	compat-6.1="$compat_failed" arm64="$arm64_failed" dkms="$dkms_failed" model="$model_failed" \
+	compat-6.1="$compat_failed" compat-6.15-sim="$sim_failed" arm64="$arm64_failed" \
+	dkms="$dkms_failed" model="$model_failed" \
 	userspace="$userspace_failed"
