@@ -19,13 +19,15 @@
  * the boundary wait for H.
  *
  * Pop. A pop pins a kovan guard for its duration. One that does not know
- * tail to be ahead reads it after a full
- * barrier (I): head == tail is empty. Otherwise it claims head with a
- * compare-and-swap and waits for its place's item. The pop that claims the
- * last place waits for G, makes the next segment the head segment, moves
- * head over the boundary with a release (J) and retires the old segment:
- * every place of it has been claimed by a pop, and a push or pop that still
- * holds a pointer to it is pinned, so kovan frees it after they unpin.
+ * tail to be ahead reads it after a full barrier (I): head at tail is empty,
+ * and so is head one past tail, which J makes while tail waits at the
+ * boundary for H. Otherwise it claims head with a compare-and-swap, taking
+ * only a place a push has claimed, and waits for its place's item. The pop
+ * that claims the last place waits for G, makes the next segment the head
+ * segment, moves head over the boundary with a release (J) and retires the
+ * old segment: every place of it has been claimed by a pop, and a push or
+ * pop that still holds a pointer to it is pinned, so kovan frees it after
+ * they unpin.
  *
  * The claims are relaxed compare-and-swaps, yet a pusher that reads a tail
  * value written by another claim still finds tail_segment current: each
@@ -239,7 +241,12 @@ void *kovan_segq_pop(struct kovan_segq *q)
 		if (!(head & SEGQ_HAS_NEXT)) {
 			smp_mb(); /* I: head before tail; pairs with the push's claim of tail. */
 			tail = atomic_long_read(&q->tail);
-			if (pos == tail) {
+			/*
+			 * Empty, also when head is one past tail: the pop of
+			 * the last place moved head over the boundary (J)
+			 * while tail still waits at it for H.
+			 */
+			if ((long)(tail - pos) <= 0) {
 				kovan_unpin(&g);
 				return NULL;
 			}
@@ -253,6 +260,9 @@ void *kovan_segq_pop(struct kovan_segq *q)
 			break;
 		local_irq_restore(flags);
 	}
+	/* Only a place a push has claimed: tail is past it for good. */
+	if (IS_ENABLED(CONFIG_KOVAN_DEBUG))
+		WARN_ON_ONCE((long)(atomic_long_read(&q->tail) - pos) <= 0);
 	if (place == SEGQ_LAST) {
 		next = smp_cond_load_acquire(&seg->next, VAL);	/* Pairs with G. */
 		new_head = (new_head & ~SEGQ_HAS_NEXT) + SEGQ_HEAD_ONE;
