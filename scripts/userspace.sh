@@ -183,6 +183,7 @@ mutations=(
 	"M10 a batch closed onto readers asks for no cover (later guards hold it)|kovan/reclaim.c|		if (!test_and_set_bit(KOVAN_COVER_NEEDED, &d->state))
 			kovan_request_flush(d);|		if (0)
 			kovan_request_flush(d);|kovan_edges|caught"
+	"M11 a SegQueue pop takes head past tail for items (waits for no push)|kovan_queue/segq.c|			if ((long)(tail - pos) <= 0) {|			if (pos == tail) {|queue_stress|caught"
 )
 
 selftest() {

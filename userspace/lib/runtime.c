@@ -71,6 +71,26 @@ void us_cpu_relax(void)
 		sched_yield();
 }
 
+#ifdef CONFIG_KOVAN_DEBUG
+unsigned int us_window_preempt_one_in;
+static __thread unsigned int us_window_stores;
+
+/*
+ * In the kernel an interrupts-off window is bounded because its task keeps
+ * its CPU; in a guest the vCPU itself can be preempted there, and a waiter
+ * that relied on the window being short waits for that long. Yielding
+ * before some release stores made in a window gives every peer the chance
+ * to run into such a state, which otherwise takes hours of QEMU to hit.
+ */
+void us_window_preempt(void)
+{
+	unsigned int one_in = __atomic_load_n(&us_window_preempt_one_in, __ATOMIC_RELAXED);
+
+	if (one_in && us_atomic_depth && !(++us_window_stores % one_in))
+		sched_yield();
+}
+#endif
+
 /* Per-CPU arena: US_MAX_CPUS windows of US_PCPU_STRIDE bytes. */
 struct us_pcpu_free {
 	size_t offset, size;

@@ -258,8 +258,24 @@ static inline void atomic64_set(atomic64_t *v, s64 i)
 	__atomic_store_n(&v->counter, i, __US_MARKED_STORE);
 }
 
+/*
+ * In the tests' builds, us_window_preempt_one_in > 0 makes one release
+ * store in that many inside an interrupts-off window yield the CPU first:
+ * a vCPU can be stopped by its host anywhere, also where a peer waits for
+ * the store. See lib/runtime.c.
+ */
+#ifdef CONFIG_KOVAN_DEBUG
+extern unsigned int us_window_preempt_one_in;
+void us_window_preempt(void);
+#else
+static inline void us_window_preempt(void)
+{
+}
+#endif
+
 static inline void atomic64_set_release(atomic64_t *v, s64 i)
 {
+	us_window_preempt();
 	__atomic_store_n(&v->counter, i, __ATOMIC_RELEASE);
 }
 
