@@ -295,9 +295,13 @@ unsigned long kovan_segq_len(struct kovan_segq *q)
 	unsigned long head, tail;
 
 	for (;;) {
-		tail = atomic_long_read(&q->tail);
-		head = atomic_long_read(&q->head) / SEGQ_HEAD_ONE;
-		/* A consistent pair: tail did not move while head was read. */
+		/*
+		 * A consistent pair: tail did not move while head was read.
+		 * The acquires keep the three reads in order, which the
+		 * check needs; relaxed, a head read late could pass tail.
+		 */
+		tail = atomic_long_read_acquire(&q->tail);
+		head = atomic_long_read_acquire(&q->head) / SEGQ_HEAD_ONE;
 		if (atomic_long_read(&q->tail) == tail)
 			return kovan_segq_items_before(tail) - kovan_segq_items_before(head);
 	}
