@@ -259,10 +259,10 @@ static inline void atomic64_set(atomic64_t *v, s64 i)
 }
 
 /*
- * In the tests' builds, us_window_preempt_one_in > 0 makes one release
- * store in that many inside an interrupts-off window yield the CPU first:
- * a vCPU can be stopped by its host anywhere, also where a peer waits for
- * the store. See lib/runtime.c.
+ * In the tests' builds, us_window_preempt_one_in > 0 makes one in that many
+ * atomic64_set_release() and atomic_long_set_release() calls made inside an
+ * interrupts-off window yield the CPU first: a vCPU can be stopped by its
+ * host anywhere, also where a peer waits for the store. See lib/runtime.c.
  */
 #ifdef CONFIG_KOVAN_DEBUG
 extern unsigned int us_window_preempt_one_in;
