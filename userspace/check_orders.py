@@ -169,7 +169,9 @@ def main():
             for i, (name, (_, _, example)) in enumerate(sorted(rows.items())):
                 f.write(f'void chk_{i}(void) {{ (void)({example}); }}\n')
         dump = os.path.join(tmp, 'orders.gimple')
-        cmd = [CC, '-std=gnu11', '-O2', '-pthread', '-I' + os.path.join(HERE, 'include'),
+        # -fno-ipa-icf: two examples that compile alike must not become one calling the other.
+        cmd = [CC, '-std=gnu11', '-O2', '-fno-ipa-icf', '-pthread',
+               '-I' + os.path.join(HERE, 'include'),
                *os.environ.get('EXTRA_CFLAGS', '').split(),
                f'-fdump-tree-optimized={dump}', '-c', '-o', os.devnull, src]
         try:
