@@ -54,8 +54,8 @@ fail() {
 # of include/shim/atomic.h (marked writes relaxed): it also reports the
 # LKMM-valid orderings the Disruptor relies on, so its test is left out.
 flavours=(
-	"native|native||kovan_stress kovan_edges queue_stress disruptor_stress"
-	"tsan|tsan||kovan_stress kovan_edges queue_stress disruptor_stress"
+	"native|native||kovan_stress kovan_edges queue_stress disruptor_stress shim_cpus"
+	"tsan|tsan||kovan_stress kovan_edges queue_stress disruptor_stress shim_cpus"
 	"tsan-c11|tsan|-DUS_C11_RELAXED|kovan_stress queue_stress"
 )
 

@@ -229,8 +229,14 @@ extern const struct bench_impl bench_memb_impls[];
 extern const struct bench_impl bench_qsbr_impls[];
 extern const struct bench_impl bench_ck_impls[];
 
-/* The kovan translation unit starts the shim (us_init()) here. */
-int bench_kovan_init(unsigned int nr_cpus);
+/*
+ * The kovan translation unit starts the shim (us_init()) here. @owned: each
+ * of the @threads threads and the writer runs alone on a shim CPU of its
+ * own (its id), as one task runs on a kernel CPU at a time, and per-CPU
+ * operations are unlocked; kovan's workers share one more CPU. Otherwise
+ * the @nr_cpus shim CPUs are shared, thread i on CPU i mod @nr_cpus.
+ */
+int bench_kovan_init(unsigned int nr_cpus, unsigned int threads, bool owned);
 void bench_kovan_exit(void);
 
 #endif /* BENCH_NATIVE_H */

@@ -4,17 +4,24 @@
  * cores, one scenario and thread count per invocation, every
  * implementation of the scenario back to back:
  *
- *   bench_native -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]
+ *   bench_native -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F] [-C]
  *
  * Thread i is pinned to the i-th CPU of the affinity mask (modulo its
- * size); kovan's threads run on the shim CPU of that index. The read
+ * size). kovan's thread i runs alone on shim CPU i, whose per-CPU
+ * operations are then unlocked as in the kernel (bench.h); with -C the
+ * threads share as many shim CPUs as the mask has, thread i on the one of
+ * its host CPU, and per-CPU operations are atomic RMWs. The line
+ *
+ *   cpus SCENARIO THREADS owned|shared
+ *
+ * says which. The read
  * scenario adds a writer thread, not counted among the THREADS readers:
  * about every 100 us (sleeping in between) it replaces the published
  * object by a fresh one and retires the old one through the
  * implementation's reclamation. It is pinned to the CPU after the
  * readers' when THREADS is below the number of CPUs, and otherwise left
  * unpinned (any CPU of the mask; it shares one with readers anyway);
- * kovan runs it on shim CPU THREADS mod nproc. Output, one line per
+ * kovan runs it on shim CPU THREADS (mod nproc with -C). Output, one line per
  * implementation (scripts/bench-native.sh and the crossbeam program print
  * the same):
  *
@@ -452,10 +459,11 @@ int main(int argc, char **argv)
 	unsigned int threads = 1, i, c;
 	const struct bench_impl *impl;
 	double secs = 0.5;
+	bool shared = false;
 	cpu_set_t set;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "S:t:s:I:F")) != -1) {
+	while ((opt = getopt(argc, argv, "S:t:s:I:FC")) != -1) {
 		switch (opt) {
 		case 'S':
 			scenario = optarg;
@@ -472,6 +480,9 @@ int main(int argc, char **argv)
 		case 'F':
 			fault = true;
 			break;
+		case 'C':
+			shared = true;
+			break;
 		default:
 			goto usage;
 		}
@@ -487,10 +498,11 @@ int main(int argc, char **argv)
 		pthread_spin_init(&bench_ht[i].lock, PTHREAD_PROCESS_PRIVATE);
 		pthread_rwlock_init(&bench_ht[i].rw, NULL);
 	}
-	if (bench_kovan_init(nr_cpus)) {
+	if (bench_kovan_init(nr_cpus, threads, !shared)) {
 		fprintf(stderr, "kovan's shim failed to start\n");
 		return 2;
 	}
+	printf("cpus %s %u %s\n", scenario, threads, shared ? "shared" : "owned");
 	for (i = 0; i < ARRAY_SIZE(impl_lists); i++)
 		for (impl = impl_lists[i]; impl->name; impl++)
 			if (!strcmp(impl->scenario, scenario) &&
@@ -500,7 +512,7 @@ int main(int argc, char **argv)
 	return errors ? 1 : 0;
 usage:
 	fprintf(stderr,
-		"usage: %s -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]\n",
+		"usage: %s -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F] [-C]\n",
 		argv[0]);
 	return 2;
 }

@@ -22,8 +22,16 @@ static struct kovan_segq *sq;
 static_assert(sizeof(struct kovan_node) <= sizeof(((struct bench_obj *)0)->head),
 	      "kovan_node fits in bench_obj");
 
-int bench_kovan_init(unsigned int nr_cpus)
+static bool cpus_owned;
+
+int bench_kovan_init(unsigned int nr_cpus, unsigned int threads, bool owned)
 {
+	cpus_owned = owned;
+	if (owned) {
+		/* Readers 0..threads - 1, the writer at threads, workers after. */
+		us_reserve_cpus(threads + 1);
+		nr_cpus = threads + 2;
+	}
 	if (us_init(nr_cpus))
 		return -1;
 	us_set_quarantine(0);
@@ -43,7 +51,16 @@ void bench_kovan_exit(void)
 
 static void thread_init(unsigned int id, unsigned int cpu)
 {
-	us_set_cpu(cpu % nr_cpu_ids);
+	if (cpus_owned)
+		us_own_cpu(id);
+	else
+		us_set_cpu(cpu % nr_cpu_ids);
+}
+
+static void thread_exit(unsigned int id)
+{
+	if (cpus_owned)
+		us_release_cpu();
 }
 
 static void free_plain(struct kovan_node *n)
@@ -237,22 +254,23 @@ static unsigned long sq_work(unsigned int id, unsigned int threads)
 	return bench_queue_loop(id, threads, sq_push, sq_pop);
 }
 
+/* Every kovan implementation runs its threads on shim CPUs (thread_init()). */
+#define KOVAN_THREADS	.thread_init = thread_init, .thread_exit = thread_exit
+
 const struct bench_impl bench_kovan_impls[] = {
-	{ .scenario = "read", .name = "kovan", .setup = read_setup_plain,
-	  .thread_init = thread_init, .work = read_plain, .publish = publish_plain,
+	{ .scenario = "read", .name = "kovan", KOVAN_THREADS, .setup = read_setup_plain,
+	  .work = read_plain, .publish = publish_plain, .teardown = barrier_plain },
+	{ .scenario = "read", .name = "kovan(robust)", KOVAN_THREADS, .setup = read_setup_robust,
+	  .work = read_robust, .publish = publish_robust, .teardown = barrier_robust },
+	{ .scenario = "retire", .name = "kovan", KOVAN_THREADS, .work = retire_plain,
 	  .teardown = barrier_plain },
-	{ .scenario = "read", .name = "kovan(robust)", .setup = read_setup_robust,
-	  .thread_init = thread_init, .work = read_robust, .publish = publish_robust,
+	{ .scenario = "retire", .name = "kovan(robust)", KOVAN_THREADS, .work = retire_robust,
 	  .teardown = barrier_robust },
-	{ .scenario = "retire", .name = "kovan", .thread_init = thread_init, .work = retire_plain,
+	{ .scenario = "hash", .name = "kovan", KOVAN_THREADS, .work = hash_work,
 	  .teardown = barrier_plain },
-	{ .scenario = "retire", .name = "kovan(robust)", .thread_init = thread_init,
-	  .work = retire_robust, .teardown = barrier_robust },
-	{ .scenario = "hash", .name = "kovan", .thread_init = thread_init, .work = hash_work,
-	  .teardown = barrier_plain },
-	{ .scenario = "queue", .name = "kovan-arrayq", .thread_init = thread_init,
-	  .setup = aq_setup, .work = aq_work, .teardown = aq_teardown },
-	{ .scenario = "queue", .name = "kovan-segq", .thread_init = thread_init,
-	  .setup = sq_setup, .work = sq_work, .teardown = sq_teardown },
+	{ .scenario = "queue", .name = "kovan-arrayq", KOVAN_THREADS, .setup = aq_setup,
+	  .work = aq_work, .teardown = aq_teardown },
+	{ .scenario = "queue", .name = "kovan-segq", KOVAN_THREADS, .setup = sq_setup,
+	  .work = sq_work, .teardown = sq_teardown },
 	{ }
 };

@@ -127,11 +127,24 @@ NOT_MEASURED = {
 PENDING_OF = {'retire+drain': 'retire'}
 
 
+# bench_native's "cpus" lines: how kovan's threads ran on the shim's CPUs.
+CPU_MODES = {
+    'owned': 'owned: kovan\'s thread i (and the writer, after the readers) runs alone on '
+             'shim CPU i, whose this_cpu_*() operations are an unlocked load and store, as '
+             'the kernel\'s are one unlocked instruction; kovan\'s workers share one more '
+             'shim CPU',
+    'shared': 'shared (-C): us_init(nproc) shim CPUs, thread i on shim CPU i mod nproc, '
+              'this_cpu_*() are atomic RMWs (a lock prefix on x86)',
+    'owned shared': 'mixed: some runs owned, some shared (-C); see the log',
+}
+
+
 def parse(path):
     results = OrderedDict()   # (scenario, impl) -> {threads: {run: value}}
     pending = OrderedDict()
     replaced = OrderedDict()
     errors = []
+    cpus = set()
     run = 0
     for line in open(path):
         line = line.rstrip('\n')
@@ -150,9 +163,13 @@ def parse(path):
             into = pending if m.group(1) == 'pending' else replaced
             into.setdefault((s, i), {}).setdefault(t, {})[run] = v
             continue
+        m = re.match(r'^cpus \S+ \d+ (owned|shared)$', line)
+        if m:
+            cpus.add(m.group(1))
+            continue
         if line.startswith('error'):
             errors.append(line)
-    return results, pending, replaced, errors
+    return results, pending, replaced, errors, cpus
 
 
 def summary(values, fmt='%.2f'):
@@ -298,7 +315,7 @@ def main():
     ap.add_argument('--commit', default='unknown')
     ap.add_argument('--rustc', default='unknown')
     args = ap.parse_args()
-    results, pending, replaced, errors = parse(args.log)
+    results, pending, replaced, errors, cpus = parse(args.log)
     threads = sorted({t for per_t in results.values() for t in per_t})
     outdir = os.path.dirname(os.path.abspath(args.out))
     base = os.path.splitext(os.path.basename(args.out))[0]
@@ -316,8 +333,9 @@ def main():
                 dpkg_version('librust-crossbeam-queue-dev')))
     L.append('- kovan: kovan/ and kovan_queue/ compiled unchanged against userspace/include '
              '(the shim), -O2, without CONFIG_KOVAN_DEBUG (fault injection hooks compiled '
-             'in, never armed); us_init(nproc) emulated CPUs, thread i on shim CPU i mod '
-             'nproc; us_set_quarantine(0) (frees at once); module parameters at their defaults')
+             'in, never armed); us_set_quarantine(0) (frees at once); module parameters at '
+             'their defaults')
+    L.append('- shim CPUs: %s' % CPU_MODES.get(' '.join(sorted(cpus)), 'not reported'))
     L.append('- liburcu: call_rcu() with a call_rcu thread per CPU '
              '(create_all_cpu_call_rcu_data(0)), checked to be the calling CPU\'s; '
              'urcu-memb and urcu-qsbr read sides inlined (_LGPL_SOURCE)')

@@ -21,6 +21,9 @@
 
 unsigned int nr_cpu_ids = 1;
 __thread int us_cpu_id = -1;
+__thread bool us_cpu_owned;
+static unsigned int us_cpu_reserved;
+static bool us_cpu_taken[US_MAX_CPUS];
 __thread unsigned int us_atomic_depth;
 static __thread unsigned int us_spins;
 static unsigned int us_cpu_next;
@@ -45,7 +48,10 @@ unsigned long us_warnings(void)
 /* CPUs. */
 int us_cpu_assign(void)
 {
-	us_cpu_id = __atomic_fetch_add(&us_cpu_next, 1, __ATOMIC_RELAXED) % nr_cpu_ids;
+	unsigned int shared = nr_cpu_ids - us_cpu_reserved;
+
+	us_cpu_id = us_cpu_reserved +
+		    __atomic_fetch_add(&us_cpu_next, 1, __ATOMIC_RELAXED) % shared;
 	return us_cpu_id;
 }
 
@@ -54,7 +60,40 @@ void us_set_cpu(unsigned int cpu)
 	/* Migration inside a preemption- or irq-disabled region: a caller bug. */
 	if (WARN_ON(us_atomic_depth) || WARN_ON(cpu >= nr_cpu_ids))
 		return;
+	/* A reserved CPU runs its owner only. */
+	if (WARN_ON(cpu < us_cpu_reserved) || WARN_ON(us_cpu_owned))
+		return;
 	us_cpu_id = cpu;
+}
+
+void us_reserve_cpus(unsigned int nr)
+{
+	us_cpu_reserved = nr;
+}
+
+int us_own_cpu(unsigned int cpu)
+{
+	bool free = false;
+
+	if (WARN_ON(us_atomic_depth) || WARN_ON(cpu >= us_cpu_reserved) || WARN_ON(us_cpu_owned))
+		return -EINVAL;
+	/* Acquire: pairs with the release in us_release_cpu() of the last owner. */
+	if (!__atomic_compare_exchange_n(&us_cpu_taken[cpu], &free, true, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return -EBUSY;
+	us_cpu_id = cpu;
+	us_cpu_owned = true;
+	return 0;
+}
+
+void us_release_cpu(void)
+{
+	if (WARN_ON(!us_cpu_owned) || WARN_ON(us_atomic_depth))
+		return;
+	us_cpu_owned = false;
+	/* Release: the next owner's unlocked per-CPU updates come after ours. */
+	__atomic_store_n(&us_cpu_taken[us_cpu_id], false, __ATOMIC_RELEASE);
+	us_cpu_id = -1;
 }
 
 /*
@@ -838,7 +877,7 @@ int us_init(unsigned int nr_cpus)
 	unsigned int i;
 	int ret;
 
-	if (!nr_cpus || nr_cpus > US_MAX_CPUS)
+	if (!nr_cpus || nr_cpus > US_MAX_CPUS || us_cpu_reserved >= nr_cpus)
 		return -EINVAL;
 	nr_cpu_ids = nr_cpus;
 	/* The interrupt thread's timed waits run on the monotonic clock. */

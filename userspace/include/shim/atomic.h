@@ -116,7 +116,8 @@
  * | wait_on_bit_lock            | acquire | full+acquire | wait_on_bit_lock(&ul, 1, 0)
  * | clear_and_wake_up_bit       | release | release+fence+acquire | $(1, &ul)
  *
- * this_cpu_*() are atomic RMWs here, atomic against every thread; the
+ * this_cpu_*() are atomic RMWs here on a shared CPU, atomic against every
+ * thread, and an unlocked load and store on an owned one; the
  * kernel's are atomic against their own CPU only (include/shim/percpu.h
  * says why that is stronger). Locks (raw_spinlock_t, mutex, completion,
  * wait queues) are pthread mutexes: acquire and release. Plain accesses

@@ -13,12 +13,20 @@
  * interrupt-disabled region, so smp_processor_id() is stable there as in
  * the kernel.
  *
+ * A thread may instead own a CPU (us_own_cpu()): the CPUs below the number
+ * given to us_reserve_cpus() are never handed out, and each is run by the
+ * one thread that owns it, as one task runs on a kernel CPU at a time. The
+ * benchmarks use owned CPUs so that per-CPU operations cost what they cost
+ * in the kernel; the stress tests share CPUs, so that threads migrate.
+ *
  * What the kernel gets from preemption and interrupts being off, and what
  * stands in for it here:
  *  - this_cpu_*() read-modify-writes are atomic against everything else on
- *    that CPU. Here they are atomic RMWs (relaxed): atomic against every
- *    thread, which is stronger. Readers on other CPUs use data_race() or
- *    locks in the kernel, as here.
+ *    that CPU. On a shared CPU they are atomic RMWs (relaxed): atomic
+ *    against every thread, which is stronger. On an owned CPU nothing else
+ *    runs, and they are an unlocked load and store (relaxed), as the
+ *    kernel's single instruction is unlocked. Readers on other CPUs use
+ *    data_race() or locks in the kernel, as here.
  *  - Mutual exclusion among the tasks of one CPU while preemption is off.
  *    kovan relies on it only in kovan_pick_slot() (reclaim.c: no other pin
  *    of the CPU between the reader-limit check and the fetch-and-add). Here
@@ -49,10 +57,16 @@
 
 extern unsigned int nr_cpu_ids;
 extern __thread int us_cpu_id;
+extern __thread bool us_cpu_owned;
 extern __thread unsigned int us_atomic_depth;
 
 int us_cpu_assign(void);
 void us_set_cpu(unsigned int cpu);
+/* Before us_init(): CPUs below @nr are left for us_own_cpu(). */
+void us_reserve_cpus(unsigned int nr);
+/* Run on reserved @cpu, alone until us_release_cpu(); -EBUSY if taken. */
+int us_own_cpu(unsigned int cpu);
+void us_release_cpu(void);
 
 static inline unsigned int us_cpu(void)
 {
@@ -84,12 +98,22 @@ static inline int *__us_cpu_iter(int *cpu)
 	__atomic_load_n(this_cpu_ptr(&(pcp)), __ATOMIC_RELAXED)
 #define this_cpu_write(pcp, val)					\
 	__atomic_store_n(this_cpu_ptr(&(pcp)), (val), __ATOMIC_RELAXED)
-#define this_cpu_add(pcp, val)						\
-	((void)__atomic_fetch_add(this_cpu_ptr(&(pcp)), (val), __ATOMIC_RELAXED))
+#define this_cpu_add_return(pcp, val)					\
+({									\
+	typeof(pcp) *__us_p = this_cpu_ptr(&(pcp));			\
+	typeof(pcp) __us_v;						\
+									\
+	if (us_cpu_owned) {						\
+		__us_v = __atomic_load_n(__us_p, __ATOMIC_RELAXED) + (val); \
+		__atomic_store_n(__us_p, __us_v, __ATOMIC_RELAXED);	\
+	} else {							\
+		__us_v = __atomic_add_fetch(__us_p, (val), __ATOMIC_RELAXED); \
+	}								\
+	__us_v;								\
+})
+#define this_cpu_add(pcp, val)	((void)this_cpu_add_return(pcp, val))
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
 #define this_cpu_dec(pcp)	this_cpu_add(pcp, -1)
-#define this_cpu_add_return(pcp, val)					\
-	__atomic_add_fetch(this_cpu_ptr(&(pcp)), (val), __ATOMIC_RELAXED)
 #define this_cpu_inc_return(pcp)	this_cpu_add_return(pcp, 1)
 
 void *__alloc_percpu(size_t size, size_t align);
