@@ -101,13 +101,13 @@ static inline int *__us_cpu_iter(int *cpu)
 #define this_cpu_add_return(pcp, val)					\
 ({									\
 	typeof(pcp) *__us_p = this_cpu_ptr(&(pcp));			\
-	typeof(pcp) __us_v;						\
+	typeof(pcp) __us_d = (val), __us_v;				\
 									\
 	if (us_cpu_owned) {						\
-		__us_v = __atomic_load_n(__us_p, __ATOMIC_RELAXED) + (val); \
+		__us_v = __atomic_load_n(__us_p, __ATOMIC_RELAXED) + __us_d; \
 		__atomic_store_n(__us_p, __us_v, __ATOMIC_RELAXED);	\
 	} else {							\
-		__us_v = __atomic_add_fetch(__us_p, (val), __ATOMIC_RELAXED); \
+		__us_v = __atomic_add_fetch(__us_p, __us_d, __ATOMIC_RELAXED); \
 	}								\
 	__us_v;								\
 })
