@@ -197,12 +197,12 @@ void kovan_batch_put(struct kovan_batch *b)
 	unsigned long flags;
 
 	/*
-	 * A walker that reads a link after its decrement now faults, and the
-	 * plain write is a data race KCSAN and TSan see even when no reuse
+	 * An engine that reads a link after paying its share now faults, and
+	 * the plain write is a data race KCSAN and TSan see even when no reuse
 	 * follows.
 	 */
 	if (IS_ENABLED(CONFIG_KOVAN_DEBUG))
-		memset(b->next, POISON_FREE, kovan_nr_slots * sizeof(b->next[0]));
+		memset(b->link, POISON_FREE, kovan_nr_slots * sizeof(b->link[0]));
 	raw_spin_lock_irqsave(&kovan_pool.lock, flags);
 	b->free_next = kovan_pool.free;
 	kovan_pool.free = b;
@@ -213,7 +213,7 @@ void kovan_batch_put(struct kovan_batch *b)
 
 int kovan_pool_init(void)
 {
-	unsigned int size = struct_size_t(struct kovan_batch, next, kovan_nr_slots);
+	unsigned int size = struct_size_t(struct kovan_batch, link, kovan_nr_slots);
 
 	raw_spin_lock_init(&kovan_pool.lock);
 	INIT_WORK(&kovan_pool.grow_work, kovan_pool_grow_fn);

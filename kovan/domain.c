@@ -18,6 +18,7 @@
 unsigned int kovan_nr_slots __read_mostly;
 unsigned long kovan_share __read_mostly;
 struct workqueue_struct *kovan_wq __read_mostly;
+struct workqueue_struct *kovan_engine_wq __read_mostly;
 
 unsigned int kovan_batch_size __read_mostly = 64;
 unsigned int kovan_stall_batches __read_mostly = 64;
@@ -69,7 +70,7 @@ module_param_cb(batch, &kovan_uint_param_ops, &kovan_batch_param, 0644);
 MODULE_PARM_DESC(batch, "objects per batch, 1..4096 (default 64)");
 module_param_cb(stall_batches, &kovan_uint_param_ops, &kovan_stall_param, 0644);
 MODULE_PARM_DESC(stall_batches,
-		 "robust: pins avoid a slot whose readers owe more walks than this beyond one each, 1..1048576 (default 64)");
+		 "robust: pins avoid a slot onto which more batches than this were closed during one cycle of its engine, 1..1048576 (default 64)");
 module_param_cb(flush_us, &kovan_uint_param_ops, &kovan_flush_us_param, 0644);
 MODULE_PARM_DESC(flush_us,
 		 "microseconds a partly filled batch may wait before it is closed, 0..1000000 (default 100)");
@@ -134,14 +135,9 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
 	for_each_possible_cpu(cpu) {
 		struct kovan_pcpu *pc = per_cpu_ptr(d->pcpu, cpu);
 
-		for (i = 0; i < KOVAN_SLOTS_PER_CPU; i++) {
-			atomic_long_set(&pc->slot[i].head, 0);
-			atomic64_set(&pc->slot[i].access, 0);
-			atomic_long_set(&pc->slot[i].owed, 0);
-			atomic_long_set(&pc->slot[i].pushes, 0);
-			pc->slot[i].stalled = 0;
-			atomic_set(&pc->slot[i].movers, 0);
-		}
+		/* Zeroed by alloc_percpu(), as a static domain's are: set what is not 0. */
+		for (i = 0; i < KOVAN_SLOTS_PER_CPU; i++)
+			init_llist_head(&pc->slot[i].waiting);
 		raw_spin_lock_init(&pc->cb.lock);
 	}
 	atomic64_set(&d->era, 0);
@@ -231,8 +227,16 @@ static int __init kovan_init(void)
 	kovan_wq = alloc_workqueue("kovan", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!kovan_wq)
 		return -ENOMEM;
+	/* Short runs that frees wait for: never queued behind the frees themselves. */
+	kovan_engine_wq = alloc_workqueue("kovan_engine",
+					  WQ_MEM_RECLAIM | WQ_UNBOUND | WQ_HIGHPRI, 0);
+	if (!kovan_engine_wq) {
+		destroy_workqueue(kovan_wq);
+		return -ENOMEM;
+	}
 	ret = kovan_pool_init();
 	if (ret) {
+		destroy_workqueue(kovan_engine_wq);
 		destroy_workqueue(kovan_wq);
 		return ret;
 	}
@@ -247,6 +251,7 @@ static void __exit kovan_exit(void)
 	kovan_workers_stop();
 	debugfs_remove_recursive(kovan_debugfs_root);
 	kovan_pool_exit();
+	destroy_workqueue(kovan_engine_wq);
 	destroy_workqueue(kovan_wq);
 }
 

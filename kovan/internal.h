@@ -12,47 +12,33 @@
 
 #include "kovan.h"
 
-/*
- * A slot's head word packs the newest batch of the slot's list and the
- * number of readers counting in the slot:
- *
- *	bits 63..32: the batch's index in the header pool (batch.c), 0: none
- *	bits 31..0:  readers
- *
- * Pins avoid a slot with KOVAN_READER_LIMIT readers; the 2^31 above it
- * absorb the pins that raced past the check, so the count never carries
- * into the index (kovan_pin() WARNs long before it could).
- */
-#define KOVAN_READER_BITS	32
-#define KOVAN_READER_MASK	((1UL << KOVAN_READER_BITS) - 1)
-#define KOVAN_READER_LIMIT	(1UL << (KOVAN_READER_BITS - 1))
-
 /* Batch headers per chunk of the pool. */
 #define KOVAN_CHUNK_BATCHES	64
 
 /*
- * A batch: the unit the readers' slots reference. The objects hang off
- * @objects; @next[i] links the batch into slot i's list.
+ * A batch: the objects retired together. They hang off @objects; @link[i]
+ * puts the batch on slot i's waiting list and its engine's cycle.
  */
 struct kovan_batch {
 	atomic_long_t refs;
 	struct kovan_domain *domain;
 	struct kovan_node *objects;
 	unsigned int count[2];
-	u32 index;			/* its name in head words, for its life */
+	u32 index;			/* its name in the pool, for its life */
 	u64 min_birth;
 	struct completion *done;	/* kovan_synchronize() waits for this batch */
 	union {
 		struct llist_node reclaim;	/* on the reclaim worker's list */
 		struct kovan_batch *free_next;	/* on the pool's free list */
 	};
-	struct kovan_batch *next[];
+	struct llist_node link[];
 };
 
 /* Set once at module load. */
 extern unsigned int kovan_nr_slots;
 extern unsigned long kovan_share;
 extern struct workqueue_struct *kovan_wq;
+extern struct workqueue_struct *kovan_engine_wq;
 extern unsigned int kovan_batch_size;
 extern unsigned int kovan_stall_batches;
 extern unsigned int kovan_era_frequency;
@@ -61,8 +47,7 @@ extern unsigned int kovan_flush_us;
 /* kovan_domain.state bits */
 #define KOVAN_BARRIER_RUNNING	0	/* a kovan_barrier() owns the parity switch */
 #define KOVAN_FLUSH_QUEUED	1	/* on the flush worker's list */
-#define KOVAN_COVER_NEEDED	2	/* a batch closed onto readers awaits a cover */
-#define KOVAN_DYING		3	/* destroy under way: no flush requests */
+#define KOVAN_DYING		2	/* destroy under way: no flush requests */
 
 /* batch.c: the header pool. */
 int kovan_pool_init(void);

@@ -44,29 +44,29 @@
  * it holds; plain domains protect every path.
  *
  * Liveness: every retired object is freed once the guards that could see it
- * unpin. A retired object never waits for further retires: a partly filled
- * batch is closed by a worker kovan.flush_us microseconds (default 100; timer
- * granularity without CONFIG_HIGH_RES_TIMERS) after it opened, and
- * kovan_barrier() closes every batch itself, at once. A batch closed onto
- * slots with readers stays their newest until something covers it; readers
- * that pin later would keep it, so the worker covers it with an empty batch
- * kovan.flush_us later (kovan_barrier() and kovan_synchronize() at once),
- * and from then on only the readers it counted hold it.
+ * unpin, and the guards pinned in their slots before the slot's engine
+ * flipped its phase: the first flip after the batch closed, at once when
+ * the engine is idle, after its cycle under way otherwise. Guards that pin
+ * after that flip do not hold the object up, however they overlap. A retired
+ * object never waits for further retires: a partly filled batch is closed
+ * by a worker kovan.flush_us microseconds (default 100; timer granularity
+ * without CONFIG_HIGH_RES_TIMERS) after it opened, and kovan_barrier()
+ * closes every batch itself, at once.
  *
  * Bounded memory: in a domain with %KOVAN_ROBUST, each reader stalled
  * inside its guard forever holds at most (2 * stall_batches + 3 + nr_cpu_ids)
  * batches of up to kovan.batch objects, plus one batch per object born
- * (kovan_node_init()) before its slot's era froze. A slot whose readers owe
- * more than kovan.stall_batches walks beyond one each (a reader has stayed
- * that many pushes) is marked stalled: pins avoid it, and a guard of it
- * that loads a newer object counts itself in an empty slot too and raises
- * that one's era instead (once per guard; with no empty slot it stays).
- * The stalled reader's era then freezes once every guard in its slot has
- * moved or left: a guard moves at its first load that finds the slot
- * marked and itself pinned for more than kovan.stall_batches pushes, so a
- * guard that pinned just before the mark raises it for up to that many
- * pushes more (the second stall_batches in the bound). Covers (above)
- * skip a marked slot.
+ * (kovan_node_init()) before its slot's era froze. A slot onto which more
+ * than kovan.stall_batches batches were closed since its engine began a
+ * cycle that it could not finish (a reader stayed that long) is marked
+ * stalled: pins avoid it, and a guard of it that loads a newer object
+ * counts itself in an idle slot too and raises that one's era instead
+ * (once per guard; with no idle slot it stays). The stalled reader's era
+ * then freezes once every guard in its slot has moved or left: a guard
+ * moves at its first load that finds the slot marked and itself pinned
+ * for more than kovan.stall_batches closes, so a guard that pinned just
+ * before the mark raises it for up to that many closes more (the second
+ * stall_batches in the bound).
  * Neither part grows with the number of objects retired afterwards,
  * however long the live readers beside it live; the unfreed total adds
  * every CPU's open batch and what live readers hold.
@@ -92,37 +92,36 @@
  * kovan_unpin() on another CPU is legal. A guard lives on the caller's
  * stack and belongs to one pin/unpin pair; guards nest freely, also from
  * interrupts that arrive while the interrupted task holds a guard. Any
- * number of guards may be pinned at once (a slot counts up to 2^31 readers
- * before pins go elsewhere).
+ * number of guards may be pinned at once (a slot counts in unsigned longs).
  *
  * Progress. No call on the read side allocates, sleeps or takes a lock.
- *	kovan_pin()	one fetch-and-add on the chosen slot, after reading up
- *			to every slot when the CPU's own are crowded or (robust)
- *			stalled: wait-free, O(slots) steps. Robust: before it, a
- *			compare-and-swap loop that raises the slot's era and
- *			retries only while other readers raise it further.
+ *	kovan_pin()	a per-CPU increment and a full fence (wait-free); an
+ *			atomic increment instead in another CPU's slot and, where
+ *			this_cpu ops are not NMI-safe, in NMI. Robust: when the
+ *			CPU's own slots are stalled, one read per slot first
+ *			(O(slots)); when the era moved, a compare-and-swap loop
+ *			that raises the slot's era and retries only while other
+ *			readers raise it further.
  *	kovan_load()	one load (wait-free). Robust, when the domain's era
  *			moved: raises the era and loads again, retrying while
  *			the era keeps moving (lock-free); a guard that should
- *			leave a stalled slot looks for an empty one at each
- *			such load until it has moved: one read per slot, a
- *			compare-and-swap only on an empty one.
- *	kovan_unpin()	a compare-and-swap loop on each slot the guard counts
- *			in (lock-free: retried when another reader or a close
- *			changed the slot; robust: each retry also counts the
- *			batches pushed since the last), then one step per
- *			batch pushed onto the slot while the guard was pinned
- *			- as many as were retired meanwhile, however long that
- *			was, in hardirq and NMI too.
+ *			leave a stalled slot looks for an idle one at each such
+ *			load until it has moved: a few reads per slot, a
+ *			compare-and-swap only on an idle one.
+ *	kovan_unpin()	a per-CPU increment (an atomic one from another CPU)
+ *			and, when the slot's engine waits for this reader, the
+ *			queueing of a work item (irq_work in NMI): wait-free.
  *	kovan_retire()	neither wait-free nor lock-free: it takes its CPU's
  *			batch raw spinlock, which the flush worker holds for
  *			O(1) steps; every kovan.batch-th call takes a batch
  *			header from a pool under another raw spinlock, allocates
  *			a chunk of headers with GFP_NOWAIT when the pool is
- *			empty (otherwise nothing), and pushes the batch onto
- *			every busy slot, one compare-and-swap loop each
- *			(lock-free); a call that opens a batch may arm an
- *			hrtimer. It never sleeps.
+ *			empty (otherwise nothing), reads every slot's counters,
+ *			adds the batch to each busy slot's list (lock-free) and
+ *			runs that slot's engine unless someone else does (a few
+ *			reads, then the shares of the batches whose readers are
+ *			gone), which may arm an hrtimer; a call that opens a
+ *			batch may arm another. It never sleeps.
  *
  * Misuse is caught, not followed: kovan_unpin() of a guard already unpinned,
  * kovan_pin() of a destroyed or never initialised domain (the guard then
@@ -134,7 +133,7 @@
  * kovan_load() after it is dependency-ordered after the store that
  * published it (kovan_assign_pointer() is a release). kovan_retire()
  * orders the caller's earlier unpublishing stores before it inspects any
- * reader (a full barrier per batch). kovan_unpin() is a full barrier: the
+ * reader (a full barrier per batch). kovan_unpin() is a release: the
  * reader's accesses to loaded objects happen before their free.
  *
  * CPU hotplug: slots and batches of offline CPUs never hold up
@@ -145,13 +144,12 @@
  * in it must call kovan_barrier() (or kovan_domain_destroy()) in its exit
  * path, as with rcu_barrier().
  *
- * Atomics and memory: a slot is one unsigned long that packs the index of
- * its newest batch (32 bits; batch headers come from a pool that names them
- * by index, so no address bit is assumed free) with a 32-bit reader count,
- * so kovan needs no double-width compare-and-swap anywhere and is 64-bit
- * only. A domain takes three cache lines per possible CPU and nothing per
- * thread; a batch header takes about 64 bytes plus 8 per slot (two slots
- * per CPU, rounded up to a power of two), and the pool keeps the headers of
+ * Atomics and memory: a slot counts pins and unpins per phase in unsigned
+ * longs, kovan needs no double-width compare-and-swap anywhere and is
+ * 64-bit only. A domain takes eight cache lines per possible CPU (two
+ * slots of three, the retire batch, statistics) and nothing per thread; a
+ * batch header takes about 64 bytes plus 8 per slot (two slots per CPU,
+ * rounded up to a power of two), and the pool keeps the headers of
  * batches freed for reuse (up to 2^20 headers in flight, a quarter of them
  * per domain; beyond, retires keep collecting objects into their open
  * batch, and the domain's kovan_synchronize() and kovan_barrier() wait for
@@ -160,8 +158,10 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/hardirq.h>
 #include <linux/llist.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
@@ -186,27 +186,56 @@ struct kovan_node;
 
 /**
  * struct kovan_slot - a reader slot (private)
- * @head: newest batch of the slot's list and the number of readers, packed
- * @access: robust: newest era a reader counting here may hold
- * @owed: robust: walks the slot's readers owe, one per batch pushed onto the
- *	  slot while each was pinned
- * @pushes: robust: batches ever pushed onto the slot
+ * @pins: pins counted per phase by the slot's own CPU (this_cpu ops)
+ * @unpins: unpins counted per phase by the slot's own CPU
+ * @phase: the phase new pins count in; flipped by the slot's engine
+ * @wait: the phase (plus one) the engine waits to drain, 0: none; an unpin
+ *	  of that phase kicks the engine
  * @stalled: robust: when (ktime_get_mono_fast_ns(), low bit set; 0: not)
- *	     @owed was found, right after a push, to exceed the readers
- *	     counted in it by more than kovan.stall_batches: a reader has
- *	     stayed for that many pushes, or several for fewer together. Pins
- *	     avoid the slot, and its guards that stayed that long themselves
- *	     move on their next era change, until what they owe is back to
- *	     half the limit or the slot is empty
- * @movers: robust: guards that moved here; pins avoid the slot while any is
+ *	     more than kovan.stall_batches batches were closed onto the slot
+ *	     while its engine was parked for the slot's readers: a reader has
+ *	     stayed that long. Pins avoid the slot, and its guards that stayed
+ *	     that long themselves move on their next era change, until the
+ *	     cycle ends
+ * @movers: robust: 1 while a guard that moved here is pinned; pins avoid
+ *	    the slot meanwhile
+ * @access: robust: newest era a reader counting here may hold
+ * @remote_pins: pins counted per phase from other CPUs (and from NMI where
+ *		 this_cpu ops are not NMI-safe)
+ * @remote_unpins: unpins counted per phase from other CPUs
+ * @waiting: batches closed onto the slot, for the engine's next cycle
+ * @pushes: robust: batches ever closed onto the slot
+ * @park_pushes: robust: @pushes when the engine last parked for readers
+ * @serving: engine: the batches its current cycle will pay
+ * @engine_node: on kovan's list of slots whose engine has work
+ * @engine_state: KOVAN_SLOT_* bits (reclaim.c)
+ * @step: engine: how far its current cycle got
+ * @idx: the slot's number, stored by the closers that push onto it
+ *
+ * The first cache line holds what pins and unpins read: the slot's CPU
+ * writes its counters; the engine writes the phase once per flip and the
+ * hint once per park, robust closers and loads the marks and era when
+ * they change. The second is written by other CPUs' pins and unpins, the
+ * third by closers and the engine.
  */
 struct kovan_slot {
-	atomic_long_t head;
-	atomic64_t access;
-	atomic_long_t owed;
-	atomic_long_t pushes;
+	unsigned long pins[2];
+	unsigned long unpins[2];
+	unsigned int phase;
+	unsigned int wait;
 	u64 stalled;
 	atomic_t movers;
+	atomic64_t access;
+	atomic_long_t remote_pins[2] ____cacheline_aligned_in_smp;
+	atomic_long_t remote_unpins[2];
+	struct llist_head waiting ____cacheline_aligned_in_smp;
+	atomic_long_t pushes;
+	unsigned long park_pushes;
+	struct llist_node *serving;
+	struct llist_node engine_node;
+	unsigned long engine_state;
+	unsigned int step;
+	unsigned int idx;
 };
 
 /**
@@ -233,7 +262,7 @@ struct kovan_cpu_batch {
 
 /**
  * struct kovan_pcpu - one CPU's part of a domain (private)
- * @slot: the CPU's home and spare reader slots, swapped by every CPU
+ * @slot: the CPU's home and spare reader slots
  * @cb: the CPU's retire batch
  * @era_skips: statistics of this CPU's closes
  * @stall_avoids: statistics of this CPU's pins
@@ -241,7 +270,7 @@ struct kovan_cpu_batch {
  * @aged_batches: statistics of the flush worker's closes on this CPU
  */
 struct kovan_pcpu {
-	struct kovan_slot slot[KOVAN_SLOTS_PER_CPU] ____cacheline_aligned_in_smp;
+	struct kovan_slot slot[KOVAN_SLOTS_PER_CPU];
 	struct kovan_cpu_batch cb ____cacheline_aligned_in_smp;
 	unsigned long era_skips;
 	unsigned long stall_avoids;
@@ -310,11 +339,12 @@ struct kovan_domain {
  * @slot: slot the guard counts in (not necessarily the current CPU's);
  *	  NULL once unpinned
  * @moved: robust: the slot a long-lived guard moved to (kovan_load())
- * @handle: index of the slot's newest batch when the guard pinned
  * @era: robust domains: the era this guard's slot is known to cover
  * @pushes: robust: @slot's pushes when the guard pinned
- * @idx: number of @slot
- * @moved_idx: number of @moved
+ * @cpu: the CPU whose slot @slot is
+ * @moved_cpu: the CPU whose slot @moved is
+ * @phase: the phase of @slot the guard counts in
+ * @moved_phase: the phase of @moved it counts in
  * @robust: the domain is robust; kovan_load() maintains @era
  *
  * Fields are private to kovan. kovan_unpin() needs nothing but the guard
@@ -323,13 +353,14 @@ struct kovan_domain {
  */
 struct kovan_guard {
 	struct kovan_domain *domain;
-	struct kovan_slot *slot;
-	struct kovan_slot *moved;
-	unsigned long handle;
+	struct kovan_slot __percpu *slot;
+	struct kovan_slot __percpu *moved;
 	u64 era;
 	unsigned long pushes;
-	unsigned int idx;
-	unsigned int moved_idx;
+	unsigned int cpu;
+	unsigned int moved_cpu;
+	u8 phase;
+	u8 moved_phase;
 	bool robust;
 };
 
@@ -340,19 +371,19 @@ struct kovan_guard {
  * @pending: @retired - @freed: retired objects not yet freed
  * @queued: of @pending, objects no reader holds any more, waiting for the
  *	    reclaim worker
- * @batches: batches closed (inserted into the readers' slots)
+ * @batches: batches closed (handed to the busy slots' engines)
  * @batches_freed: batches whose readers were gone and that were freed
  * @aged_batches: of @batches, partly filled ones the flush worker closed
  *		  because they had waited kovan.flush_us
  * @era_skips: robust: slots a batch skipped because their readers were older
- * @stall_avoids: robust: pins that avoided a slot owing too many batches or
+ * @stall_avoids: robust: pins that avoided a slot marked stalled or
  *		  holding a guard that moved there
- * @moves: robust: long-lived guards that moved to an empty slot
+ * @moves: robust: long-lived guards that moved to an idle slot
  * @slots: number of reader slots
  * @batch: objects per batch (module parameter kovan.batch)
- * @stall_batches: robust: walks a slot's readers may owe beyond one each
- *		   before pins avoid it and its guards move (module parameter
- *		   kovan.stall_batches)
+ * @stall_batches: robust: batches closed onto a slot during one cycle of
+ *		   its engine before pins avoid it and its guards move (module
+ *		   parameter kovan.stall_batches)
  * @era_frequency: robust: kovan_node_init() calls per CPU between era
  *		   advances (module parameter kovan.era_frequency)
  */
@@ -389,7 +420,7 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
  * @name: the domain's variable name
  *
  * Ready to use without kovan_domain_init(), like DEFINE_SRCU(). Its per-CPU
- * part is static per-CPU memory (three cache lines per CPU), which in a
+ * part is static per-CPU memory (eight cache lines per CPU), which in a
  * module comes from the small per-CPU reserve shared by all modules:
  * prefer kovan_domain_init() for many domains. A module must call
  * kovan_domain_destroy() on its static domains in its exit path; that runs
@@ -486,39 +517,137 @@ void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s);
  */
 void kovan_node_init(struct kovan_domain *d, struct kovan_node *n);
 
+void kovan_pin_slow(struct kovan_domain *d, struct kovan_guard *g);
+void kovan_unpin_slow(struct kovan_guard *g);
+void kovan_kick_engine(void);
+
+/*
+ * Whether this_cpu ops may run here: an NMI can interrupt one half-done
+ * where the architecture does not make them NMI-safe.
+ */
+static __always_inline bool kovan_this_cpu_ok(void)
+{
+	return IS_ENABLED(CONFIG_ARCH_HAS_NMI_SAFE_THIS_CPU_OPS) || !in_nmi();
+}
+
+/*
+ * B: an unpin counts itself with a release, after every access the guard
+ * made. this_cpu_inc() has no ordering of its own: a fence before it
+ * gives one; where the architecture orders earlier accesses before a
+ * store anyway (TSO), a compiler barrier is enough. A test harness may
+ * supply its own.
+ */
+#ifndef kovan_this_cpu_inc_release
+#ifdef CONFIG_X86
+#define kovan_this_cpu_inc_release(pcp)	do { barrier(); this_cpu_inc(pcp); } while (0)
+#else
+/* B: the fence orders the guard's accesses before the increment; pairs with J. */
+#define kovan_this_cpu_inc_release(pcp)	do { smp_mb(); this_cpu_inc(pcp); } while (0)
+#endif
+#endif
+
 /**
  * kovan_pin() - enter a read-side critical section
  * @d: the domain
  * @g: guard on the caller's stack, filled in here
  *
- * Counts the caller as a reader in a slot of the current CPU (or a spare
- * slot when that one is crowded or, in robust domains, stalled). The caller
- * may sleep and migrate until kovan_unpin(@g). A domain that is destroyed
- * or was never initialised is not pinned: kovan_pin() WARNs once and the
- * guard's kovan_unpin() does nothing.
+ * Counts the caller as a reader in the current CPU's slot (in a robust
+ * domain, a spare or another CPU's slot when that one is stalled). The
+ * caller may sleep and migrate until kovan_unpin(@g). A domain that is
+ * destroyed or was never initialised is not pinned: kovan_pin() WARNs once
+ * and the guard's kovan_unpin() does nothing.
  *
- * Context: any, NMI included. Wait-free (one atomic fetch-and-add after at
- * most one read per slot), and lock-free in robust domains; see the top of
- * this header.
+ * Context: any, NMI included. Wait-free: a per-CPU increment and a full
+ * fence; robust domains read up to every slot first when the CPU's own
+ * are stalled, see the top of this header.
  * Ordering: full barrier.
  */
-void kovan_pin(struct kovan_domain *d, struct kovan_guard *g);
+static __always_inline void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
+{
+	/* A pin racing with the domain's destroy is a caller bug; no ordering. */
+	unsigned int flags = READ_ONCE(d->flags);
+	struct kovan_slot __percpu *ps = &d->pcpu->slot[0];
+	bool robust = flags & KOVAN_ROBUST;
+	struct kovan_slot *s;
+	unsigned int phase;
+	s64 access = 0;
+
+	if (unlikely((flags & KOVAN_DOMAIN_DEAD) || !d->pcpu || !kovan_this_cpu_ok()))
+		goto slow;
+	preempt_disable();
+	s = this_cpu_ptr(ps);
+	if (robust) {
+		/*
+		 * The home slot as it is: not stalled, no guard moved in, its
+		 * era up to date. Hints, rechecked by nothing: a slot marked
+		 * just now is avoided from the next pin on.
+		 */
+		access = atomic64_read(&s->access);
+		if (unlikely(READ_ONCE(s->stalled) || atomic_read(&s->movers) ||
+			     access < atomic64_read(&d->era))) {
+			preempt_enable();
+			goto slow;
+		}
+		g->pushes = atomic_long_read(&s->pushes);
+	}
+	/* The engine flips it; a pin of either phase is waited for (reclaim.c). */
+	phase = READ_ONCE(s->phase);
+	this_cpu_inc(ps->pins[phase]);
+	smp_mb(); /* A: counted before any pointer is loaded; pairs with C and K. */
+	g->cpu = smp_processor_id();
+	preempt_enable();
+	g->domain = d;
+	g->slot = ps;
+	g->moved = NULL;
+	g->phase = phase;
+	g->robust = robust;
+	g->era = access;
+	return;
+slow:
+	kovan_pin_slow(d, g);
+}
 
 /**
  * kovan_unpin() - leave the critical section entered by kovan_pin()
  * @g: the guard kovan_pin() filled in; may be on another CPU now
  *
- * Drops the reader's references to the batches retired into its slot
- * while it was pinned; batches that no reader holds any more are handed
- * to a worker to be freed. Needs nothing of the domain: legal after a
- * kovan_domain_destroy() that WARNed about this guard. A second
- * kovan_unpin() of the same pin WARNs once and does nothing.
+ * Counts the reader out of its slot; the slot's engine, which waits for
+ * such counts before it lets the batches closed onto the slot go, is
+ * kicked if it waits for this one. Needs nothing of the domain, and
+ * touches nothing of it once the count is in: legal after a
+ * kovan_domain_destroy() that WARNed about this guard, and racing with
+ * one that sees the slot idle. A second kovan_unpin() of the same pin
+ * WARNs once and does nothing.
  *
- * Context: any, NMI included. Lock-free, with one step per batch pushed
- * onto the guard's slot while it was pinned; see the top of this header.
- * Ordering: full barrier.
+ * Context: any, NMI included. Wait-free: a per-CPU increment (an atomic
+ * one on another CPU than the pin's), and a kick of a work item when the
+ * engine waits for it.
+ * Ordering: release: the reader's accesses to loaded objects happen
+ * before their free.
  */
-void kovan_unpin(struct kovan_guard *g);
+static __always_inline void kovan_unpin(struct kovan_guard *g)
+{
+	struct kovan_slot __percpu *ps = g->slot;
+	unsigned int phase = g->phase, wait;
+
+	if (unlikely(!ps || g->moved || !kovan_this_cpu_ok())) {
+		kovan_unpin_slow(g);
+		return;
+	}
+	preempt_disable();
+	if (unlikely(g->cpu != smp_processor_id())) {
+		preempt_enable();
+		kovan_unpin_slow(g);
+		return;
+	}
+	/* The hint of M, read first: nothing of the slot is touched after our count. */
+	wait = READ_ONCE(this_cpu_ptr(ps)->wait);
+	kovan_this_cpu_inc_release(ps->unpins[phase]);	/* B: pairs with J. */
+	preempt_enable();
+	g->slot = NULL;
+	if (unlikely(wait == phase + 1))
+		kovan_kick_engine();
+}
 
 void *kovan_load_slow(void * const *pp, struct kovan_guard *g);
 
@@ -641,11 +770,10 @@ do {										\
  * @d: the domain
  *
  * Returns once every guard that was pinned when the call began has
- * unpinned. Guards that pin while the call pushes its batches, or while it
- * waits for a batch header (a domain at its share of headers), may be
- * waited for as well, and in a robust domain guards that pin into a slot
- * marked stalled because every slot is taken; other guards pinned after
- * that are not.
+ * unpinned. Guards that pin while the call waits for a batch header (a
+ * domain at its share of headers) or closes its batch, and guards that pin
+ * into a busy slot before its engine flips the slot's phase, may be waited
+ * for as well; guards pinned after that are not.
  *
  * Context: process context; sleeps.
  */

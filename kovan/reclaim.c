@@ -1,102 +1,119 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * kovan reclamation: Hyaline-style reference counting over per-CPU slots.
+ * kovan reclamation: per-CPU reader slots counted in two phases, and
+ * batches of retired objects that every busy slot releases in turn.
  *
- * Algorithm (after Nikolaev & Ravindran, "Snapshot-Free, Transparent, and
- * Robust Memory Reclamation for Lock-Free Data Structures", PLDI 2021).
- *
- * Slots. Every CPU owns KOVAN_SLOTS_PER_CPU reader slots: a home slot and a
- * spare. There are K = kovan_nr_slots slots in all, a power of two; slot
- * numbers whose CPU is not possible are never used. A slot's head word
- * holds a reader count and the index of the newest batch of the slot's
- * list, packed in one long (internal.h), so that kovan_pin() is a single
- * fetch-and-add. A slot is not owned by anyone: a guard remembers which
- * slot it counts in and what the list head was when it pinned (its
- * handle), so it can unpin from any CPU, and interrupts nest on the same
- * slot like any reader.
+ * Slots. Every CPU owns KOVAN_SLOTS_PER_CPU reader slots: a home slot and
+ * a spare. There are K = kovan_nr_slots slots in all, a power of two;
+ * slot numbers whose CPU is not possible are never used. A slot counts
+ * pins and unpins per phase (0 or 1): a pin reads the slot's phase and
+ * adds one to that phase's pins, an unpin adds one to the same phase's
+ * unpins. The slot's own CPU counts with this_cpu ops, one unlocked
+ * instruction on most architectures; any other CPU (a guard that migrated,
+ * a pin into another CPU's slot, an NMI where this_cpu ops are not
+ * NMI-safe) with atomics on the slot's second cache line. A phase holds no
+ * reader when its pins equal its unpins, read unpins first (K below); a
+ * slot is idle when both phases hold none. No reader is ever listed or
+ * walked.
  *
  * Batches. kovan_retire() chains objects on its CPU; every kovan_batch_size
  * objects (or when the flush worker or kovan_barrier() asks) the chain is
  * handed to a batch header from the pool (batch.c) and the batch is closed:
- * it is pushed onto the list of every slot that has readers (the readers'
- * count is kept), and slots without readers are skipped. The header has one
- * link per slot, so a batch of any size, even one object, can be closed;
- * nodes need only the two words of struct kovan_node.
+ * the closer looks at every slot once, skips the idle ones and adds the
+ * batch to the waiting list of every busy one. A batch's refs counter
+ * receives exactly one "share" per slot: the closer pays it for every
+ * slot it skipped, and a busy slot's engine pays it once the readers the
+ * slot had at the close are gone. SHARE is 2^BITS_PER_LONG / K, so K
+ * shares sum to 0 modulo 2^BITS_PER_LONG and refs reaches zero with the
+ * last share, in whatever order they arrive. Whoever pays it queues the
+ * batch for the reclaim worker; frees never run in a reader's context.
  *
- * Counting. A batch's refs counter receives exactly one "share" per slot:
- *  (a) the closer skipped the slot: it adds SHARE itself;
- *  (b) a later batch pushed on top of it: that closer adds SHARE + h, h the
- *      slot's readers at the push, all of which pinned below the batch and
- *      will each subtract 1 when they unpin and walk over it;
- *  (c) it was still the head when the slot's last reader left: that reader
- *      adds SHARE (every reader that left before skipped it, as the head is
- *      not walked).
- * SHARE is 2^BITS_PER_LONG / K, so K shares sum to 0 modulo 2^BITS_PER_LONG
- * and refs is zero exactly when every slot has paid its share and every
- * counted reader has subtracted its 1, in whatever order they arrive. Before
- * that it is j * SHARE + r with 0 < j < K and |r| < SHARE, never 0, or the
- * negative sum of early subtractions. Whoever brings refs to zero queues the
- * batch for the reclaim worker; frees never run in the reader's context.
- *
- * Unpin. A reader replaces the head word by (readers - 1), or by an empty
- * word if it is the last reader, in one compare-and-swap; then it pays (c)
- * if it was the last, and walks its slot's list from the entry below the
- * head it replaced down to its handle, subtracting 1 from each batch. Those
- * batches were all pushed after it pinned, so each counted it in (b).
+ * Engines. A slot's engine is a state machine run by one caller at a time
+ * (KOVAN_SLOT_RUNNING): the closer that just put a batch on the slot's
+ * list, and kovan's engine work item for slots that parked. A cycle takes
+ * the batches waiting on the slot, waits until the phase pins do not use
+ * holds no reader, flips the phase, waits until the old phase holds no
+ * reader, and pays the slot's share of each batch it took. A batch thus
+ * waits for a whole cycle that begins after it was closed (the cycle
+ * under way when it arrives does not take it). Readers that pin after the
+ * flip count in the new phase and do not hold the cycle up, so a slot
+ * whose readers keep overlapping still completes cycles. The first wait
+ * is for readers that read the phase before an earlier flip and counted
+ * themselves only after that cycle looked at it: they count in the phase
+ * this cycle is about to make current, where its second wait would not
+ * see them, yet they may hold objects of the batches it serves (the model,
+ * kovan/reclaim.pml, finds such a reader when the wait is left out).
+ * When a wait finds readers, the engine records the phase in the slot's
+ * wait hint and parks the slot on its list; an unpin of that phase that
+ * reads the hint kicks the engine work, and a timer retries parked slots
+ * every KOVAN_BACKSTOP_US, for the kicks lost when an unpin's count and
+ * the hint pass each other (M).
  *
  * Why the safety holds. An object is freed only when refs hits zero, which
  * needs a share from every slot. A reader pinned before the retire of an
- * object O is counted in its slot at the close of O's batch (barriers A and
- * C below), so that slot's share for O's batch only arrives with (b) or (c),
- * which count the reader, and the reader subtracts only after it unpinned.
+ * object O, or whose pin the close of O's batch could not see, either is
+ * seen by that close in its slot (A against C), which then waits for the
+ * slot's engine, or loads after the unpublishing of O and cannot hold it.
+ * The engine pays only after a cycle that began after the close found the
+ * phase the reader counts in without readers; the reader counted there
+ * before that cycle's look (it was seen by the close), and its unpin (B)
+ * is what the look saw.
  *
- * Robust mode (KOVAN_ROBUST, Hyaline-S). kovan_node_init() stamps a birth
- * era; a guard makes its slot's access era cover every object it loads
- * (kovan_load() raises the slot's access era to the domain's era when the
- * era moved, then loads again). A close skips a slot whose access era is
- * older than the oldest birth in the batch: its readers hold nothing born
- * that late, unless they follow a link stored in an object after they
- * loaded it, which is why kovan.h restricts links read out of unpublished
- * objects to older objects. A slot counts the walks its readers owe (one
- * per reader and push, paid back as they unpin); when, right after a push,
- * they exceed one per reader counted in it by more than
- * kovan_stall_batches, some reader has stayed for that many pushes: the
- * slot is marked stalled until it is empty again. Pins avoid a stalled
- * slot, and a guard of a stalled slot whose era moves counts itself in an
- * empty slot too and raises that one's era from then on (a move, once per
- * guard). So a stalled reader's slot is marked within kovan_stall_batches
- * + 2 pushes, its era stops rising once the pins and loads that started
- * before the mark are done, and later batches skip it unless they hold an
- * object born before that: the bound in kovan.h.
+ * Robust mode (KOVAN_ROBUST, after Hyaline-S). kovan_node_init() stamps a
+ * birth era; a guard makes its slot's access era cover every object it
+ * loads (kovan_load() raises the slot's access era to the domain's era
+ * when the era moved, then loads again). A close skips a slot whose access
+ * era is older than the oldest birth in the batch: its readers hold
+ * nothing born that late, unless they follow a link stored in an object
+ * after they loaded it, which is why kovan.h restricts links read out of
+ * unpublished objects to older objects. When more than kovan_stall_batches
+ * batches were closed onto a slot since its engine began a cycle it has
+ * not finished, a reader has stayed that long: the slot is marked stalled
+ * until the cycle ends. Pins avoid a stalled slot, and a guard of a
+ * stalled slot whose era moves counts itself in an idle slot too and
+ * raises that one's era from then on (a move, once per guard). So a
+ * stalled reader's slot is marked within kovan_stall_batches + 2 closes,
+ * its era stops rising once the pins and loads that started before the
+ * mark are done, and later batches skip it unless they hold an object
+ * born before that: the bound in kovan.h.
  *
  * Barriers (letters are cross-referenced at each site):
- *  A kovan_pin()'s fetch-and-add (and a move's compare-and-swap) is fully
- *    ordered: the reader counts in the slot before it loads any pointer.
- *    Pairs with C.
- *  B kovan_unpin()'s compare-and-swap and each walk decrement are fully
- *    ordered: the reader's accesses to objects happen before the RMW that
- *    lets refs reach zero. Pairs with D.
+ *  A kovan_pin() and a move run smp_mb() after their increment: the
+ *    reader counts in the slot before it loads any pointer. Pairs with C
+ *    and K.
+ *  B kovan_unpin()'s increment is a release (kovan.h): the reader's
+ *    accesses to objects happen before it. Pairs with J.
  *  C kovan_close_batch() runs smp_mb() after the objects were unpublished
  *    and before it reads any slot: a reader that could still load an object
  *    is seen in its slot (against A) and with its access era (against E).
  *  D The RMW that brings refs to zero is fully ordered: the reclaim worker
- *    runs after every access B ordered.
+ *    runs after every read J ordered.
  *  E kovan_load_slow() raises the access era, then smp_mb(), then reloads
  *    the pointer. Pairs with C.
- *  F A batch's links (next[], objects, counts) are written before the
- *    compare-and-swap that pushes it (fully ordered); readers reach them
- *    through their own fully ordered RMW on the same slot word.
+ *  F A batch's fields are written before llist_add() puts it on a slot's
+ *    waiting list (fully ordered); the engine takes it with llist_del_all().
  *  G The parity switch in kovan_barrier() is ordered against retires by
  *    the per-CPU batch locks that kovan_flush() takes after it.
- *  H kovan_flush_fn() reads a domain's flush-list link before it clears
- *    KOVAN_FLUSH_QUEUED (clear_bit_unlock(), a release): once the bit is
- *    clear, a retire may queue the domain again and rewrite that link, and
- *    the worker must not follow the new one. Pairs with the fully ordered
- *    test_and_set_bit() in kovan_request_flush().
+ *  H kovan_flush_fn() and kovan_engine_fn() read a list link before they
+ *    clear the bit that says the domain or slot is listed (a release):
+ *    once it is clear, it may be listed again and the link rewritten.
+ *    Pairs with the fully ordered test_and_set_bit() of the listing side.
  *  I The reclaim worker's decrement of a domain's in_flight is a release,
  *    its last access to the domain: its frees' counts are written before.
  *    Pairs with the acquire in kovan_domain_quiesce(), after which the
  *    owner may free the domain.
+ *  J Reads of unpins are acquires: what the readers did before B happens
+ *    before what the reader of the count does next (a free, via D).
+ *  K kovan_drained() runs smp_mb() between its reads of unpins and pins:
+ *    a reader whose pin it misses counted after the look and, with the
+ *    look's earlier writes (a flip, the close of the batches it serves)
+ *    ordered before, loads after the unpublishing (against A).
+ *  M The engine stores its wait hint, runs smp_mb(), and looks again
+ *    (the engine work a few times) before it parks. An unpin reads the
+ *    hint just before its increment, so that it touches nothing of the
+ *    slot after it (a destroy may free the slot once the count is in),
+ *    and without a fence: both may miss the other, and the backstop
+ *    timer retries parked slots.
  */
 
 #include <linux/completion.h>
@@ -111,42 +128,53 @@
 
 #include "internal.h"
 
+/* How often parked engines look again, for kicks lost to M. */
+#define KOVAN_BACKSTOP_US	1000
+
+/* kovan_slot.engine_state bits */
+#define KOVAN_SLOT_QUEUED	0	/* on kovan_engine_list */
+#define KOVAN_SLOT_RUNNING	1	/* someone runs the engine: one at a time */
+#define KOVAN_SLOT_PENDING	2	/* a run was asked for; the runner runs again */
+
+/* Looks a parked engine takes before it waits for a kick (M). */
+#define KOVAN_ENGINE_LOOKS	8
+
+/* kovan_slot.step: where the engine's cycle is. */
+enum {
+	KOVAN_STEP_IDLE,	/* no cycle: take the waiting batches */
+	KOVAN_STEP_UNUSED,	/* waiting for the phase pins do not use to drain */
+	KOVAN_STEP_OLD,		/* flipped; waiting for the old phase to drain */
+};
+
 /*
  * Module-wide workers, shared by every domain so that a domain needs no
  * initialisation beyond its per-CPU part (DEFINE_KOVAN_DOMAIN()).
  */
 static LLIST_HEAD(kovan_reclaim_list);	/* batches nobody references */
 static LLIST_HEAD(kovan_flush_list);	/* domains with partly filled batches */
+static LLIST_HEAD(kovan_engine_list);	/* slots whose engine has work */
 static void kovan_reclaim_fn(struct work_struct *work);
-static void kovan_reclaim_irq_fn(struct irq_work *work);
+static void kovan_irq_fn(struct irq_work *work);
 static void kovan_flush_fn(struct work_struct *work);
+static void kovan_engine_fn(struct work_struct *work);
+static void kovan_engine_try(struct kovan_slot *s, bool looks);
 static DECLARE_WORK(kovan_reclaim_work, kovan_reclaim_fn);
-static DEFINE_IRQ_WORK(kovan_reclaim_irq_work, kovan_reclaim_irq_fn);
+static DECLARE_WORK(kovan_engine_work, kovan_engine_fn);
+static DEFINE_IRQ_WORK(kovan_irq_work, kovan_irq_fn);
 static DECLARE_WORK(kovan_flush_work, kovan_flush_fn);
 /* Lets a partly filled batch gather objects for kovan_flush_us first. */
 static struct hrtimer kovan_flush_timer;
 static atomic_t kovan_flush_armed = ATOMIC_INIT(0);
-/* kovan_barrier() and kovan_domain_quiesce() wait here for the reclaim worker. */
+/* Brings parked engines back (M). */
+static struct hrtimer kovan_backstop_timer;
+static atomic_t kovan_backstop_armed = ATOMIC_INIT(0);
+/* kovan_barrier() and kovan_domain_quiesce() wait here for the workers. */
 static DECLARE_WAIT_QUEUE_HEAD(kovan_wait);
 
-static inline unsigned long head_index(unsigned long head)
+/* The per-CPU slot of number @idx, whose CPU is @cpu. */
+static struct kovan_slot __percpu *kovan_pslot(struct kovan_domain *d, unsigned int idx)
 {
-	return head >> KOVAN_READER_BITS;
-}
-
-static inline struct kovan_batch *head_batch(unsigned long head)
-{
-	return head_index(head) ? kovan_batch_at(head_index(head)) : NULL;
-}
-
-static inline unsigned long head_readers(unsigned long head)
-{
-	return head & KOVAN_READER_MASK;
-}
-
-static inline unsigned long make_head(struct kovan_batch *b, unsigned long readers)
-{
-	return (unsigned long)b->index << KOVAN_READER_BITS | readers;
+	return &d->pcpu->slot[idx % KOVAN_SLOTS_PER_CPU];
 }
 
 /* Slot @idx, or NULL when no CPU will ever own it. */
@@ -156,12 +184,49 @@ static struct kovan_slot *kovan_slot(struct kovan_domain *d, unsigned int idx)
 
 	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
 		return NULL;
-	return &per_cpu_ptr(d->pcpu, cpu)->slot[idx % KOVAN_SLOTS_PER_CPU];
+	return per_cpu_ptr(kovan_pslot(d, idx), cpu);
 }
 
 static bool kovan_robust(const struct kovan_domain *d)
 {
 	return d->flags & KOVAN_ROBUST;
+}
+
+/* The batch whose link in slot @idx's list is @node. */
+static struct kovan_batch *kovan_link_batch(struct llist_node *node, unsigned int idx)
+{
+	return container_of(node - idx, struct kovan_batch, link[0]);
+}
+
+/* Whether no reader counts in @phase of @s. */
+static bool kovan_drained(struct kovan_slot *s, unsigned int phase)
+{
+	unsigned long unpins, pins;
+
+	/* J: acquire; pairs with B. The slot's CPU writes the first with this_cpu ops. */
+	unpins = smp_load_acquire(&s->unpins[phase]) +
+		 atomic_long_read_acquire(&s->remote_unpins[phase]);
+	smp_mb(); /* K: unpins before pins; pairs with A. */
+	pins = READ_ONCE(s->pins[phase]) + atomic_long_read(&s->remote_pins[phase]);
+	return pins == unpins;
+}
+
+/*
+ * Whether no reader counts in @s. After barrier C: a reader pinned before
+ * it is seen, and an unpin seen has its pin seen (J orders the reads).
+ */
+static bool kovan_slot_idle(struct kovan_slot *s)
+{
+	unsigned long unpins, pins;
+
+	/* J: acquire; pairs with B. */
+	unpins = smp_load_acquire(&s->unpins[0]) + smp_load_acquire(&s->unpins[1]) +
+		 atomic_long_read_acquire(&s->remote_unpins[0]) +
+		 atomic_long_read_acquire(&s->remote_unpins[1]);
+	/* Ordered after the acquires above. */
+	pins = READ_ONCE(s->pins[0]) + READ_ONCE(s->pins[1]) +
+	       atomic_long_read(&s->remote_pins[0]) + atomic_long_read(&s->remote_pins[1]);
+	return pins == unpins;
 }
 
 /* Hand a batch nobody references any more to the reclaim worker. */
@@ -171,7 +236,7 @@ static void kovan_reclaim(struct kovan_batch *b)
 	if (!llist_add(&b->reclaim, &kovan_reclaim_list))
 		return;
 	if (in_nmi())
-		irq_work_queue(&kovan_reclaim_irq_work);
+		irq_work_queue(&kovan_irq_work);
 	else
 		queue_work(kovan_wq, &kovan_reclaim_work);
 }
@@ -203,9 +268,36 @@ static enum hrtimer_restart kovan_flush_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
+static enum hrtimer_restart kovan_backstop_timer_fn(struct hrtimer *timer)
+{
+	atomic_set(&kovan_backstop_armed, 0);
+	queue_work(kovan_engine_wq, &kovan_engine_work);
+	return HRTIMER_NORESTART;
+}
+
+/* Put @s on the engine's list; the caller makes sure the engine runs. */
+static bool kovan_list_slot(struct kovan_slot *s)
+{
+	/* H: fully ordered; the engine is done with the old link. */
+	if (test_and_set_bit(KOVAN_SLOT_QUEUED, &s->engine_state))
+		return false;
+	llist_add(&s->engine_node, &kovan_engine_list);
+	return true;
+}
+
+/* Run the engines soon. Any context, NMI included; touches no domain. */
+void kovan_kick_engine(void)
+{
+	if (in_nmi())
+		irq_work_queue(&kovan_irq_work);
+	else
+		queue_work(kovan_engine_wq, &kovan_engine_work);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_kick_engine, KOVAN_NS);
+
 static void kovan_adjust(struct kovan_batch *b, unsigned long delta)
 {
-	/* D: fully ordered; the zero crossing happens after every B. */
+	/* D: fully ordered; the zero crossing happens after every J. */
 	if (!atomic_long_add_return((long)delta, &b->refs))
 		kovan_reclaim(b);
 }
@@ -236,72 +328,53 @@ static u64 kovan_raise_access(struct kovan_slot *s, u64 era)
 	return seen;
 }
 
-/*
- * Robust: when the slot was marked as maybe holding a stalled reader (0:
- * it is not). An empty slot holds nobody, whatever its mark says.
- */
-static u64 kovan_slot_stalled(struct kovan_slot *s, unsigned long head)
+/* Robust: when the slot was marked as maybe holding a stalled reader (0: it is not). */
+static u64 kovan_slot_stalled(struct kovan_slot *s)
 {
-	return head ? READ_ONCE(s->stalled) : 0;	/* A hint set by closers; no ordering. */
+	return READ_ONCE(s->stalled);	/* A hint set by closers; no ordering. */
 }
 
 /*
- * Robust: the @readers of @s owe one walk more each. Right after a push
- * every reader counted in it owes at least one, so what they owe beyond
- * that is the pushes they have stayed for: past kovan_stall_batches, mark
+ * Robust: a batch was closed onto @s. More than kovan_stall_batches since
+ * its engine parked for the readers of a phase: a reader has held the
+ * cycle up that long (an engine that is merely late does not count); mark
  * the slot stalled, with the time for kovan_pick_slot().
  */
-static void kovan_owe(struct kovan_slot *s, unsigned long readers)
+static void kovan_count_push(struct kovan_slot *s)
 {
-	long owed = atomic_long_add_return(readers, &s->owed);
+	long pushes = atomic_long_inc_return(&s->pushes);
 
-	if (owed - (long)readers > (long)READ_ONCE(kovan_stall_batches) && !READ_ONCE(s->stalled))
-		/* A hint for pins and loads; no ordering. */
+	/* Hints written by the engine; no ordering. */
+	if (READ_ONCE(s->wait) &&
+	    pushes - (long)READ_ONCE(s->park_pushes) > (long)READ_ONCE(kovan_stall_batches) &&
+	    !READ_ONCE(s->stalled))
 		WRITE_ONCE(s->stalled, ktime_get_mono_fast_ns() | 1);
 }
 
 /*
- * Robust: a reader of @s that owes @walks walks is about to leave; @readers
- * remain after it. Once what they owe beyond one walk each is back to half
- * the limit, the reader that made the slot look stalled has gone: unmark.
- */
-static void kovan_repay(struct kovan_slot *s, unsigned long walks, unsigned long readers)
-{
-	long owed = atomic_long_sub_return(walks, &s->owed);
-	long limit = READ_ONCE(kovan_stall_batches);
-
-	if (READ_ONCE(s->stalled) && owed - (long)readers <= limit / 2)
-		WRITE_ONCE(s->stalled, 0);	/* A hint for pins and loads; no ordering. */
-}
-
-/*
- * Pick the slot to pin: the CPU's home slot unless it is crowded or, in a
- * robust domain, stalled or holding a guard that moved there; then the
- * CPU's spare and the other slots in turn. When every slot is, the stalled
- * one marked last: a slot that stays marked the longest holds a reader
- * stalled for good, slots marked since hold readers that were only slow.
- * A slot a guard moved to is taken only when nothing else is left. Called
- * with preemption off, so the check and the fetch-and-add of a pin on this
- * CPU cannot be separated by other pins of this CPU's tasks.
+ * Pick the slot to pin: the CPU's home slot unless, in a robust domain, it
+ * is stalled or holds a guard that moved there; then the CPU's spare and
+ * the other slots in turn. When every slot is, the stalled one marked
+ * last: a slot that stays marked the longest holds a reader stalled for
+ * good, slots marked since hold readers that were only slow. A slot a
+ * guard moved to is taken only when nothing else is left.
  */
 static unsigned int kovan_pick_slot(struct kovan_domain *d, unsigned int cpu)
 {
 	unsigned int first = cpu * KOVAN_SLOTS_PER_CPU, idx = first, best = first;
-	bool robust = kovan_robust(d);
 	u64 marked, latest = 0;
 	struct kovan_slot *s;
-	unsigned long head;
 
+	if (!kovan_robust(d))
+		return first;
 	do {
 		s = kovan_slot(d, idx);
-		head = s ? atomic_long_read(&s->head) : 0;
-		if (s && head_readers(head) < KOVAN_READER_LIMIT) {
-			if (!robust)
-				return idx;
-			marked = kovan_slot_stalled(s, head);
+		if (s) {
+			marked = kovan_slot_stalled(s);
 			if (!marked && !atomic_read(&s->movers))
 				return idx;
-			this_cpu_inc(d->pcpu->stall_avoids);
+			if (kovan_this_cpu_ok())
+				this_cpu_inc(d->pcpu->stall_avoids);
 			if (!atomic_read(&s->movers) && marked > latest) {
 				latest = marked;
 				best = idx;
@@ -319,16 +392,55 @@ static void kovan_pin_bad(struct kovan_domain *d, struct kovan_guard *g, unsigne
 	WARN_ONCE(!(flags & KOVAN_DOMAIN_DEAD), "kovan: kovan_pin() of a domain never initialised\n");
 	g->domain = NULL;
 	g->slot = NULL;
+	g->moved = NULL;
 	g->robust = false;
 }
 
-void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
+/*
+ * Count a reader in slot @ps of @cpu, from the CPU we run on (preemption
+ * off): its own counters there, the atomic ones from elsewhere. Returns
+ * the phase. Barrier A follows in the caller.
+ */
+static unsigned int kovan_count_in(struct kovan_slot __percpu *ps, unsigned int cpu)
+{
+	struct kovan_slot *s = per_cpu_ptr(ps, cpu);
+	/* The engine flips it; a pin of either phase is waited for. */
+	unsigned int phase = READ_ONCE(s->phase);
+
+	if (cpu == smp_processor_id() && kovan_this_cpu_ok())
+		this_cpu_inc(ps->pins[phase]);
+	else
+		atomic_long_inc(&s->remote_pins[phase]);
+	return phase;
+}
+
+/* Count a reader of @phase out of slot @ps of @cpu, from any CPU. */
+static void kovan_count_out(struct kovan_slot __percpu *ps, unsigned int cpu, unsigned int phase)
+{
+	struct kovan_slot *s = per_cpu_ptr(ps, cpu);
+	/* The hint of M, read first: nothing of the slot is touched after our count. */
+	bool kick = READ_ONCE(s->wait) == phase + 1;
+	bool local;
+
+	preempt_disable();
+	local = cpu == smp_processor_id() && kovan_this_cpu_ok();
+	if (local)
+		kovan_this_cpu_inc_release(ps->unpins[phase]);	/* B: pairs with J. */
+	preempt_enable();
+	if (!local)
+		/* B: pairs with J. */
+		atomic_long_inc_return_release(&s->remote_unpins[phase]);
+	if (kick)
+		kovan_kick_engine();
+}
+
+void kovan_pin_slow(struct kovan_domain *d, struct kovan_guard *g)
 {
 	/* A domain pinned while it is destroyed is a caller bug; no ordering. */
 	unsigned int flags = READ_ONCE(d->flags);
+	struct kovan_slot __percpu *ps;
 	struct kovan_slot *s;
-	unsigned long head;
-	unsigned int idx;
+	unsigned int idx, cpu;
 
 	if (unlikely(!d->pcpu || (flags & KOVAN_DOMAIN_DEAD))) {
 		kovan_pin_bad(d, g, flags);
@@ -336,53 +448,56 @@ void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
 	}
 	preempt_disable();
 	idx = kovan_pick_slot(d, smp_processor_id());
-	s = kovan_slot(d, idx);
+	ps = kovan_pslot(d, idx);
+	cpu = idx / KOVAN_SLOTS_PER_CPU;
+	s = per_cpu_ptr(ps, cpu);
 	g->robust = flags & KOVAN_ROBUST;
 	if (g->robust)
 		g->era = kovan_raise_access(s, atomic64_read(&d->era));
-	head = atomic_long_fetch_add(1, &s->head);	/* A: pairs with C. */
+	g->phase = kovan_count_in(ps, cpu);
+	smp_mb(); /* A: counted before any pointer is loaded; pairs with C and K. */
 	preempt_enable();
 
-	WARN_ONCE(head_readers(head) >= KOVAN_READER_LIMIT + KOVAN_READER_LIMIT / 2,
-		  "kovan: %lu guards pinned in one slot\n", head_readers(head));
 	g->domain = d;
-	g->slot = s;
-	g->idx = idx;
-	g->handle = head_index(head);
+	g->slot = ps;
+	g->cpu = cpu;
 	g->moved = NULL;
 	if (g->robust)
 		g->pushes = atomic_long_read(&s->pushes);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_pin, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_pin_slow, KOVAN_NS);
 
 /*
  * Robust: @g has stayed in a stalled slot for more than kovan_stall_batches
- * pushes, and every era it raises there is one more batch that a reader
- * stalled there may hold. Count in an empty slot too and raise that one's
+ * closes, and every era it raises there is one more batch that a reader
+ * stalled there may hold. Count in an idle slot too and raise that one's
  * era from now on (a move, once per guard); pins stay away from a slot
- * with a mover in it. With no empty slot, try again at the next load.
+ * with a mover in it. With no idle slot, try again at the next load.
  */
 static void kovan_move(struct kovan_guard *g)
 {
 	struct kovan_domain *d = g->domain;
+	unsigned int i, idx, cpu, g_idx;
 	struct kovan_slot *s;
-	unsigned long head;
-	unsigned int i, idx;
 
+	g_idx = g->cpu * KOVAN_SLOTS_PER_CPU + (g->slot == &d->pcpu->slot[0] ? 0 : 1);
 	for (i = 1; i < kovan_nr_slots; i++) {
-		idx = (g->idx + i) & (kovan_nr_slots - 1);
+		idx = (g_idx + i) & (kovan_nr_slots - 1);
 		s = kovan_slot(d, idx);
-		/* A read first: a failed compare-and-swap takes the line all the same. */
-		if (!s || atomic_long_read(&s->head))
+		/* Reads first: a failed compare-and-swap takes the line all the same. */
+		if (!s || atomic_read(&s->movers) || kovan_slot_stalled(s) || !kovan_slot_idle(s))
 			continue;
-		head = 0;
-		/* A: an empty slot, now counting us, before we load through it. */
-		if (!atomic_long_try_cmpxchg(&s->head, &head, 1))
+		if (atomic_cmpxchg(&s->movers, 0, 1))
 			continue;
-		atomic_inc(&s->movers);
-		g->moved = s;
-		g->moved_idx = idx;
-		this_cpu_inc(d->pcpu->moves);
+		cpu = idx / KOVAN_SLOTS_PER_CPU;
+		preempt_disable();
+		g->moved_phase = kovan_count_in(kovan_pslot(d, idx), cpu);
+		smp_mb(); /* A: counted before we load through it; pairs with C and K. */
+		preempt_enable();
+		g->moved = kovan_pslot(d, idx);
+		g->moved_cpu = cpu;
+		if (kovan_this_cpu_ok())
+			this_cpu_inc(d->pcpu->moves);
 		return;
 	}
 }
@@ -390,10 +505,10 @@ static void kovan_move(struct kovan_guard *g)
 /* Robust: @g is in a stalled slot and has stayed there long itself. */
 static bool kovan_should_move(struct kovan_guard *g)
 {
-	long stayed = atomic_long_read(&g->slot->pushes) - (long)g->pushes;
+	struct kovan_slot *s = per_cpu_ptr(g->slot, g->cpu);
+	long stayed = atomic_long_read(&s->pushes) - (long)g->pushes;
 
-	return stayed > (long)READ_ONCE(kovan_stall_batches) &&
-	       kovan_slot_stalled(g->slot, atomic_long_read(&g->slot->head));
+	return stayed > (long)READ_ONCE(kovan_stall_batches) && kovan_slot_stalled(s);
 }
 
 void *kovan_load_slow(void * const *pp, struct kovan_guard *g)
@@ -406,7 +521,7 @@ void *kovan_load_slow(void * const *pp, struct kovan_guard *g)
 		/* Checked each round: a slot marked meanwhile gets no further raise from us. */
 		if (!g->moved && kovan_should_move(g))
 			kovan_move(g);
-		s = g->moved ?: g->slot;
+		s = g->moved ? per_cpu_ptr(g->moved, g->moved_cpu) : per_cpu_ptr(g->slot, g->cpu);
 		era = atomic64_read(&g->domain->era);
 		g->era = kovan_raise_access(s, era);
 		smp_mb(); /* E: access era before the reload; pairs with C. */
@@ -417,115 +532,40 @@ void *kovan_load_slow(void * const *pp, struct kovan_guard *g)
 }
 EXPORT_SYMBOL_NS_GPL(kovan_load_slow, KOVAN_NS);
 
-/*
- * Subtract a reader's 1 from every batch from @b down to the batch of
- * index @stop (0: to the end of the list) in slot @idx's list.
- */
-static void kovan_walk(struct kovan_batch *b, unsigned long stop, unsigned int idx)
-{
-	struct kovan_batch *next;
-	bool last;
-
-	while (b) {
-		/* Read before our decrement: b may be freed right after it. */
-		next = READ_ONCE(b->next[idx]);
-		last = b->index == stop;
-		/* B, D: fully ordered. */
-		if (!atomic_long_dec_return(&b->refs))
-			kovan_reclaim(b);
-		if (last)
-			break;
-		b = next;
-	}
-}
-
-/* The batches kovan_walk() would walk; our count keeps them all. */
-static unsigned long kovan_walks(struct kovan_batch *b, unsigned long stop, unsigned int idx)
-{
-	unsigned long walks = 0;
-
-	for (; b; b = READ_ONCE(b->next[idx])) {	/* Links written before F. */
-		walks++;
-		if (b->index == stop)
-			break;
-	}
-	return walks;
-}
-
-/*
- * Leave slot @s (number @idx) that the guard pinned with @handle at its
- * head; @robust: settle the walks owed and the marks first; @mover: the
- * guard moved here. Everything written to @s comes before the
- * compare-and-swap that drops our count: once it is in, the slot may be
- * idle, and a kovan_domain_destroy() may free it.
- */
-static void kovan_leave(struct kovan_slot *s, unsigned int idx, unsigned long handle,
-			bool robust, bool mover)
-{
-	struct kovan_batch *cur, *below = NULL;
-	unsigned long head, new, counted = handle, walks = 0, repaid = 0;
-
-	if (mover)
-		atomic_dec(&s->movers);
-	head = atomic_long_read(&s->head);
-	do {
-		if (IS_ENABLED(CONFIG_KOVAN_DEBUG) && WARN_ON_ONCE(!head_readers(head)))
-			return;
-		cur = head_batch(head);
-		/* Our count still protects cur: it was pushed after we pinned. */
-		if (head_index(head) != handle)
-			below = READ_ONCE(cur->next[idx]);
-		new = head_readers(head) == 1 ? 0 : head - 1;
-		/* Pushes between our retries only add batches: count and repay those. */
-		if (robust && head_index(head) != counted) {
-			walks += kovan_walks(below, counted, idx);
-			counted = head_index(head);
-		}
-		if (robust && (walks > repaid || !new))
-			kovan_repay(s, walks - repaid, head_readers(new));
-		repaid = walks;
-	} while (!atomic_long_try_cmpxchg(&s->head, &head, new));	/* B: pairs with D. */
-
-	/* (c): the last reader pays the share of the head it detached. */
-	if (!new && cur)
-		kovan_adjust(cur, kovan_share);
-	if (head_index(head) != handle)
-		kovan_walk(below, handle, idx);
-}
-
-void kovan_unpin(struct kovan_guard *g)
+void kovan_unpin_slow(struct kovan_guard *g)
 {
 	if (unlikely(!g->slot)) {
 		/* A guard of a failed pin has no domain and needs nothing. */
 		WARN_ONCE(g->domain, "kovan: %s() of a guard not pinned\n", __func__);
 		return;
 	}
-	/* The moved-to slot first: our count in g->slot keeps the domain's slots alive. */
-	if (g->moved)
-		kovan_leave(g->moved, g->moved_idx, 0, true, true);
-	kovan_leave(g->slot, g->idx, g->handle, g->robust, false);
+	if (g->moved) {
+		struct kovan_slot *m = per_cpu_ptr(g->moved, g->moved_cpu);
+
+		kovan_count_out(g->moved, g->moved_cpu, g->moved_phase);
+		/* After our count; pins read it as a hint. */
+		atomic_set_release(&m->movers, 0);
+		g->moved = NULL;
+	}
+	kovan_count_out(g->slot, g->cpu, g->phase);
 	g->slot = NULL;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_unpin, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_unpin_slow, KOVAN_NS);
 
 /*
- * Push a filled batch onto every slot with readers; pay the skipped slots'
- * shares. A @cover (robust) skips slots marked stalled: pins stay away from
- * them, and their stalled reader would hold every cover. The batch may be
- * freed by others as soon as its last share is in, so nothing here touches
- * it after that point. Returns whether it went onto a slot with readers,
- * where it is the head until a later push.
+ * Close a filled batch: add it to the waiting list of every busy slot, and
+ * pay the other slots' shares. The batch may be freed by others as soon
+ * as its last share is in, so nothing here touches it after that point.
  */
-static bool kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b, bool cover)
+static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 {
 	bool robust = kovan_robust(d);
 	unsigned long skipped = 0;
 	struct kovan_slot *s;
-	unsigned long head;
 	unsigned int idx;
 
 	atomic_long_inc(&d->in_flight);
-	smp_mb(); /* C: unpublish, or a cover's clear_bit, before reading slots; pairs with A, E. */
+	smp_mb(); /* C: unpublish before reading slots; pairs with A, E. */
 	for (idx = 0; idx < kovan_nr_slots; idx++) {
 		s = kovan_slot(d, idx);
 		if (!s) {
@@ -537,58 +577,146 @@ static bool kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b, boo
 			skipped++;
 			continue;
 		}
-		head = atomic_long_read(&s->head);
-		if (robust && cover && kovan_slot_stalled(s, head)) {
+		if (kovan_slot_idle(s)) {
 			skipped++;
-			continue;
-		}
-		do {
-			if (!head_readers(head))
-				break;
-			b->next[idx] = head_batch(head);
-		} while (!atomic_long_try_cmpxchg(&s->head, &head,
-						  make_head(b, head_readers(head)))); /* F */
-		if (!head_readers(head)) {
-			skipped++;
+			/* Parked for readers now gone: pay before the kick's worker comes. */
+			if (READ_ONCE(s->wait))
+				kovan_engine_try(s, false);
 			continue;
 		}
 		if (robust)
-			atomic_long_inc(&s->pushes);
-		if (!head_index(head))
-			continue;
-		/* (b): the batch we covered gets its share and our readers' count. */
-		if (robust)
-			kovan_owe(s, head_readers(head));
-		kovan_adjust(head_batch(head), kovan_share + head_readers(head));
+			kovan_count_push(s);
+		/* The same number every time; read by the engine after F. */
+		if (READ_ONCE(s->idx) != idx)
+			WRITE_ONCE(s->idx, idx);
+		/* F: fully ordered; the engine takes the batch after it. */
+		llist_add(&b->link[idx], &s->waiting);
+		/* Its readers may be gone already: free at once rather than wait for a worker. */
+		kovan_engine_try(s, false);
 	}
-	/* (a); also when every slot was skipped, where the sum wraps to zero. */
+	/* Also when every slot was skipped, where the sum wraps to zero. */
 	if (skipped)
 		kovan_adjust(b, skipped * kovan_share);
-	return skipped != kovan_nr_slots;
 }
 
 /*
- * A batch that went onto a slot with readers is the slot's head, and a
- * head gets that slot's share only from a later push or when the slot
- * empties: readers that keep overlapping there, pinned after the batch,
- * would hold it without end. Its closer asks for a cover: an empty batch
- * the flush worker pushes flush_us later, unless kovan_barrier() or
- * kovan_synchronize() cover it first (kovan_cover()).
+ * Whether @phase of @s holds no reader. If it holds some, leave the hint
+ * for their unpins (M) and look once more.
  */
-static void kovan_close_covered(struct kovan_domain *d, struct kovan_batch *b)
+static bool kovan_engine_drained(struct kovan_slot *s, unsigned int phase, bool looks)
 {
-	if (kovan_close_batch(d, b, false)) {
-		/* After our pushes: fully ordered; pairs with C after kovan_cover()'s clear. */
-		if (!test_and_set_bit(KOVAN_COVER_NEEDED, &d->state))
-			kovan_request_flush(d);
+	int i;
+
+	if (!kovan_drained(s, phase)) {
+		if (!s->wait)	/* Parked from now on; read by closers as a hint. */
+			WRITE_ONCE(s->park_pushes, atomic_long_read(&s->pushes));
+		WRITE_ONCE(s->wait, phase + 1);	/* Read by unpins before their count (M). */
+		smp_mb(); /* M: the hint before the second look; an unpin's count may pass it. */
+		/*
+		 * An unpin that read the hint just before we wrote it does not
+		 * kick, and its count may show only now: look a few more times
+		 * (the engine work; closers leave that to it) before waiting
+		 * for the backstop.
+		 */
+		for (i = 0; !kovan_drained(s, phase); i++) {
+			if (!looks || i == KOVAN_ENGINE_LOOKS)
+				return false;
+			cpu_relax();
+		}
+	}
+	if (s->wait)
+		/* Read by unpins and closers; a stale hint only costs kicks. */
+		WRITE_ONCE(s->wait, 0);
+	return true;
+}
+
+/* Pay @s's share of every batch its cycle served. */
+static void kovan_engine_pay(struct kovan_slot *s)
+{
+	struct llist_node *node = s->serving, *next;
+	unsigned int idx = READ_ONCE(s->idx);	/* Stored before F by the closers. */
+
+	s->serving = NULL;
+	for (; node; node = next) {
+		next = node->next;	/* Before our share: the batch may be freed after it. */
+		kovan_adjust(kovan_link_batch(node, idx), kovan_share);
 	}
 }
 
-/* Push an empty batch over every slot with readers: their heads get their shares. */
-static void kovan_cover(struct kovan_domain *d, struct kovan_batch *b)
+/*
+ * Run @s's engine as far as its readers let it, holding KOVAN_SLOT_RUNNING.
+ * Returns whether it parked, waiting for readers.
+ */
+static bool kovan_engine_run(struct kovan_slot *s, bool looks)
 {
-	clear_bit(KOVAN_COVER_NEEDED, &d->state);
-	kovan_close_batch(d, b, true);
+	for (;;) {
+		switch (s->step) {
+		case KOVAN_STEP_IDLE:
+			/* F: after the closers' adds. */
+			s->serving = llist_del_all(&s->waiting);
+			if (!s->serving)
+				return false;
+			s->step = KOVAN_STEP_UNUSED;
+			fallthrough;
+		case KOVAN_STEP_UNUSED:
+			if (!kovan_engine_drained(s, !s->phase, looks))
+				return true;
+			/* Pins count in the drained phase now; K orders it before the next look. */
+			WRITE_ONCE(s->phase, !s->phase);
+			s->step = KOVAN_STEP_OLD;
+			fallthrough;
+		case KOVAN_STEP_OLD:
+			if (!kovan_engine_drained(s, !s->phase, looks))
+				return true;
+			s->step = KOVAN_STEP_IDLE;
+			if (READ_ONCE(s->stalled))	/* A hint for pins and loads. */
+				WRITE_ONCE(s->stalled, 0);
+			kovan_engine_pay(s);
+		}
+	}
+}
+
+/*
+ * Run @s's engine, unless someone else does: then that one runs it once
+ * more when it is done. A run that parks lists the slot, for the kicks of
+ * its readers' unpins and for the backstop (M). Any context but NMI.
+ */
+static void kovan_engine_try(struct kovan_slot *s, bool looks)
+{
+	bool parked;
+
+	set_bit(KOVAN_SLOT_PENDING, &s->engine_state);
+	smp_mb__after_atomic(); /* Asked before we look who runs; pairs with the runner's mb. */
+	while (test_bit(KOVAN_SLOT_PENDING, &s->engine_state)) {
+		/* Fully ordered: a runner that held it sees PENDING after its release. */
+		if (test_and_set_bit(KOVAN_SLOT_RUNNING, &s->engine_state))
+			return;
+		clear_bit(KOVAN_SLOT_PENDING, &s->engine_state);
+		smp_mb__after_atomic(); /* Cleared before the looks: a later ask is run. */
+		parked = kovan_engine_run(s, looks);
+		clear_bit_unlock(KOVAN_SLOT_RUNNING, &s->engine_state);
+		smp_mb__after_atomic(); /* Released, then PENDING read; pairs with the mb above. */
+		if (parked && kovan_list_slot(s) && !atomic_xchg(&kovan_backstop_armed, 1))
+			hrtimer_start(&kovan_backstop_timer,
+				      ns_to_ktime(KOVAN_BACKSTOP_US * NSEC_PER_USEC),
+				      HRTIMER_MODE_REL);
+	}
+}
+
+static void kovan_engine_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&kovan_engine_list);	/* Fully ordered. */
+	struct kovan_slot *s, *tmp;
+
+	llist_for_each_entry_safe(s, tmp, list, engine_node) {
+		/* H: after reading the link; a park from now on lists the slot again. */
+		clear_bit_unlock(KOVAN_SLOT_QUEUED, &s->engine_state);
+		smp_mb__after_atomic(); /* Clear before the looks: a later park is not lost. */
+		kovan_engine_try(s, true);
+	}
+	/* kovan_domain_quiesce() waits for its slots to leave the list. */
+	if (wq_has_sleeper(&kovan_wait))
+		wake_up_all(&kovan_wait);
 }
 
 /* Move the objects collected on @cb into @b. Called with cb->lock held. */
@@ -663,7 +791,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 		kovan_fill_batch(cb, b);
 	raw_spin_unlock_irqrestore(&cb->lock, flags);
 	if (b->objects)
-		kovan_close_covered(d, b);
+		kovan_close_batch(d, b);
 	else
 		kovan_batch_put(b);
 }
@@ -719,7 +847,7 @@ static void kovan_flush(struct kovan_domain *d, bool all)
 		if (b->objects) {
 			if (!all)
 				this_cpu_inc(d->pcpu->aged_batches);
-			kovan_close_covered(d, b);
+			kovan_close_batch(d, b);
 			b = NULL;
 		}
 		cond_resched();
@@ -745,15 +873,6 @@ static void kovan_flush_fn(struct work_struct *work)
 		if (unlikely(!READ_ONCE(d->debugfs)))
 			kovan_debugfs_add(d);
 		kovan_flush(d, false);
-		/* Closes since the last pass left heads to cover; a new close asks again. */
-		if (test_bit(KOVAN_COVER_NEEDED, &d->state)) {
-			struct kovan_batch *b = kovan_batch_get(d);
-
-			if (b)
-				kovan_cover(d, b);
-			else
-				kovan_request_flush(d);
-		}
 	}
 	/* kovan_domain_quiesce() waits for its domain to leave the list. */
 	if (wq_has_sleeper(&kovan_wait))
@@ -804,9 +923,13 @@ static void kovan_reclaim_fn(struct work_struct *work)
 		wake_up_all(&kovan_wait);
 }
 
-static void kovan_reclaim_irq_fn(struct irq_work *work)
+/* NMI left work behind: batches to free, engines to run. */
+static void kovan_irq_fn(struct irq_work *work)
 {
-	queue_work(kovan_wq, &kovan_reclaim_work);
+	if (!llist_empty(&kovan_reclaim_list))
+		queue_work(kovan_wq, &kovan_reclaim_work);
+	/* A kick from NMI: the slot it is for may not be listed yet. */
+	queue_work(kovan_engine_wq, &kovan_engine_work);
 }
 
 void kovan_synchronize(struct kovan_domain *d)
@@ -818,9 +941,7 @@ void kovan_synchronize(struct kovan_domain *d)
 	b = kovan_batch_get_wait(d);
 	b->done = &done;
 	/* min_birth 0: no slot is old enough to be skipped. */
-	if (kovan_close_batch(d, b, false))
-		/* Covered at once: guards pinned after this call must not hold it. */
-		kovan_cover(d, kovan_batch_get_wait(d));
+	kovan_close_batch(d, b);
 	wait_for_completion(&done);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_synchronize, KOVAN_NS);
@@ -851,14 +972,25 @@ void kovan_barrier(struct kovan_domain *d)
 	/* G: retires after this count in the other half; kovan_flush() orders it. */
 	WRITE_ONCE(d->parity, !parity);
 	kovan_flush(d, true);
-	/* The batches just closed are heads: covered at once, not by the worker. */
-	if (test_bit(KOVAN_COVER_NEEDED, &d->state))
-		kovan_cover(d, kovan_batch_get_wait(d));
 	target = kovan_retired_in(d, parity);
 	wait_event(kovan_wait, (long)(atomic_long_read(&d->freed[parity]) - target) >= 0);
 	clear_and_wake_up_bit(KOVAN_BARRIER_RUNNING, &d->state);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_barrier, KOVAN_NS);
+
+/* Whether a slot of @d is on the engine's list. */
+static bool kovan_slots_listed(struct kovan_domain *d)
+{
+	struct kovan_slot *s;
+	unsigned int idx;
+
+	for (idx = 0; idx < kovan_nr_slots; idx++) {
+		s = kovan_slot(d, idx);
+		if (s && test_bit(KOVAN_SLOT_QUEUED, &s->engine_state))
+			return true;
+	}
+	return false;
+}
 
 /* After kovan_barrier(): wait until no kovan worker will touch @d again. */
 void kovan_domain_quiesce(struct kovan_domain *d)
@@ -883,11 +1015,20 @@ void kovan_domain_quiesce(struct kovan_domain *d)
 		WARN_ONCE(1, "kovan: destroying %s waits for guards still pinned\n", d->name);
 		wait_event(kovan_wait, !atomic_long_read_acquire(&d->in_flight));
 	}
+	/*
+	 * No batch waits on a slot of @d now, but an engine run may still be
+	 * on its way out of the last cycle there (a run that parked listed its
+	 * slot): wait for the list to let go of them, and for the pass.
+	 */
+	wait_event(kovan_wait, !kovan_slots_listed(d));
+	flush_work(&kovan_engine_work);
 }
 
 void kovan_workers_start(void)
 {
 	kovan_hrtimer_setup(&kovan_flush_timer, kovan_flush_timer_fn,
+			    CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	kovan_hrtimer_setup(&kovan_backstop_timer, kovan_backstop_timer_fn,
 			    CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 }
 
@@ -895,8 +1036,10 @@ void kovan_workers_start(void)
 void kovan_workers_stop(void)
 {
 	hrtimer_cancel(&kovan_flush_timer);
+	hrtimer_cancel(&kovan_backstop_timer);
 	cancel_work_sync(&kovan_flush_work);
-	irq_work_sync(&kovan_reclaim_irq_work);
+	irq_work_sync(&kovan_irq_work);
+	cancel_work_sync(&kovan_engine_work);
 	flush_work(&kovan_reclaim_work);
 }
 
@@ -908,7 +1051,7 @@ bool kovan_slots_idle(struct kovan_domain *d)
 
 	for (idx = 0; idx < kovan_nr_slots; idx++) {
 		s = kovan_slot(d, idx);
-		if (s && head_readers(atomic_long_read(&s->head)))
+		if (s && !kovan_slot_idle(s))
 			return false;
 	}
 	return true;

@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/smp.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
 
@@ -675,6 +676,79 @@ static void kovan_sleep_and_migrate(struct kunit *test)
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	if (num_online_cpus() > 1)
 		KUNIT_EXPECT_NE(test, pin_cpu, unpin_cpu);
+
+	o = xchg(slot, NULL);
+	kovan_retire(d, &o->node, kt_free);
+	kovan_barrier(d);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
+}
+
+/* The unpin half of kovan_unpin_hardirq_elsewhere(), in an IPI's hardirq. */
+struct kt_remote_unpin {
+	struct kovan_guard *g;
+	unsigned int cpu;
+	bool hardirq;
+};
+
+static void kt_unpin_ipi(void *arg)
+{
+	struct kt_remote_unpin *r = arg;
+
+	r->hardirq = in_hardirq();
+	r->cpu = raw_smp_processor_id();
+	kovan_unpin(r->g);
+}
+
+/*
+ * A guard pinned by a task is unpinned from hardirq on another CPU while
+ * the slot's engine waits for it: the unpin counts out on the slot's
+ * remote counters and kicks the engine from hardirq. What it loaded stays
+ * valid until then, and everything is freed after.
+ */
+static void kovan_unpin_hardirq_elsewhere(struct kunit *test)
+{
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
+	struct kt_remote_unpin r = { };
+	unsigned int pin_cpu, target;
+	struct kovan_guard g;
+	struct kt_obj *mine, *o;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	if (num_online_cpus() < 2) {
+		kovan_domain_destroy(d);
+		kunit_skip(test, "needs two online CPUs");
+	}
+	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *slot);
+
+	/*
+	 * Kept on the pinning CPU: an IPI to the CPU we run on would be a
+	 * plain call, not an interrupt.
+	 */
+	pin_cpu = raw_smp_processor_id();
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(pin_cpu)), 0);
+	kovan_pin(d, &g);
+	mine = kovan_load(slot, &g);
+	o = kt_obj_new(d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	o = kovan_replace_pointer(slot, o);
+	kovan_retire(d, &o->node, kt_free);
+	/* The flush worker closes the batch onto our slot; its engine waits for us. */
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mine->magic), KT_MAGIC);
+
+	target = cpumask_any_but(cpu_online_mask, pin_cpu);
+	r.g = &g;
+	ret = smp_call_function_single(target, kt_unpin_ipi, &r, 1);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, r.hardirq);
+	KUNIT_EXPECT_NE(test, r.cpu, pin_cpu);
 
 	o = xchg(slot, NULL);
 	kovan_retire(d, &o->node, kt_free);
@@ -1406,6 +1480,7 @@ static struct kunit_case kovan_cases[] = {
 	KT_CASE_SLOW(kovan_safety_stress),
 	KUNIT_CASE_PARAM(kovan_nesting_and_contexts, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_sleep_and_migrate, kt_flags_gen_params),
+	KUNIT_CASE_PARAM(kovan_unpin_hardirq_elsewhere, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_synchronize_waits, kt_flags_gen_params),
 	KT_CASE_SLOW(kovan_cpu_hotplug),
 	KUNIT_CASE_PARAM(kovan_nmi_context, kt_flags_gen_params),

@@ -145,8 +145,8 @@ run depmod -b "$root" "$kver" || fail "depmod failed"
 grep -qx 'updates/dkms/kovan_queue.ko: updates/dkms/kovan.ko' "$root/lib/modules/$kver/modules.dep" ||
 	fail "depmod: kovan_queue.ko does not depend on kovan.ko"
 symvers=$base/Module.symvers
-grep -qE '	kovan_pin	.*	KOVAN$' "$symvers" 2>/dev/null ||
-	fail "$symvers (dkms.conf POST_BUILD) missing or without kovan_pin in namespace KOVAN"
+grep -qE '	kovan_retire	.*	KOVAN$' "$symvers" 2>/dev/null ||
+	fail "$symvers (dkms.conf POST_BUILD) missing or without kovan_retire in namespace KOVAN"
 grep -qE '	kovan_arrayq_create	.*	KOVAN$' "$symvers" ||
 	fail "$symvers has no kovan_arrayq_create"
 

@@ -87,9 +87,8 @@ struct lookup_table {
  * @key: the key
  * @value: where the value goes
  *
- * Context: any, NMI included. Never sleeps and takes no lock; lock-free
- * (kovan_unpin()'s compare-and-swap retries only when another reader or
- * a retire changed its slot).
+ * Context: any, NMI included. Never sleeps and takes no lock; wait-free
+ * in a plain domain, lock-free in a robust one (kovan_load()'s era loop).
  * Return: 0 and the value in *@value, or -ENOENT.
  */
 static int lookup_get(struct lookup_table *t, u32 key, u64 *value)

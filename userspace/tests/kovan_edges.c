@@ -6,17 +6,22 @@
  * (kovan_should_fail_alloc, queue_work, free_percpu) and the clock.
  *
  *   later_guards     an object is freed while the only guards left in its
- *                    slot pinned after its batch was covered; a
- *                    kovan_barrier() likewise returns while they stay
+ *                    slot pinned after the slot's engine flipped its
+ *                    phase; a kovan_barrier() likewise returns while
+ *                    they stay
  *   barrier_in_cs    kovan_barrier() closes the batch of a retire that is
  *                    inside its critical section on another CPU, instead
  *                    of leaving it to the flush worker
  *   migrated_retire  a retire that fills one CPU's batch and migrates
  *                    before closing it still gets it closed, without any
  *                    kovan_barrier()
- *   unpin_vs_destroy a kovan_unpin() stopped after its last decrement
- *                    writes nothing to the slots a kovan_domain_destroy()
- *                    freed meanwhile
+ *   unpin_vs_destroy a kovan_unpin() stopped after its count, at its kick
+ *                    of the engine, writes nothing to the slots a
+ *                    kovan_domain_destroy() freed meanwhile
+ *   lost_kick        an unpin's kick of the engine waiting for it is lost:
+ *                    the engine's backstop frees the batch all the same
+ *   stalled_pushes   batches closed onto a stalled reader's slot stay
+ *                    within kovan.h's bound
  *   domain_share     a plain domain whose reader never unpins takes at
  *                    most its share of the batch headers: another domain
  *                    still frees, and its kovan_barrier() returns
@@ -74,7 +79,8 @@ static bool wait_for(long *flag)
 /* Link-time wraps, each armed for one thread at a time. */
 static __thread int migrate_at_alloc = -1;
 static __thread bool stop_at_queue_work, slow_clock, run_work_here;
-static long stopped, released, in_cs, stop_at_empty_put;
+static __thread bool drop_kick;
+static long stopped, released, in_cs, stop_at_empty_put, dropped;
 static void *freed_pcpu;
 
 bool __wrap_kovan_should_fail_alloc(gfp_t gfp, size_t size)
@@ -84,6 +90,17 @@ bool __wrap_kovan_should_fail_alloc(gfp_t gfp, size_t size)
 		migrate_at_alloc = -1;
 	}
 	return __real_kovan_should_fail_alloc(gfp, size);
+}
+
+/* An unpin's kick of the engine, lost as when its count and the hint pass (M). */
+void __wrap_kovan_kick_engine(void)
+{
+	if (drop_kick) {
+		drop_kick = false;
+		__atomic_store_n(&dropped, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	__real_kovan_kick_engine();
 }
 
 bool __wrap_queue_work(struct workqueue_struct *wq, struct work_struct *work)
@@ -158,15 +175,14 @@ static void *barrier_thread(void *arg)
 	return NULL;
 }
 
-/* Wait until an empty batch, a cover, is the newest of slot @s (ten seconds). */
-static bool wait_for_cover(struct kovan_slot *s)
+/* Wait until the engine of @g's slot flipped it off @g's phase (ten seconds). */
+static bool wait_for_flip(struct kovan_guard *g)
 {
-	unsigned long index;
+	struct kovan_slot *s = per_cpu_ptr(g->slot, g->cpu);
 	int i;
 
 	for (i = 0; i < 10000; i++) {
-		index = atomic_long_read(&s->head) >> KOVAN_READER_BITS;
-		if (index && !READ_ONCE(kovan_batch_at(index)->objects))
+		if (READ_ONCE(s->phase) != g->phase)
 			return true;
 		usleep(1000);
 	}
@@ -174,12 +190,12 @@ static bool wait_for_cover(struct kovan_slot *s)
 }
 
 /*
- * R pins and an object is retired: its batch closes onto R's slot, where it
- * is the newest. Pins that come later would hold it as long as the slot
- * never empties, so it gets covered; then L pins the same slot and R
+ * R pins and an object is retired: its batch closes onto R's slot, and the
+ * slot's engine flips the phase. L pins the same slot after the flip and R
  * unpins. Only L is left, and L cannot see the object: it must be freed
- * while L stays. Round 0: kovan.batch=1, the retire closes the batch and
- * the flush worker covers it. Round 1: kovan_barrier() closes and covers.
+ * while L stays, though L keeps the slot busy. Round 0: kovan.batch=1, the
+ * retire closes the batch. Round 1: kovan_barrier() closes it, and returns
+ * while L stays.
  */
 static void later_guards(unsigned int flags)
 {
@@ -196,9 +212,10 @@ static void later_guards(unsigned int flags)
 	freed = 0;
 	kovan_pin(&d, &r);
 	kovan_retire(&d, &obj_new(&d)->node, obj_free);
-	t_check(wait_for_cover(r.slot), "%s %s: the flush worker covers the batch", kind, __func__);
+	t_check(wait_for_flip(&r), "%s %s: the engine flips the reader's slot", kind, __func__);
 	kovan_pin(&d, &l);
-	t_check(l.slot == r.slot, "%s %s: both guards in one slot", kind, __func__);
+	t_check(l.slot == r.slot && l.phase != r.phase,
+		"%s %s: both guards in one slot, phases %u, %u", kind, __func__, r.phase, l.phase);
 	kovan_unpin(&r);
 	t_check(wait_for(&freed), "%s %s: freed with only a later guard pinned", kind, __func__);
 	kovan_unpin(&l);
@@ -208,8 +225,7 @@ static void later_guards(unsigned int flags)
 	kovan_pin(&d, &r);
 	kovan_retire(&d, &obj_new(&d)->node, obj_free);
 	pthread_create(&t, NULL, barrier_thread, &call);
-	t_check(wait_for_cover(r.slot), "%s %s: kovan_barrier() covers the batch it closes",
-		kind, __func__);
+	t_check(wait_for_flip(&r), "%s %s: kovan_barrier()'s batch flips the slot", kind, __func__);
 	kovan_pin(&d, &l);
 	kovan_unpin(&r);
 	t_check(wait_for(&call.done),
@@ -291,7 +307,7 @@ static struct kovan_guard stopped_guard;
 static void *stopped_unpin_thread(void *arg)
 {
 	us_set_cpu(0);
-	stop_at_queue_work = true;	/* At the reclaim of the last batch it walks. */
+	stop_at_queue_work = true;	/* At its kick of the engine, after its count. */
 	kovan_unpin(&stopped_guard);
 	return NULL;
 }
@@ -307,56 +323,78 @@ static bool poisoned(const void *p, size_t size)
 }
 
 /*
- * G's unpin drops its count and walks batch B1 to zero, then is stopped in
- * the queue_work() of B1's reclaim. Meanwhile the last other reader leaves
- * and kovan_domain_destroy() frees the slots: G resumes and must not write
- * to them. Robust, so that unpins also settle the walks owed.
+ * G's unpin finds the engine waiting for it, counts itself out, and is
+ * stopped in the queue_work() of its kick. The engine's backstop finds the
+ * slot idle, frees the batch, and kovan_domain_destroy() frees the slots:
+ * G resumes and must not write to them. Robust and plain.
  */
-static void unpin_vs_destroy(void)
+static void unpin_vs_destroy(unsigned int flags)
 {
+	const char *kind = flags & KOVAN_ROBUST ? "robust" : "plain";
 	struct kovan_slot *slot = NULL;
-	struct kovan_guard other;
 	struct kovan_domain d;
-	unsigned int idx;
+	unsigned int cpu;
 	pthread_t t;
 
 	stopped = 0;
 	released = 0;
 	freed_pcpu = NULL;
-	if (kovan_domain_init(&d, KOVAN_ROBUST))
+	if (kovan_domain_init(&d, flags))
 		abort();
 	us_set_cpu(0);
 	kovan_pin(&d, &stopped_guard);
-	kovan_retire(&d, &obj_new(&d)->node, obj_free);		/* B1, onto G's slot */
-	us_set_cpu(1);
-	kovan_pin(&d, &other);
-	us_set_cpu(0);
-	/* B2, over B1 and onto other's slot */
-	kovan_retire(&d, &obj_new(&d)->node, obj_free);
-	idx = stopped_guard.idx;
-	pthread_create(&t, NULL, stopped_unpin_thread, NULL);
-	if (!wait_for(&stopped))
+	cpu = stopped_guard.cpu;
+	kovan_retire(&d, &obj_new(&d)->node, obj_free);		/* onto G's slot */
+	if (!wait_for_flip(&stopped_guard))
 		abort();
-	us_set_cpu(1);
-	kovan_unpin(&other);
-	us_set_cpu(0);
+	pthread_create(&t, NULL, stopped_unpin_thread, NULL);
+	t_check(wait_for(&stopped), "%s %s: the unpin kicks the waiting engine", kind, __func__);
 	kovan_domain_destroy(&d);
 	__atomic_store_n(&released, 1, __ATOMIC_SEQ_CST);
 	pthread_join(t, NULL);
 	if (freed_pcpu)
-		slot = &((struct kovan_pcpu *)((char *)freed_pcpu + idx / KOVAN_SLOTS_PER_CPU *
-			 US_PCPU_STRIDE))->slot[idx % KOVAN_SLOTS_PER_CPU];
+		slot = &((struct kovan_pcpu *)((char *)freed_pcpu + cpu * US_PCPU_STRIDE))->slot[0];
 	t_check(slot && poisoned(slot, sizeof(*slot)),
-		"%s: the unpin wrote nothing to the freed slot", __func__);
+		"%s %s: the unpin wrote nothing to the freed slot", kind, __func__);
+}
+
+/*
+ * G's unpin finds the engine parked for it, counts itself out, and its
+ * kick is lost, as when its count and the engine's hint pass each other
+ * (reclaim.c, M): the backstop must still free the batch.
+ */
+static void lost_kick(void)
+{
+	struct kovan_domain d;
+	struct kovan_guard g;
+	struct kovan_slot *s;
+	int i;
+
+	freed = 0;
+	dropped = 0;
+	if (kovan_domain_init(&d, 0))
+		abort();
+	us_set_cpu(0);
+	kovan_pin(&d, &g);
+	kovan_retire(&d, &obj_new(&d)->node, obj_free);
+	s = per_cpu_ptr(g.slot, g.cpu);
+	for (i = 0; i < 10000 && READ_ONCE(s->wait) != g.phase + 1u; i++)
+		usleep(1000);
+	t_check(READ_ONCE(s->wait) == g.phase + 1u, "%s: the engine parks for the guard", __func__);
+	drop_kick = true;
+	kovan_unpin(&g);
+	t_check(dropped, "%s: the unpin's kick is lost", __func__);
+	t_check(wait_for(&freed), "%s: freed all the same", __func__);
+	kovan_domain_destroy(&d);
 }
 
 /*
  * Robust: R pinned on CPU 0 and stalled; on CPU 1 guards that overlap, so
  * that CPU's slot never empties, and retires under them: every close lands
- * on readers and asks for a cover. The era moves at every object, so R's
- * slot skips the batches; the covers must stop at its mark too.
+ * on readers. The era moves at every object, so R's slot skips the
+ * batches; what is closed onto it stays within kovan.h's bound.
  */
-static void cover_stalled(void)
+static void stalled_pushes(void)
 {
 	struct kovan_guard r, g[2];
 	struct kovan_domain d;
@@ -377,12 +415,12 @@ static void cover_stalled(void)
 		kovan_unpin(&g[i % 2]);
 		kovan_retire(&d, &o->node, obj_free);
 		if (i % 64 == 0)
-			usleep(200);	/* the flush worker covers meanwhile */
+			usleep(200);	/* the engine runs meanwhile */
 	}
 	kovan_unpin(&g[i % 2]);
 	pushed = atomic_long_read(&r.slot->pushes) - (long)r.pushes;
 	t_check(pushed <= 2 * 8 + 3 + (long)nr_cpu_ids,
-		"%s: batches pushed onto the stalled reader's slot: %ld (kovan.h: %u)",
+		"%s: batches closed onto the stalled reader's slot: %ld (kovan.h: %u)",
 		__func__, pushed, 2 * 8 + 3 + nr_cpu_ids);
 	us_set_cpu(0);
 	kovan_unpin(&r);
@@ -485,8 +523,10 @@ int main(int argc, char **argv)
 	later_guards(KOVAN_ROBUST);
 	barrier_in_cs();
 	migrated_retire();
-	unpin_vs_destroy();
-	cover_stalled();
+	unpin_vs_destroy(0);
+	unpin_vs_destroy(KOVAN_ROBUST);
+	lost_kick();
+	stalled_pushes();
 	destroy_requeue();
 	domain_share();
 	us_exit();

@@ -16,5 +16,6 @@ bool __real_kovan_should_fail_alloc(gfp_t gfp, size_t size);
 bool __real_queue_work(struct workqueue_struct *wq, struct work_struct *work);
 void __real_free_percpu(void *ptr);
 void __real_kovan_batch_put(struct kovan_batch *b);
+void __real_kovan_kick_engine(void);
 
 #endif /* _US_TESTS_WRAP_H */

@@ -96,6 +96,10 @@
  * | atomic_long_sub             | rfe     | acq_rel | atomic_long_sub(2, &al)
  * | atomic_long_add_return      | full    | full    | atomic_long_add_return(2, &al)
  * | atomic_long_dec_return      | full    | full    | atomic_long_dec_return(&al)
+ * | atomic_long_inc_return      | full    | full    | atomic_long_inc_return(&al)
+ * | atomic_long_inc_return_release | release | release | $(&al)
+ * | atomic_set_release          | release | release | atomic_set_release(&a, 1)
+ * | atomic_cmpxchg              | full    | full    | atomic_cmpxchg(&a, 0, 1)
  * | atomic_long_sub_return      | full    | full    | atomic_long_sub_return(2, &al)
  * | atomic_long_dec_return_release | release | release | $(&al)
  * | atomic_long_fetch_add       | full    | full    | atomic_long_fetch_add(2, &al)
@@ -221,6 +225,18 @@ static inline int atomic_read(const atomic_t *v)
 static inline void atomic_set(atomic_t *v, int i)
 {
 	__atomic_store_n(&v->counter, i, __US_MARKED_STORE);
+}
+
+static inline void atomic_set_release(atomic_t *v, int i)
+{
+	__atomic_store_n(&v->counter, i, __ATOMIC_RELEASE);
+}
+
+static inline int atomic_cmpxchg(atomic_t *v, int old, int new)
+{
+	__us_full(__atomic_compare_exchange_n(&v->counter, &old, new, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	return old;
 }
 
 static inline void atomic_inc(atomic_t *v)
@@ -377,6 +393,16 @@ static inline void atomic_long_sub(long i, atomic_long_t *v)
 static inline long atomic_long_add_return(long i, atomic_long_t *v)
 {
 	return atomic64_add_return(i, v);
+}
+
+static inline long atomic_long_inc_return_release(atomic_long_t *v)
+{
+	return __atomic_add_fetch(&v->counter, 1, __ATOMIC_RELEASE);
+}
+
+static inline long atomic_long_inc_return(atomic_long_t *v)
+{
+	return atomic64_add_return(1, v);
 }
 
 static inline long atomic_long_dec_return(atomic_long_t *v)

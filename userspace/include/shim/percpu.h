@@ -112,6 +112,21 @@ static inline int *__us_cpu_iter(int *cpu)
 	__us_v;								\
 })
 #define this_cpu_add(pcp, val)	((void)this_cpu_add_return(pcp, val))
+/*
+ * kovan.h's increment of an unpin count (its barrier B) as a release RMW,
+ * so that ThreadSanitizer sees it pair with the acquires that read it; the
+ * kernel's is a fence or compiler barrier and a this_cpu_inc().
+ */
+#define kovan_this_cpu_inc_release(pcp)					\
+do {									\
+	typeof(pcp) *__us_r = this_cpu_ptr(&(pcp));			\
+									\
+	if (us_cpu_owned)						\
+		__atomic_store_n(__us_r, __atomic_load_n(__us_r, __ATOMIC_RELAXED) + 1, \
+				 __ATOMIC_RELEASE);			\
+	else								\
+		__atomic_fetch_add(__us_r, 1, __ATOMIC_RELEASE);	\
+} while (0)
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
 #define this_cpu_dec(pcp)	this_cpu_add(pcp, -1)
 #define this_cpu_inc_return(pcp)	this_cpu_add_return(pcp, 1)

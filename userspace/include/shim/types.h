@@ -53,5 +53,6 @@ typedef struct { s64 counter; } atomic64_t;
 #define ____cacheline_aligned	__aligned(SMP_CACHE_BYTES)
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
+#define fallthrough		__attribute((__fallthrough__))
 
 #endif /* _US_SHIM_TYPES_H */
