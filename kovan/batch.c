@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * kovan batch headers: a pool that names them by index.
+ * kovan batch headers: a pool of them, allocated in chunks.
  *
- * A slot's head word names its newest batch by a 32-bit index, not by its
- * address (internal.h): the reader count beside it is then 32 bits wide,
- * and nothing depends on which top bits of an address a kernel leaves free
- * (5-level paging, KASAN tags). Headers live in chunks of
- * KOVAN_CHUNK_BATCHES; the headers of chunk c have the indices
- * c * KOVAN_CHUNK_BATCHES and up, and index 0 is never handed out: it means
- * "no batch". Chunks are freed only at module exit, so an index names the
- * same header for the module's life.
- *
- * A freed header goes back to the free list, so closing a batch allocates
+ * A header has one link per slot (internal.h), so headers are allocated
+ * in chunks of KOVAN_CHUNK_BATCHES, kept for the module's life, and a
+ * freed header goes back to the free list: closing a batch allocates
  * nothing once the pool holds as many headers as batches are in flight.
  * When the free list runs below a reserve, a work item adds a chunk. A
  * closer that finds the list empty adds one itself: a retire with
@@ -20,11 +13,9 @@
  * worker, kovan_barrier(), kovan_synchronize()) with GFP_KERNEL, and when
  * none can be had they wait for the reclaim worker to free a header.
  *
- * Ordering: a chunk's pointer is stored (WRITE_ONCE) before its headers go
- * on the free list under kovan_pool.lock; a closer takes a header under the
- * same lock and publishes its index with a fully ordered compare-and-swap
- * (barrier F in reclaim.c), which is how readers learn of it. So a reader
- * that finds an index in a head word finds its chunk's pointer too.
+ * Ordering: the free list and the chunk numbers are under kovan_pool.lock
+ * and an atomic; a header's fields are written by the closer that took it
+ * and reach the engines through barrier F (reclaim.c).
  */
 
 #include <linux/delay.h>
@@ -62,14 +53,6 @@ static unsigned int kovan_pool_reserve(void)
 	return 4 * nr_cpu_ids + KOVAN_CHUNK_BATCHES;
 }
 
-struct kovan_batch *kovan_batch_at(unsigned long index)
-{
-	/* Pairs with the WRITE_ONCE() in kovan_pool_grow(); see "Ordering". */
-	void *chunk = READ_ONCE(kovan_pool.chunk[index / KOVAN_CHUNK_BATCHES]);
-
-	return chunk + index % KOVAN_CHUNK_BATCHES * kovan_pool.size;
-}
-
 /*
  * Add one chunk to the pool: GFP_KERNEL in process context, GFP_NOWAIT
  * elsewhere (any context but NMI; not with interrupts or preemption off on
@@ -80,7 +63,7 @@ static int kovan_pool_grow(gfp_t gfp)
 {
 	size_t bytes = array_size(KOVAN_CHUNK_BATCHES, kovan_pool.size);
 	long c = atomic_long_read(&kovan_pool.chunks);
-	unsigned int i, first;
+	unsigned int i;
 	struct kovan_batch *b;
 	unsigned long flags;
 	void *chunk;
@@ -96,22 +79,16 @@ static int kovan_pool_grow(gfp_t gfp)
 			return -ENOMEM;
 		}
 	} while (!atomic_long_try_cmpxchg(&kovan_pool.chunks, &c, c + 1));
-	/* Before any of its indices can be taken; see "Ordering". */
-	WRITE_ONCE(kovan_pool.chunk[c], chunk);
-	first = c ? 0 : 1;
-	/* The index names the header back, whatever its address. */
-	b = chunk + (KOVAN_CHUNK_BATCHES - 1) * kovan_pool.size;
-	if (WARN_ON_ONCE(kovan_batch_at(c * KOVAN_CHUNK_BATCHES + KOVAN_CHUNK_BATCHES - 1) != b))
-		return -EINVAL;
+	/* Read back only at module exit. */
+	kovan_pool.chunk[c] = chunk;
 	raw_spin_lock_irqsave(&kovan_pool.lock, flags);
-	for (i = first; i < KOVAN_CHUNK_BATCHES; i++) {
+	for (i = 0; i < KOVAN_CHUNK_BATCHES; i++) {
 		b = chunk + i * kovan_pool.size;
-		b->index = c * KOVAN_CHUNK_BATCHES + i;
 		b->free_next = kovan_pool.free;
 		kovan_pool.free = b;
 	}
 	/* Under the lock; kovan_pool_grow_fn() reads it as a hint. */
-	WRITE_ONCE(kovan_pool.nr_free, kovan_pool.nr_free + KOVAN_CHUNK_BATCHES - first);
+	WRITE_ONCE(kovan_pool.nr_free, kovan_pool.nr_free + KOVAN_CHUNK_BATCHES);
 	raw_spin_unlock_irqrestore(&kovan_pool.lock, flags);
 	return 0;
 }

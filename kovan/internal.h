@@ -24,7 +24,6 @@ struct kovan_batch {
 	struct kovan_domain *domain;
 	struct kovan_node *objects;
 	unsigned int count[2];
-	u32 index;			/* its name in the pool, for its life */
 	u64 min_birth;
 	struct completion *done;	/* kovan_synchronize() waits for this batch */
 	union {
@@ -52,7 +51,6 @@ extern unsigned int kovan_flush_us;
 /* batch.c: the header pool. */
 int kovan_pool_init(void);
 void kovan_pool_exit(void);
-struct kovan_batch *kovan_batch_at(unsigned long index);
 /* Any context but NMI; NULL when the pool is empty (it grows meanwhile). */
 struct kovan_batch *kovan_batch_get(struct kovan_domain *d);
 /* Process context; may sleep until a header is free. */
