@@ -648,10 +648,11 @@ def main():
     body = ['## UML, one CPU', '',
             'ns per operation, median (min-max) of the runs; ratio = kovan / anchor',
             '(below 1: kovan is cheaper). Path lengths: no SMP, no LOCK prefix.',
-            'Costs included: kovan_pin() and kovan_unpin() are calls into kovan.ko,',
+            'Costs included: kovan_pin() and kovan_unpin() are inline (kovan.h),',
             "srcu_read_lock()/unlock() calls into the kernel's SRCU; rcu_read_lock()",
             'and its unlock are inline (a preempt count, or nothing). Every loop runs in',
-            'a module, so both sides pay a call where they have one.', '']
+            'a module. On UML this_cpu_inc() saves and restores the emulated interrupt',
+            'state around its add, for kovan and SRCU alike.', '']
     rows, head = reclaim_section(uml, uml_plat)
     body += rows
     rows, more = hash_section(uml, uml_plat)

@@ -69,8 +69,10 @@ SCENARIOS = OrderedDict([
 ])
 # What each scenario's numbers include, one line under its table.
 INCLUDES = {
-    'read': 'Costs included: kovan_pin() and kovan_unpin() are out-of-line calls into '
-            'libkovan.a (kovan/reclaim.c), as kovan is built today; the anchors\' read '
+    'read': 'Costs included: kovan_pin() and kovan_unpin() are inline (kovan/kovan.h; '
+            'their slow paths are calls into libkovan.a), and the shim\'s per-CPU '
+            'emulation with them: a thread-local CPU number for this_cpu_ptr() and '
+            'smp_processor_id(), a thread-local preemption depth; the anchors\' read '
             'sides are inlined into the loop (liburcu with _LGPL_SOURCE, '
             'ck_epoch_begin/end from ck_epoch.h, crossbeam-epoch\'s #[inline] pin and '
             'unpin); kovan_load() is inline.',
@@ -79,8 +81,8 @@ INCLUDES = {
               'crossbeam, in worker threads for kovan and call_rcu).',
     'retire+drain': 'Costs included: malloc(), the retire call and every free (each '
                     'counted with one atomic add), wherever it ran.',
-    'hash': 'Costs included: kovan_pin()/kovan_unpin() and kovan_retire() are '
-            'out-of-line calls into libkovan.a; the anchors\' read sides are inlined.',
+    'hash': 'Costs included: kovan_pin()/kovan_unpin() are inline, kovan_retire() '
+            'is a call into libkovan.a; the anchors\' read sides are inlined.',
     'queue': 'Costs included: the C queues run one loop per implementation that calls '
              'its push and pop directly (bench.h: bench_queue_loop()); kovan\'s '
              'kovan_arrayq_push/pop and kovan_segq_push/pop are out-of-line calls into '
