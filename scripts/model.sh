@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
-# make model: check kovan/reclaim.pml, the Promela model of kovan's slot
-# protocol, with spin: every configuration must verify without an error,
+# make model: check kovan/reclaim.pml, the Promela model of kovan's
+# two-phase read side, with spin: every configuration must verify without an error,
 # and every seeded mutation must be reported with a counterexample (so the
 # checks can fail). scripts/model.sh --reduced is the short run make check
 # does. Logs and counterexample trails: $KOVAN_LOGDIR/model/.
@@ -14,36 +14,23 @@ mode=full
 # name|spin defines|expect (ok, or part of the assertion a mutation must break)
 # Seeded bugs, run at both sizes: each must give a counterexample.
 mutations=(
-	"mutation 1, kovan_walk() stops one batch early|-DMUTATION=1|unfreed==0"
-	"mutation 2, share (b) without the readers' count|-DMUTATION=2|state[below]!=2"
-	"mutation 3, no era skip: a plain domain against the robust bound|-DSTALL=1 -DROBUST=1 -DNOBJ=7 -DERA_EVERY_INIT=1 -DNREADERS=1 -DMUTATION=3|unfreed<="
-	"mutation 4, a link to a younger object (what kovan.h forbids)|-DROBUST=1 -DLINKS=1 -DMUTATION=4|state[o2]!=2"
-	"mutation 5, guards never leave a stalled slot|-DSTALL=1 -DROBUST=1 -DLIVE=1 -DNOBJ=8 -DERA_EVERY_INIT=1 -DMUTATION=5|late[stall_slot]<="
-	"mutation 6, pins ignore the reader limit|-DCOUNTW=1 -DCOUNT_BITS=2 -DNREADERS=4 -DROBUST=1 -DNOBJ=1 -DMUTATION=6|head_readers[s]+1)<"
+	"mutation 1, a batch taken by the engine cycle under way|-DNSLOTS=1 -DNREADERS=1 -DNOBJ=3 -DROUNDS=2 -DMUTATION=1|state[o]!=3"
+	"mutation 2, the phase flipped before the unused one drained|-DNSLOTS=1 -DNREADERS=1 -DNOBJ=3 -DROUNDS=2 -DMUTATION=2|state[o]!=3"
+	"mutation 3, the idle check reads pins before unpins|-DNSLOTS=2 -DNREADERS=2 -DNOBJ=2 -DROUNDS=1 -DMUTATION=3|state[o]!=3"
+	"mutation 4, no wait for the old phase after the flip|-DNSLOTS=2 -DNREADERS=2 -DNOBJ=2 -DROUNDS=1 -DMUTATION=4|state[o]!=3"
 )
-# The count configuration retires nothing: with one retire and 4 readers the
-# search passes 3.2e8 states and 16 GB (and with 3 readers, or with readers
-# that never load) before it ends. Pins and unpins are what move a count;
-# mutation 6 is caught at this size, and kovan_edges and KUnit pin past the
-# real limit.
-counts="reader counts: 4 readers, 2-bit counts, robust pick, no retire|-DCOUNTW=1 -DCOUNT_BITS=2 -DNREADERS=4 -DROBUST=1 -DNOBJ=1|ok"
 full=(
-	"plain: 2 slots, 2 readers (one interrupted), 2 updaters, 3 objects|-DIRQS=1 -DNUPDATERS=2|ok"
-	"robust: 2 slots, 2 readers (one interrupted), 1 updater, 3 objects, any era frequency|-DROBUST=1 -DIRQS=1|ok"
-	"robust links: a reader follows a link out of a retired object|-DROBUST=1 -DLINKS=1|ok"
-	"plain links: a reader follows a link out of a retired object|-DLINKS=1|ok"
-	"stalled reader bound: robust, 1 CPU (2 slots), 1 stalled reader, 6 retires|-DSTALL=1 -DROBUST=1 -DNOBJ=7 -DERA_EVERY_INIT=1 -DNREADERS=1|ok"
-	"stalled + long-lived reader: robust, 1 CPU (2 slots), moves, 7 retires|-DSTALL=1 -DROBUST=1 -DLIVE=1 -DNOBJ=8 -DERA_EVERY_INIT=1|ok"
-	"$counts"
+	"1 slot, 1 reader, 3 objects, 2 sections|-DNSLOTS=1 -DNREADERS=1 -DNOBJ=3 -DROUNDS=2|ok"
+	"1 slot, 2 readers, 3 objects|-DNSLOTS=1 -DNREADERS=2 -DNOBJ=3 -DROUNDS=1|ok"
+	"2 slots, 2 readers, 2 objects|-DNSLOTS=2 -DNREADERS=2 -DNOBJ=2 -DROUNDS=1|ok"
+	"2 slots, 1 reader that counts in another slot than it read, 3 objects, 2 sections|-DNSLOTS=2 -DNREADERS=1 -DNOBJ=3 -DROUNDS=2 -DMIGRATE=1|ok"
+	"2 slots, 2 readers that count in another slot than they read, 3 objects|-DNSLOTS=2 -DNREADERS=2 -DNOBJ=3 -DROUNDS=1 -DMIGRATE=1|ok"
 	"${mutations[@]}"
 )
 reduced=(
-	"plain: 2 slots, 2 readers (one interrupted), 1 updater, 3 objects|-DIRQS=1|ok"
-	"robust: 2 slots, 2 readers, 1 updater, 3 objects, any era frequency|-DROBUST=1|ok"
-	"plain links: a reader follows a link out of a retired object|-DLINKS=1|ok"
-	"stalled reader bound: robust, 1 CPU (2 slots), 1 stalled reader, 6 retires|-DSTALL=1 -DROBUST=1 -DNOBJ=7 -DERA_EVERY_INIT=1 -DNREADERS=1|ok"
-	"stalled + long-lived reader: robust, 1 CPU (2 slots), moves, 6 retires|-DSTALL=1 -DROBUST=1 -DLIVE=1 -DNOBJ=7 -DERA_EVERY_INIT=1|ok"
-	"$counts"
+	"1 slot, 1 reader, 3 objects, 2 sections|-DNSLOTS=1 -DNREADERS=1 -DNOBJ=3 -DROUNDS=2|ok"
+	"1 slot, 2 readers, 3 objects|-DNSLOTS=1 -DNREADERS=2 -DNOBJ=3 -DROUNDS=1|ok"
+	"2 slots, 2 readers that count in another slot than they read, 2 objects|-DNSLOTS=2 -DNREADERS=2 -DNOBJ=2 -DROUNDS=1 -DMIGRATE=1|ok"
 	"${mutations[@]}"
 )
 if [ $mode = full ]; then
@@ -60,7 +47,7 @@ cp "$KOVAN_ROOT/kovan/reclaim.pml" "$dir/"
 failed=0
 
 # verify DIR DEFINES DEPTH LOG: generate, compile and run the verifier. The
-# full plain and robust configurations store about 1.4e8 states in 6-9 GB.
+# largest configuration stores about 3.3e7 states.
 verify() {
 	# shellcheck disable=SC2086 # defines are separate words
 	(cd "$dir" && mkdir -p "$1" && cd "$1" && cp ../reclaim.pml . &&
