@@ -9,6 +9,7 @@
 
 #include <malloc.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <stdarg.h>
@@ -73,6 +74,67 @@ void us_reserve_cpus(unsigned int nr)
 	us_cpu_reserved = nr;
 }
 
+/* IPIs to owned CPUs: one at a time, under us_ipi_lock. */
+#define US_SIG_IPI	(SIGRTMIN + 3)
+static pthread_mutex_t us_ipi_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t us_cpu_owner[US_MAX_CPUS];
+static bool us_cpu_has_owner[US_MAX_CPUS];
+static smp_call_func_t us_ipi_func;
+static void *us_ipi_info;
+static int us_ipi_done;
+static pthread_once_t us_ipi_once = PTHREAD_ONCE_INIT;
+
+static void us_ipi_handler(int sig)
+{
+	/* Acquire: pairs with the sender's release; the signal itself is no sync to TSan. */
+	smp_call_func_t func = __atomic_load_n(&us_ipi_func, __ATOMIC_ACQUIRE);
+	int saved_errno = errno;
+
+	func(us_ipi_info);
+	/* Release: the handler's accesses before the sender's return. */
+	__atomic_store_n(&us_ipi_done, 1, __ATOMIC_RELEASE);
+	errno = saved_errno;
+}
+
+static void us_ipi_setup(void)
+{
+	struct sigaction sa = { .sa_handler = us_ipi_handler, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(US_SIG_IPI, &sa, NULL);
+}
+
+void on_each_cpu_cond(smp_cond_func_t cond_func, smp_call_func_t func, void *info, bool wait)
+{
+	int saved_cpu = us_cpu_id;
+	bool saved_owned = us_cpu_owned;
+	unsigned int cpu;
+
+	pthread_mutex_lock(&us_ipi_lock);
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		if (!cond_func(cpu, info))
+			continue;
+		if (us_cpu_has_owner[cpu] && !pthread_equal(us_cpu_owner[cpu], pthread_self())) {
+			us_ipi_info = info;
+			__atomic_store_n(&us_ipi_done, 0, __ATOMIC_RELAXED);
+			/* Release: the request before the handler reads it. */
+			__atomic_store_n(&us_ipi_func, func, __ATOMIC_RELEASE);
+			if (!pthread_kill(us_cpu_owner[cpu], US_SIG_IPI)) {
+				/* Acquire: pairs with the handler's release. */
+				while (!__atomic_load_n(&us_ipi_done, __ATOMIC_ACQUIRE))
+					us_cpu_relax();
+				continue;
+			}
+		}
+		us_cpu_id = cpu;
+		us_cpu_owned = saved_owned && cpu == (unsigned int)saved_cpu;
+		func(info);
+		us_cpu_id = saved_cpu;
+		us_cpu_owned = saved_owned;
+	}
+	pthread_mutex_unlock(&us_ipi_lock);
+}
+
 int us_own_cpu(unsigned int cpu)
 {
 	bool free = false;
@@ -83,6 +145,11 @@ int us_own_cpu(unsigned int cpu)
 	if (!__atomic_compare_exchange_n(&us_cpu_taken[cpu], &free, true, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return -EBUSY;
+	pthread_once(&us_ipi_once, us_ipi_setup);
+	pthread_mutex_lock(&us_ipi_lock);
+	us_cpu_owner[cpu] = pthread_self();
+	us_cpu_has_owner[cpu] = true;
+	pthread_mutex_unlock(&us_ipi_lock);
 	us_cpu_id = cpu;
 	us_cpu_owned = true;
 	return 0;
@@ -92,9 +159,13 @@ void us_release_cpu(void)
 {
 	if (WARN_ON(!us_cpu_owned) || WARN_ON(us_atomic_depth))
 		return;
+	/* No IPI for us is under way, and none is sent to us once we left. */
+	pthread_mutex_lock(&us_ipi_lock);
+	us_cpu_has_owner[us_cpu_id] = false;
 	us_cpu_owned = false;
 	/* Release: the next owner's unlocked per-CPU updates come after ours. */
 	__atomic_store_n(&us_cpu_taken[us_cpu_id], false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&us_ipi_lock);
 	us_cpu_id = -1;
 }
 

@@ -3,7 +3,10 @@
  * The shim's owned CPUs (include/shim/percpu.h), which make bench-native
  * relies on for kernel-like per-CPU costs: a reserved CPU runs only the
  * thread that owns it, no thread is handed one, and the unlocked per-CPU
- * updates of owners on different CPUs all count.
+ * updates of owners on different CPUs all count. An IPI
+ * (on_each_cpu_cond(), which kovan's fenceless closes send) runs on the
+ * owner's thread, as that CPU; on a CPU nobody owns, in the caller as
+ * that CPU.
  */
 
 #include <pthread.h>
@@ -21,7 +24,25 @@ static pthread_barrier_t owned;
 struct owner {
 	unsigned int cpu;
 	int first, second;
+	pthread_t self;
 };
+
+/* What each CPU's IPI saw: the thread it ran on and its CPU number. */
+static pthread_t ipi_thread[RESERVED + 1];
+static int ipi_cpu[RESERVED + 1] = { -1, -1, -1 };
+
+static bool ipi_all(int cpu, void *info)
+{
+	return true;
+}
+
+static void ipi_record(void *info)
+{
+	int cpu = smp_processor_id();
+
+	ipi_thread[cpu] = pthread_self();
+	ipi_cpu[cpu] = cpu;
+}
 
 /* Own @cpu, wait until the other owner owns its own, try to take ours twice. */
 static void *owner_fn(void *arg)
@@ -30,6 +51,7 @@ static void *owner_fn(void *arg)
 	int i;
 
 	o->first = us_own_cpu(o->cpu);
+	o->self = pthread_self();
 	pthread_barrier_wait(&owned);
 	for (i = 0; i < INCS; i++)
 		this_cpu_inc(*counter);
@@ -61,6 +83,8 @@ int main(int argc, char **argv)
 	pthread_create(&ta, NULL, owner_fn, &a);
 	pthread_create(&tb, NULL, owner_fn, &b);
 	pthread_barrier_wait(&owned);
+	/* While the owners count: the signals interrupt their loops. */
+	on_each_cpu_cond(ipi_all, ipi_record, NULL, true);
 	pthread_create(&tc, NULL, intruder_fn, &c);
 	pthread_join(tc, NULL);
 	pthread_barrier_wait(&owned);
@@ -74,6 +98,13 @@ int main(int argc, char **argv)
 	t_check(*per_cpu_ptr(counter, 0) == INCS && *per_cpu_ptr(counter, 1) == INCS,
 		"each owner's unlocked this_cpu_inc() counted (%lu, %lu of %u)",
 		*per_cpu_ptr(counter, 0), *per_cpu_ptr(counter, 1), INCS);
+	t_check(ipi_cpu[0] == 0 && pthread_equal(ipi_thread[0], a.self) &&
+		ipi_cpu[1] == 1 && pthread_equal(ipi_thread[1], b.self),
+		"an IPI to an owned CPU runs on its owner, as that CPU (%d, %d)",
+		ipi_cpu[0], ipi_cpu[1]);
+	t_check(ipi_cpu[RESERVED] == RESERVED &&
+		pthread_equal(ipi_thread[RESERVED], pthread_self()),
+		"an IPI to a shared CPU runs in the caller, as that CPU (%d)", ipi_cpu[RESERVED]);
 	free_percpu(counter);
 	us_exit();
 	return t_done();

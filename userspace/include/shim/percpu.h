@@ -136,6 +136,19 @@ void free_percpu(void *ptr);
 #define alloc_percpu(type)						\
 	((type __percpu *)__alloc_percpu(sizeof(type), __alignof__(type)))
 
+/*
+ * IPIs. on_each_cpu_cond() runs @func on every online CPU @cond picks and
+ * waits for it. An owned CPU's thread takes a signal and runs @func in its
+ * handler, between two of its instructions as an IPI runs between two of
+ * a CPU's. A shared CPU has no one thread to interrupt; @func runs in the
+ * caller, as that CPU. That is as strong as an IPI there on x86, the only
+ * architecture the native builds run on: every this_cpu_*() RMW of a
+ * shared CPU is a locked instruction, a full fence of its own.
+ */
+typedef bool (*smp_cond_func_t)(int cpu, void *info);
+typedef void (*smp_call_func_t)(void *info);
+void on_each_cpu_cond(smp_cond_func_t cond_func, smp_call_func_t func, void *info, bool wait);
+
 /* Preemption and interrupts: a depth only; see the top of this file. */
 #define preempt_disable()						\
 	do {								\
@@ -164,6 +177,7 @@ void free_percpu(void *ptr);
 #define in_task()		1
 #define preemptible()		(!us_atomic_depth)
 #define might_sleep()		WARN_ON_ONCE(us_atomic_depth)
+#define lockdep_assert_preemption_enabled()	WARN_ON_ONCE(us_atomic_depth)
 #define cond_resched()		do { } while (0)
 
 #endif /* _US_SHIM_PERCPU_H */
