@@ -88,8 +88,9 @@ static int kovan_stats_show(struct seq_file *m, void *unused)
 		   s.retired, s.freed, s.pending, s.queued, s.batches);
 	seq_printf(m, "batches_freed %lu\naged_batches %lu\nera_skips %lu\nstall_avoids %lu\n",
 		   s.batches_freed, s.aged_batches, s.era_skips, s.stall_avoids);
-	seq_printf(m, "moves %lu\nslots %u\n", s.moves, s.slots);
-	seq_printf(m, "robust %d\n", !!(d->flags & KOVAN_ROBUST));
+	seq_printf(m, "moves %lu\nfence_ipis %lu\nslots %u\n", s.moves, s.fence_ipis, s.slots);
+	seq_printf(m, "robust %d\nfenceless %d\n", !!(d->flags & KOVAN_ROBUST),
+		   !!(d->flags & KOVAN_FENCELESS));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kovan_stats);
@@ -205,6 +206,8 @@ void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s)
 		s->aged_batches += data_race(pc->aged_batches);
 		/* this_cpu_inc() of loads; approximate by design. */
 		s->moves += data_race(pc->moves);
+		/* this_cpu_inc() of IPI handlers; approximate by design. */
+		s->fence_ipis += data_race(pc->fence_ipis);
 	}
 	s->pending = s->retired - s->freed;
 	s->queued = atomic_long_read(&d->queued);

@@ -76,6 +76,22 @@
  * Without %KOVAN_ROBUST a stalled reader holds back everything retired after
  * it pinned, as with SRCU.
  *
+ * Fenceless domains (%KOVAN_FENCELESS, combinable with %KOVAN_ROBUST): pins
+ * run no full fence; closes pay for it with IPIs, as liburcu's urcu-memb
+ * writers do with membarrier(). A CPU's first pin after a close fences;
+ * every close sends an IPI to the CPUs that pinned the domain since their
+ * last one and waits for them, so CPUs that did not pin (idle, nohz_full,
+ * busy elsewhere) get nothing, and a nohz_full CPU that reads gets one
+ * IPI per close (every kovan.batch retires), per fenceless domain it
+ * reads. The closer waits with preemption off until each such CPU took
+ * its IPI. A batch that fills where its retiring caller cannot wait for
+ * IPIs (preemption or interrupts off, softirq or hardirq context, also on
+ * PREEMPT_RT; any caller on a kernel without CONFIG_PREEMPT_COUNT, where
+ * that cannot be told) is closed by the flush worker instead, a work item
+ * later. Pins from a CPU that is not online (CPU hotplug STARTING and
+ * DYING callbacks) get no IPI: do not pin a fenceless domain there. For
+ * read-mostly domains with few retires.
+ *
  * Contexts:
  *	kovan_pin(), kovan_unpin(), kovan_load(),
  *	kovan_assign_pointer() and friends		any context, NMI included
@@ -97,7 +113,9 @@
  * Progress. No call on the read side allocates, sleeps or takes a lock.
  *	kovan_pin()	a per-CPU increment and a full fence (wait-free); an
  *			atomic increment instead in another CPU's slot and, where
- *			this_cpu ops are not NMI-safe, in NMI. Robust: when the
+ *			this_cpu ops are not NMI-safe, in NMI. Fenceless: a
+ *			per-CPU read instead of the fence, but in the CPU's
+ *			first pin after a close's IPI. Robust: when the
  *			CPU's own slots are stalled, one read per slot first
  *			(O(slots)); when the era moved, a compare-and-swap loop
  *			that raises the slot's era and retries only while other
@@ -121,7 +139,11 @@
  *			runs that slot's engine unless someone else does (a few
  *			reads, then the shares of the batches whose readers are
  *			gone), which may arm an hrtimer; a call that opens a
- *			batch may arm another. It never sleeps.
+ *			batch may arm another. It never sleeps. Fenceless: a
+ *			close first IPIs the CPUs that pinned since their last
+ *			IPI and waits for them; a call that may not be
+ *			preempted, or runs in softirq, queues the flush
+ *			worker instead.
  *
  * Misuse is caught, not followed: kovan_unpin() of a guard already unpinned,
  * kovan_pin() of a destroyed or never initialised domain (the guard then
@@ -129,7 +151,8 @@
  * node whose birth lies in the future (kovan_node_init() never ran: the
  * node is then treated as the oldest) each WARN once and corrupt nothing.
  *
- * Ordering: kovan_pin() is a full barrier; a pointer loaded with
+ * Ordering: kovan_pin() is a full barrier (in a fenceless domain it is
+ * not: closes fence the reading CPUs with IPIs); a pointer loaded with
  * kovan_load() after it is dependency-ordered after the store that
  * published it (kovan_assign_pointer() is a release). kovan_retire()
  * orders the caller's earlier unpublishing stores before it inspects any
@@ -170,7 +193,8 @@
 
 /* Flags for kovan_domain_init(). */
 #define KOVAN_ROBUST		0x1U	/* bound unfreed memory under stalled readers */
-#define KOVAN_DOMAIN_FLAGS	KOVAN_ROBUST
+#define KOVAN_FENCELESS		0x2U	/* pins without a fence; closes IPI the CPUs that pinned */
+#define KOVAN_DOMAIN_FLAGS	(KOVAN_ROBUST | KOVAN_FENCELESS)
 /* Private flags. */
 #define KOVAN_DOMAIN_STATIC	0x40000000U	/* DEFINE_KOVAN_DOMAIN(): static per-CPU data */
 #define KOVAN_DOMAIN_DEAD	0x80000000U	/* kovan_domain_destroy() ran */
@@ -199,6 +223,8 @@ struct kovan_node;
  *	     cycle ends
  * @movers: robust: 1 while a guard that moved here is pinned; pins avoid
  *	    the slot meanwhile
+ * @unfenced: fenceless domains, home slot: 1 once the CPU pinned without
+ *	      a fence since a close's IPI cleared it
  * @access: robust: newest era a reader counting here may hold
  * @remote_pins: pins counted per phase from other CPUs (and from NMI where
  *		 this_cpu ops are not NMI-safe)
@@ -225,6 +251,7 @@ struct kovan_slot {
 	unsigned int wait;
 	u64 stalled;
 	atomic_t movers;
+	unsigned int unfenced;
 	atomic64_t access;
 	atomic_long_t remote_pins[2] ____cacheline_aligned_in_smp;
 	atomic_long_t remote_unpins[2];
@@ -268,6 +295,7 @@ struct kovan_cpu_batch {
  * @stall_avoids: statistics of this CPU's pins
  * @moves: statistics of this CPU's loads
  * @aged_batches: statistics of the flush worker's closes on this CPU
+ * @fence_ipis: statistics of closes' IPIs this CPU took (fenceless domains)
  */
 struct kovan_pcpu {
 	struct kovan_slot slot[KOVAN_SLOTS_PER_CPU];
@@ -276,6 +304,7 @@ struct kovan_pcpu {
 	unsigned long stall_avoids;
 	unsigned long moves;
 	unsigned long aged_batches;
+	unsigned long fence_ipis;
 };
 
 /**
@@ -379,6 +408,8 @@ struct kovan_guard {
  * @stall_avoids: robust: pins that avoided a slot marked stalled or
  *		  holding a guard that moved there
  * @moves: robust: long-lived guards that moved to an idle slot
+ * @fence_ipis: fenceless: IPIs closes sent to CPUs that pinned without a
+ *		fence
  * @slots: number of reader slots
  * @batch: objects per batch (module parameter kovan.batch)
  * @stall_batches: robust: batches closed onto a slot during one cycle of
@@ -398,6 +429,7 @@ struct kovan_stats {
 	unsigned long era_skips;
 	unsigned long stall_avoids;
 	unsigned long moves;
+	unsigned long fence_ipis;
 	unsigned int slots;
 	unsigned int batch;
 	unsigned int stall_batches;
@@ -446,8 +478,9 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
 /**
  * kovan_domain_init() - initialise a reclamation domain
  * @d: domain to initialise
- * @flags: zero or %KOVAN_ROBUST. When the module is built with
- *	   CONFIG_KOVAN_ROBUST_DEFAULT, %KOVAN_ROBUST is always added.
+ * @flags: zero, %KOVAN_ROBUST, %KOVAN_FENCELESS or both. When the module
+ *	   is built with CONFIG_KOVAN_ROBUST_DEFAULT, %KOVAN_ROBUST is always
+ *	   added.
  *
  * The expression @d names the domain's debugfs directory
  * (/sys/kernel/debug/kovan/<d>-<id>/stats).
@@ -546,6 +579,21 @@ static __always_inline bool kovan_this_cpu_ok(void)
 #endif
 #endif
 
+/*
+ * N: a pin of a %KOVAN_FENCELESS domain skips barrier A, unless it is the
+ * first on its CPU since a close's IPI (O) cleared the CPU's flag: it sets
+ * the flag and fences, and every close IPIs the CPUs whose flag is set
+ * before it reads a slot (P, reclaim.c).
+ */
+static __always_inline void kovan_pin_unfenced(struct kovan_slot __percpu *ps)
+{
+	barrier();	/* The flag after the count: an IPI between them clears it first. */
+	if (unlikely(!this_cpu_read(ps->unfenced))) {
+		this_cpu_write(ps->unfenced, 1);
+		smp_mb(); /* N: flag and count before any pointer is loaded; pairs with P. */
+	}
+}
+
 /**
  * kovan_pin() - enter a read-side critical section
  * @d: the domain
@@ -558,9 +606,12 @@ static __always_inline bool kovan_this_cpu_ok(void)
  * and the guard's kovan_unpin() does nothing.
  *
  * Context: any, NMI included. Wait-free: a per-CPU increment and a full
- * fence; robust domains read up to every slot first when the CPU's own
- * are stalled, see the top of this header.
- * Ordering: full barrier.
+ * fence (in a %KOVAN_FENCELESS domain a per-CPU read instead, and the
+ * fence only in the CPU's first pin after a close's IPI); robust domains
+ * read up to every slot first when the CPU's own are stalled, see the top
+ * of this header.
+ * Ordering: full barrier; in a %KOVAN_FENCELESS domain none of its own,
+ * and closes fence the CPU with an IPI instead.
  */
 static __always_inline void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
 {
@@ -593,7 +644,10 @@ static __always_inline void kovan_pin(struct kovan_domain *d, struct kovan_guard
 	/* The engine flips it; a pin of either phase is waited for (reclaim.c). */
 	phase = READ_ONCE(s->phase);
 	this_cpu_inc(ps->pins[phase]);
-	smp_mb(); /* A: counted before any pointer is loaded; pairs with C and K. */
+	if (flags & KOVAN_FENCELESS)
+		kovan_pin_unfenced(ps);
+	else
+		smp_mb(); /* A: counted before any pointer is loaded; pairs with C and K. */
 	g->cpu = smp_processor_id();
 	preempt_enable();
 	g->domain = d;

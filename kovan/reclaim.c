@@ -77,6 +77,21 @@
  * mark are done, and later batches skip it unless they hold an object
  * born before that: the bound in kovan.h.
  *
+ * Fenceless domains (KOVAN_FENCELESS) move barrier A to the closers, as
+ * membarrier() does for urcu-memb: a pin skips the fence unless it is its
+ * CPU's first since that CPU last took a close's IPI; that one sets the
+ * CPU's unfenced flag and fences (N). A close, after C, sends an IPI to
+ * every CPU whose flag is set and waits; the handler clears the flag and
+ * fences (O). A pin the close cannot see then either counted before the
+ * IPI, which made the count visible, or came after it and loads after the
+ * unpublishing; a CPU whose flag is clear fenced its pins itself. CPUs
+ * that did not pin since their last IPI get none. Waiting for IPIs needs
+ * a caller that may be preempted (a spinning peer may hold off the IPI),
+ * in task context, so batches that fill anywhere else are closed by the
+ * flush worker. Only online CPUs are IPI'd: a CPU leaves the online mask
+ * under stop_machine(), a full barrier on every CPU, and a pin on a CPU
+ * outside it (hotplug callbacks) is not covered (kovan.h says so).
+ *
  * Barriers (letters are cross-referenced at each site):
  *  A kovan_pin() and a move run smp_mb() after their increment: the
  *    reader counts in the slot before it loads any pointer. Pairs with C
@@ -107,13 +122,24 @@
  *  K kovan_drained() runs smp_mb() between its reads of unpins and pins:
  *    a reader whose pin it misses counted after the look and, with the
  *    look's earlier writes (a flip, the close of the batches it serves)
- *    ordered before, loads after the unpublishing (against A).
+ *    ordered before, loads after the unpublishing (against A; a fenceless
+ *    pin counted before the batch's close is visible after its IPI, P).
  *  M The engine stores its wait hint, runs smp_mb(), and looks again
  *    (the engine work a few times) before it parks. An unpin reads the
  *    hint just before its increment, so that it touches nothing of the
  *    slot after it (a destroy may free the slot once the count is in),
  *    and without a fence: both may miss the other, and the backstop
  *    timer retries parked slots.
+ *  N A fenceless pin reads its CPU's unfenced flag after its increment;
+ *    the first since the flag was cleared sets it and runs smp_mb(), so a
+ *    close that reads the flag clear sees the count or is seen by the
+ *    reader's loads. Pairs with P.
+ *  O The IPI handler clears the flag with a release (the CPU's counts
+ *    before it, also an NMI's, are seen with the clear), then smp_mb():
+ *    the closer reads slots after the handler returned. Pairs with P.
+ *  P A fenceless close reads every CPU's flag with an acquire after C and
+ *    IPIs those set: it reads the slots after each handler ran or after
+ *    the clear it saw, with the counts before it. Pairs with N and O.
  */
 
 #include <linux/completion.h>
@@ -124,6 +150,7 @@
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/wait_bit.h>
 
 #include "internal.h"
@@ -192,6 +219,11 @@ static bool kovan_robust(const struct kovan_domain *d)
 	return d->flags & KOVAN_ROBUST;
 }
 
+static bool kovan_fenceless(const struct kovan_domain *d)
+{
+	return d->flags & KOVAN_FENCELESS;
+}
+
 /* The batch whose link in slot @idx's list is @node. */
 static struct kovan_batch *kovan_link_batch(struct llist_node *node, unsigned int idx)
 {
@@ -241,8 +273,11 @@ static void kovan_reclaim(struct kovan_batch *b)
 		queue_work(kovan_wq, &kovan_reclaim_work);
 }
 
-/* Ask the flush worker to close @d's partly filled batches soon. */
-static void kovan_request_flush(struct kovan_domain *d)
+/*
+ * Ask the flush worker to close @d's partly filled batches soon, or (@now)
+ * the full ones at once.
+ */
+static void kovan_request_flush(struct kovan_domain *d, bool now)
 {
 	/*
 	 * A domain being destroyed had its batches closed by its barrier; a
@@ -252,11 +287,14 @@ static void kovan_request_flush(struct kovan_domain *d)
 	if (test_bit(KOVAN_DYING, &d->state))
 		return;
 	/* H: fully ordered; the worker is done with the old link. */
-	if (test_and_set_bit(KOVAN_FLUSH_QUEUED, &d->state))
+	if (!test_and_set_bit(KOVAN_FLUSH_QUEUED, &d->state))
+		llist_add(&d->flush_node, &kovan_flush_list);
+	else if (!now)
 		return;
-	llist_add(&d->flush_node, &kovan_flush_list);
+	if (now)
+		queue_work(kovan_wq, &kovan_flush_work);
 	/* Fully ordered after the add; pairs with the clear in kovan_flush_fn(). */
-	if (!atomic_xchg(&kovan_flush_armed, 1))
+	else if (!atomic_xchg(&kovan_flush_armed, 1))
 		hrtimer_start(&kovan_flush_timer,
 			      ns_to_ktime((u64)READ_ONCE(kovan_flush_us) * NSEC_PER_USEC),
 			      HRTIMER_MODE_REL);
@@ -552,6 +590,26 @@ void kovan_unpin_slow(struct kovan_guard *g)
 }
 EXPORT_SYMBOL_NS_GPL(kovan_unpin_slow, KOVAN_NS);
 
+/* P: whether @cpu pinned without a fence since its last IPI. */
+static bool kovan_cpu_unfenced(int cpu, void *info)
+{
+	struct kovan_domain *d = info;
+
+	/* P: acquire; pairs with O: a flag seen clear has the counts before it. */
+	return smp_load_acquire(&per_cpu_ptr(d->pcpu, cpu)->slot[0].unfenced);
+}
+
+/* O: a close's IPI: this CPU's fenceless pins become visible to the closer. */
+static void kovan_fence_ipi(void *info)
+{
+	struct kovan_domain *d = info;
+
+	/* O: release; our counts before it, an NMI's too, go with the clear. Pairs with P. */
+	smp_store_release(this_cpu_ptr(&d->pcpu->slot[0].unfenced), 0);
+	smp_mb(); /* O: the counts are visible before the closer, woken, reads slots. */
+	this_cpu_inc(d->pcpu->fence_ipis);
+}
+
 /*
  * Close a filled batch: add it to the waiting list of every busy slot, and
  * pay the other slots' shares. The batch may be freed by others as soon
@@ -566,6 +624,12 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 
 	atomic_long_inc(&d->in_flight);
 	smp_mb(); /* C: unpublish before reading slots; pairs with A, E. */
+	if (kovan_fenceless(d)) {
+		/* Waiting for IPIs under a lock a peer spins on with irqs off deadlocks. */
+		lockdep_assert_preemption_enabled();
+		/* P: every CPU's fenceless pins before we read its slots. */
+		on_each_cpu_cond(kovan_cpu_unfenced, kovan_fence_ipi, d, true);
+	}
 	for (idx = 0; idx < kovan_nr_slots; idx++) {
 		s = kovan_slot(d, idx);
 		if (!s) {
@@ -772,9 +836,17 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	local_irq_restore(flags);
 
 	if (opened && !full)
-		kovan_request_flush(d);
+		kovan_request_flush(d, false);
 	if (!full)
 		return;
+	/*
+	 * P waits for IPIs: a caller that may not be preempted leaves it to
+	 * the worker, as does softirq, which PREEMPT_RT runs preemptible.
+	 */
+	if (kovan_fenceless(d) && (!preemptible() || !in_task())) {
+		kovan_request_flush(d, true);
+		return;
+	}
 
 	/*
 	 * Take a header outside the raw lock. The batch filled is the one of
@@ -783,7 +855,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	 */
 	b = kovan_batch_get(d);
 	if (!b) {
-		kovan_request_flush(d);
+		kovan_request_flush(d, false);
 		return;
 	}
 	raw_spin_lock_irqsave(&cb->lock, flags);
@@ -839,7 +911,9 @@ static void kovan_flush(struct kovan_domain *d, bool all)
 			break;
 		}
 		raw_spin_lock_irqsave(&cb->lock, flags);	/* G */
-		if (cb->first && !all && (s64)(older_than - cb->opened) < 0)
+		/* Full ones too: a fenceless domain's retires may leave them to us. */
+		if (cb->first && !all && (s64)(older_than - cb->opened) < 0 &&
+		    cb->count[0] + cb->count[1] < READ_ONCE(kovan_batch_size))
 			again = true;
 		else if (cb->first)
 			kovan_fill_batch(cb, b);
@@ -855,7 +929,7 @@ static void kovan_flush(struct kovan_domain *d, bool all)
 	if (b)
 		kovan_batch_put(b);
 	if (again)
-		kovan_request_flush(d);
+		kovan_request_flush(d, false);
 }
 
 static void kovan_flush_fn(struct work_struct *work)

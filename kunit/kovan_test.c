@@ -107,11 +107,17 @@ static struct kovan_domain *kt_domain(struct kunit *test, unsigned int flags)
 	return d;
 }
 
-static const unsigned int kt_flags[] = { 0, KOVAN_ROBUST };
+static const unsigned int kt_flags[] = {
+	0, KOVAN_ROBUST, KOVAN_FENCELESS, KOVAN_ROBUST | KOVAN_FENCELESS
+};
 
 static void kt_flags_desc(const unsigned int *flags, char *desc)
 {
-	strscpy(desc, *flags & KOVAN_ROBUST ? "robust" : "plain", KUNIT_PARAM_DESC_SIZE);
+	static const char * const names[] = {
+		"plain", "robust", "fenceless", "robust_fenceless"
+	};
+
+	strscpy(desc, names[*flags & (KOVAN_ROBUST | KOVAN_FENCELESS)], KUNIT_PARAM_DESC_SIZE);
 }
 
 KUNIT_ARRAY_PARAM(kt_flags, kt_flags, kt_flags_desc);
@@ -850,6 +856,157 @@ static void kovan_synchronize_waits(struct kunit *test)
 	kovan_domain_destroy(s->d);
 }
 
+/* ---- Fenceless domains ---- */
+
+struct kt_pin_once {
+	struct kovan_domain *d;
+	struct completion done;
+};
+
+static int kt_pin_once_fn(void *arg)
+{
+	struct kt_pin_once *p = arg;
+	struct kovan_guard g;
+
+	kovan_pin(p->d, &g);
+	kovan_unpin(&g);
+	complete(&p->done);
+	return 0;
+}
+
+static unsigned long kt_fence_ipis(struct kovan_domain *d, unsigned int cpu)
+{
+	/* this_cpu_inc() of the IPI handler, which has returned. */
+	return data_race(per_cpu_ptr(d->pcpu, cpu)->fence_ipis);
+}
+
+static unsigned int kt_unfenced(struct kovan_domain *d, unsigned int cpu)
+{
+	/* As a close reads it (P). */
+	return smp_load_acquire(&per_cpu_ptr(d->pcpu, cpu)->slot[0].unfenced);
+}
+
+/*
+ * A close sends an IPI to exactly the CPUs that pinned since their last
+ * one (kovan.h, fenceless domains): on each CPU in turn, one pin sets the
+ * CPU's flag, the next close clears it with one IPI there and none
+ * elsewhere, and the close after that sends none at all.
+ */
+static void kovan_fenceless_ipis(struct kunit *test)
+{
+	struct kovan_domain *d = kt_domain(test, KOVAN_FENCELESS);
+	unsigned long *before = kunit_kcalloc(test, nr_cpu_ids, sizeof(*before), GFP_KERNEL);
+	struct kt_pin_once p = { .d = d };
+	unsigned int reader, cpu;
+	struct task_struct *t;
+
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	for_each_online_cpu(reader) {
+		init_completion(&p.done);
+		t = kthread_create(kt_pin_once_fn, &p, "kovan_test_pin");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		kthread_bind(t, reader);
+		wake_up_process(t);
+		wait_for_completion(&p.done);
+		KUNIT_EXPECT_EQ_MSG(test, kt_unfenced(d, reader), 1U, "CPU %u pinned", reader);
+		for_each_online_cpu(cpu)
+			before[cpu] = kt_fence_ipis(d, cpu);
+		kovan_synchronize(d);
+		for_each_online_cpu(cpu)
+			KUNIT_EXPECT_EQ_MSG(test, kt_fence_ipis(d, cpu) - before[cpu],
+					    (unsigned long)(cpu == reader),
+					    "CPU %u after a pin on CPU %u", cpu, reader);
+		KUNIT_EXPECT_EQ_MSG(test, kt_unfenced(d, reader), 0U, "CPU %u got the IPI", reader);
+		kovan_synchronize(d);
+		for_each_online_cpu(cpu)
+			KUNIT_EXPECT_EQ_MSG(test, kt_fence_ipis(d, cpu) - before[cpu],
+					    (unsigned long)(cpu == reader),
+					    "CPU %u, no pin since", cpu);
+	}
+	kovan_domain_destroy(d);
+}
+
+/*
+ * Batches of a fenceless domain that fill in softirq or with preemption or
+ * interrupts off are closed by the flush worker, which may wait for IPIs:
+ * nothing waits for one there (lockdep, and smp_call_function() on SMP,
+ * would say so) and everything is freed without a barrier.
+ */
+/* A soft hrtimer that retires a batch and a half from softirq. */
+struct kt_softirq_retire {
+	struct hrtimer timer;
+	struct kovan_domain *d;
+	struct kt_obj **objs;
+	unsigned int n;
+	struct completion done;
+};
+
+static enum hrtimer_restart kt_softirq_retire_fn(struct hrtimer *t)
+{
+	struct kt_softirq_retire *r = container_of(t, struct kt_softirq_retire, timer);
+	unsigned int i;
+
+	for (i = 0; i < r->n; i++)
+		kovan_retire(r->d, &r->objs[i]->node, kt_free);
+	complete(&r->done);
+	return HRTIMER_NORESTART;
+}
+
+static void kt_atomic_retire(struct kunit *test, unsigned int domain_flags)
+{
+	struct kt_softirq_retire *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct kovan_domain *d = kt_domain(test, domain_flags);
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kt_obj **objs;
+	unsigned long flags;
+	struct kovan_stats s;
+	unsigned int n, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	kovan_domain_stats(d, &s);
+	n = 4 * s.batch + 1;
+	r->n = s.batch + s.batch / 2 + 1;
+	objs = kunit_kcalloc(test, n + r->n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n + r->n; i++) {
+		objs[i] = kt_obj_new(d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	/* Softirq: not preemptible, or (PREEMPT_RT) preemptible but no task. */
+	r->d = d;
+	r->objs = objs + n;
+	init_completion(&r->done);
+	kovan_hrtimer_setup(&r->timer, kt_softirq_retire_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL_SOFT);
+	hrtimer_start(&r->timer, ns_to_ktime(NSEC_PER_USEC), HRTIMER_MODE_REL_SOFT);
+	wait_for_completion(&r->done);
+	hrtimer_cancel(&r->timer);	/* The callback has returned. */
+	n += r->n;
+	for (i = 0; i < n - r->n; i++) {
+		if (i & 1) {
+			local_irq_save(flags);
+			kovan_retire(d, &objs[i]->node, kt_free);
+			local_irq_restore(flags);
+		} else {
+			preempt_disable();
+			kovan_retire(d, &objs[i]->node, kt_free);
+			preempt_enable();
+		}
+	}
+	/* Bounded wait for liveness, not a timing assertion: 20 s is forever here. */
+	for (i = 0; i < 1000 && atomic_long_read(&ctx->freed) < n; i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), (long)n);
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
+}
+
+static void kovan_fenceless_atomic_retire(struct kunit *test)
+{
+	kt_atomic_retire(test, KOVAN_FENCELESS);
+	kt_atomic_retire(test, KOVAN_FENCELESS | KOVAN_ROBUST);
+}
+
 /* ---- CPU hotplug ---- */
 
 /*
@@ -1482,6 +1639,8 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE_PARAM(kovan_sleep_and_migrate, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_unpin_hardirq_elsewhere, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_synchronize_waits, kt_flags_gen_params),
+	KUNIT_CASE(kovan_fenceless_ipis),
+	KUNIT_CASE(kovan_fenceless_atomic_retire),
 	KT_CASE_SLOW(kovan_cpu_hotplug),
 	KUNIT_CASE_PARAM(kovan_nmi_context, kt_flags_gen_params),
 	KUNIT_CASE_SLOW(kovan_stalled_reader_bound),

@@ -2,7 +2,9 @@
 /*
  * Stress test of kovan's reclamation, built with the userspace shim.
  *
- * Two domains run at once, plain and robust. In each, readers pin, load
+ * Three domains run at once, plain, robust and fenceless (its updaters
+ * retire half the time with preemption off, as under a spinlock, which
+ * leaves the close to the flush worker). In each, readers pin, load
  * objects from a shared table, check them, sometimes sleep, nest a guard
  * or migrate to another CPU while pinned, and unpin; updaters replace
  * table entries and retire the old objects (kovan_retire() or
@@ -18,6 +20,7 @@
  *  - after kovan_barrier(), every retired object was freed
  *  - robust: the batches held by a stalled reader stay bounded
  *  - kovan_synchronize() waits for a reader pinned before it
+ *  - fenceless: closes sent IPIs (to threads owning no CPU: run as theirs)
  *  - then, alone: domains created, used and destroyed in a loop by four
  *    threads, each freed right after kovan_domain_destroy(): every object
  *    freed before it returned, and the reclaim worker never touches the
@@ -50,6 +53,7 @@ struct obj {
 
 struct dtest {
 	const char *name;
+	unsigned int flags;
 	struct kovan_domain dom;
 	struct obj *table[NR_ENTRIES];
 	unsigned long gen;
@@ -155,6 +159,9 @@ static void *updater(void *arg)
 	for (i = 0; !t_stopped(); i++) {
 		r = t_rand();
 		old = kovan_replace_pointer(&t->table[r % NR_ENTRIES], obj_new(t));
+		/* Fenceless: a caller that may not wait for IPIs leaves the close to the worker. */
+		if (t->flags & KOVAN_FENCELESS && r >> 56 & 1)
+			preempt_disable();
 		if (old && r >> 32 & 7) {
 			kovan_retire(&t->dom, &old->node, obj_free);
 			count(&t->retired, 1);
@@ -162,6 +169,8 @@ static void *updater(void *arg)
 			kovan_retire_kfree(&t->dom, old, node);
 			count(&t->retired_kfree, 1);
 		}
+		if (t->flags & KOVAN_FENCELESS && r >> 56 & 1)
+			preempt_enable();
 		if (!(r >> 40 & 63))
 			us_set_cpu(t_rand() % nr_cpu_ids);
 		/* Both would wait for the stalled reader of the robust domain. */
@@ -251,7 +260,7 @@ static void *domain_churner(void *arg)
 	while (!t_stopped()) {
 		t = kzalloc(sizeof(*t), GFP_KERNEL | __GFP_NOFAIL);
 		t->name = "churn";
-		flags ^= KOVAN_ROBUST;
+		flags = (flags + 1) & (KOVAN_ROBUST | KOVAN_FENCELESS);
 		/* Allocation failures are injected: -ENOMEM is one of the answers. */
 		if (kovan_domain_init(&t->dom, flags)) {
 			count(&churn_enomem, 1);
@@ -326,8 +335,10 @@ static void finish(struct dtest *t)
 int main(int argc, char **argv)
 {
 	static struct dtest plain = { .name = "plain" };
-	static struct dtest robust = { .name = "robust", .stall = true };
-	struct dtest *tests[] = { &plain, &robust };
+	static struct dtest robust = { .name = "robust", .flags = KOVAN_ROBUST, .stall = true };
+	static struct dtest fenceless = { .name = "fenceless", .flags = KOVAN_FENCELESS };
+	struct dtest *tests[] = { &plain, &robust, &fenceless };
+	struct kovan_stats fs;
 	pthread_t th[64];
 	unsigned int n = 0, i, j;
 	char buf[16];
@@ -342,9 +353,11 @@ int main(int argc, char **argv)
 	us_param_set("batch", buf);
 	snprintf(buf, sizeof(buf), "%u", stall_batches);
 	us_param_set("stall_batches", buf);
-	if (kovan_domain_init(&plain.dom, 0) || kovan_domain_init(&robust.dom, KOVAN_ROBUST)) {
-		printf("not ok - kovan_domain_init() failed\n");
-		return 2;
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		if (kovan_domain_init(&tests[i]->dom, tests[i]->flags)) {
+			printf("not ok - kovan_domain_init() failed\n");
+			return 2;
+		}
 	}
 	/* Allocation failures of batch headers: kovan keeps collecting. */
 	us_fault_set(50);
@@ -387,8 +400,12 @@ int main(int argc, char **argv)
 		"robust: %ld batches closed onto the stalled reader's slot (bound %ld; the domain's unfreed objects at most %ld, spikes to %ld; %lu retired)",
 		stall_pushes, bound, robust.max_unfreed, robust.max_spike,
 		robust.retired + robust.retired_kfree);
+	kovan_domain_stats(&fenceless.dom, &fs);
+	t_check(fs.fence_ipis > 0, "fenceless: %lu IPIs of closes to CPUs that pinned",
+		fs.fence_ipis);
 	finish(&plain);
 	finish(&robust);
+	finish(&fenceless);
 	us_exit();
 	return t_done();
 }
