@@ -9,11 +9,12 @@
  * line "kovan-torture: end: PASS|FAIL" with the counts.
  *
  * Threads:
- *  - readers: pin a plain or a robust domain, load one of TORT_SLOTS shared
- *    pointers, check the object is live, sometimes spin or sleep inside the
- *    guard (readers may sleep and migrate), check again, unpin. Each reader
- *    also arms an hrtimer that does the same in hardirq context, nesting
- *    inside whatever read-side section its CPU is in.
+ *  - readers: pin a plain or a robust domain (also %KOVAN_FENCELESS unless
+ *    @fenceless is 0), load one of TORT_SLOTS shared pointers, check the
+ *    object is live, sometimes spin or sleep inside the guard (readers may
+ *    sleep and migrate), check again, unpin. Each reader also arms an
+ *    hrtimer that does the same in hardirq context, nesting inside whatever
+ *    read-side section its CPU is in.
  *  - stalled readers: hold a guard for @stall_ms at a time, robust and
  *    plain domains in turn.
  *  - updaters: replace a shared pointer with a new object and retire the old
@@ -92,6 +93,9 @@ static unsigned int irq_reader_us = 1000;
 module_param(irq_reader_us, uint, 0444);
 MODULE_PARM_DESC(irq_reader_us,
 		 "period of each reader's hardirq read-side section, 0: none (default 1000)");
+static bool fenceless = true;
+module_param(fenceless, bool, 0444);
+MODULE_PARM_DESC(fenceless, "the robust domain is KOVAN_FENCELESS too (default 1)");
 static unsigned int onoff_interval;
 module_param(onoff_interval, uint, 0444);
 MODULE_PARM_DESC(onoff_interval, "milliseconds between CPU hotplug operations, 0: none (default 0)");
@@ -1281,11 +1285,11 @@ static int __init tort_init(void)
 	inject_lose = strstr(inject, "lose");
 	inject_stall = strstr(inject, "stall");
 	tort_dom[0].name = "plain";
-	tort_dom[1].name = "robust";
+	tort_dom[1].name = fenceless ? "robust+fenceless" : "robust";
 	ret = kovan_domain_init(&tort_dom[0].dom, 0);
 	if (ret)
 		return ret;
-	ret = kovan_domain_init(&tort_dom[1].dom, KOVAN_ROBUST);
+	ret = kovan_domain_init(&tort_dom[1].dom, KOVAN_ROBUST | (fenceless ? KOVAN_FENCELESS : 0));
 	if (ret)
 		goto out_plain;
 	tort_arrayq.ops = &tort_aq_ops;
