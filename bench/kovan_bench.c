@@ -85,7 +85,7 @@ static struct bench_obj *bench_churned;
 
 /* Every scheme reads the same pointers; sparse sees them as __rcu where RCU reads. */
 #define bench_as_rcu(p) (*(struct bench_obj __rcu * __force *)&(p))
-static struct kovan_domain bench_plain, bench_robust;
+static struct kovan_domain bench_plain, bench_robust, bench_fenceless;
 static u64 *bench_samples;
 static atomic_t bench_nsamples;
 static atomic_long_t bench_freed;
@@ -499,6 +499,12 @@ static int __init kovan_bench_init(void)
 		kovan_domain_destroy(&bench_plain);
 		goto out;
 	}
+	ret = kovan_domain_init(&bench_fenceless, KOVAN_FENCELESS);
+	if (ret) {
+		kovan_domain_destroy(&bench_robust);
+		kovan_domain_destroy(&bench_plain);
+		goto out;
+	}
 	kovan_node_init(&bench_robust, &bench_shared->node);
 	kovan_node_init(&bench_robust, &bench_churned->node);
 
@@ -510,6 +516,8 @@ static int __init kovan_bench_init(void)
 			     BENCH_READS);
 		bench_report("kovan_pin+load+unpin(robust)", run,
 			     bench_kovan_read(&bench_robust), BENCH_READS);
+		bench_report("kovan_pin+load+unpin(fenceless)", run,
+			     bench_kovan_read(&bench_fenceless), BENCH_READS);
 		bench_report("call_rcu", run, bench_retire_cost(NULL, true, false), BENCH_RETIRES);
 		bench_report("kfree_rcu", run, bench_retire_cost(NULL, true, true), BENCH_RETIRES);
 		bench_report("kovan_retire", run, bench_retire_cost(&bench_plain, false, false),
@@ -528,11 +536,13 @@ static int __init kovan_bench_init(void)
 	bench_latency_synchronize_srcu();
 	bench_latency("kovan_retire", BENCH_KOVAN, &bench_plain);
 	bench_latency("kovan_retire(robust)", BENCH_KOVAN, &bench_robust);
+	bench_latency("kovan_retire(fenceless)", BENCH_KOVAN, &bench_fenceless);
 	bench_stalled("call_srcu", BENCH_SRCU, NULL);
 	bench_stalled("kovan_retire", BENCH_KOVAN, &bench_plain);
 	bench_stalled("kovan_retire(robust)", BENCH_KOVAN, &bench_robust);
 	pr_info("kovan-bench: end\n");
 
+	kovan_domain_destroy(&bench_fenceless);
 	kovan_domain_destroy(&bench_robust);
 	kovan_domain_destroy(&bench_plain);
 	srcu_barrier(&bench_srcu);

@@ -30,17 +30,20 @@ COST_ROWS = [
     ('pin+load+unpin', 'kovan_pin+load+unpin', 'srcu_read_lock+deref+unlock'),
     ('pin+load+unpin', 'kovan_pin+load+unpin', 'rcu_read_lock+deref+unlock'),
     ('pin+load+unpin, robust', 'kovan_pin+load+unpin(robust)', 'srcu_read_lock+deref+unlock'),
+    ('pin+load+unpin, fenceless', 'kovan_pin+load+unpin(fenceless)',
+     'srcu_read_lock+deref+unlock'),
     ('retire call', 'kovan_retire', 'call_rcu'),
     ('retire call', 'kovan_retire', 'kfree_rcu'),
     ('retire call, robust', 'kovan_retire(robust)', 'call_rcu'),
 ]
-KOVAN_RECLAIM = ['kovan_retire', 'kovan_retire(robust)']
+KOVAN_RECLAIM = ['kovan_retire', 'kovan_retire(robust)', 'kovan_retire(fenceless)']
 LATENCY_ANCHORS = ['call_rcu', 'kfree_rcu', 'call_srcu']
 PERCENTILES = ['p50', 'p90', 'p99', 'p99.9', 'max']
 # Read-side rows of the headline: each kovan variant against the anchor of
 # the platform's target (read-uml: RCU, read-tcg: SRCU).
 PIN_VARIANTS = [('pin+load+unpin', 'kovan_pin+load+unpin'),
-                ('pin+load+unpin, robust', 'kovan_pin+load+unpin(robust)')]
+                ('pin+load+unpin, robust', 'kovan_pin+load+unpin(robust)'),
+                ('pin+load+unpin, fenceless', 'kovan_pin+load+unpin(fenceless)')]
 HASH_SCHEMES = ['kovan', 'kovan(robust)', 'rcu', 'srcu']
 
 # kovan queue, its anchors, and the anchor its target names, at 2P2C.

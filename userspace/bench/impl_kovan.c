@@ -15,7 +15,7 @@
 
 #define QUEUE_CAPACITY	4096
 
-static struct kovan_domain dom_plain, dom_robust, dom_segq;
+static struct kovan_domain dom_plain, dom_robust, dom_fenceless, dom_segq;
 static struct kovan_arrayq *aq;
 static struct kovan_segq *sq;
 
@@ -36,7 +36,7 @@ int bench_kovan_init(unsigned int nr_cpus, unsigned int threads, bool owned)
 		return -1;
 	us_set_quarantine(0);
 	if (kovan_domain_init(&dom_plain, 0) || kovan_domain_init(&dom_robust, KOVAN_ROBUST) ||
-	    kovan_domain_init(&dom_segq, 0))
+	    kovan_domain_init(&dom_fenceless, KOVAN_FENCELESS) || kovan_domain_init(&dom_segq, 0))
 		return -1;
 	return 0;
 }
@@ -45,6 +45,7 @@ void bench_kovan_exit(void)
 {
 	kovan_domain_destroy(&dom_plain);
 	kovan_domain_destroy(&dom_robust);
+	kovan_domain_destroy(&dom_fenceless);
 	kovan_domain_destroy(&dom_segq);
 	us_exit();
 }
@@ -81,6 +82,12 @@ static int read_setup_robust(unsigned int threads)
 	return 0;
 }
 
+static int read_setup_fenceless(unsigned int threads)
+{
+	kovan_node_init(&dom_fenceless, (struct kovan_node *)bench_read_obj->head);
+	return 0;
+}
+
 /* The writer: publish @o, retire what it replaces to the readers' domain. */
 static void publish(struct kovan_domain *d, struct bench_obj *o)
 {
@@ -99,6 +106,11 @@ static void publish_plain(struct bench_obj *o)
 static void publish_robust(struct bench_obj *o)
 {
 	publish(&dom_robust, o);
+}
+
+static void publish_fenceless(struct bench_obj *o)
+{
+	publish(&dom_fenceless, o);
 }
 
 /* pin+load+unpin */
@@ -127,6 +139,11 @@ static unsigned long read_plain(unsigned int id, unsigned int threads)
 static unsigned long read_robust(unsigned int id, unsigned int threads)
 {
 	return read_loop(&dom_robust);
+}
+
+static unsigned long read_fenceless(unsigned int id, unsigned int threads)
+{
+	return read_loop(&dom_fenceless);
 }
 
 /* allocate, kovan_retire() */
@@ -165,7 +182,12 @@ static void barrier_robust(void)
 	kovan_barrier(&dom_robust);
 }
 
-static unsigned long hash_work(unsigned int id, unsigned int threads)
+static void barrier_fenceless(void)
+{
+	kovan_barrier(&dom_fenceless);
+}
+
+static unsigned long hash_loop(struct kovan_domain *d, unsigned int id)
 {
 	unsigned long n = 0, retired = 0, bad = 0, seed = 0x2545f4914f6cdd1dUL * (id + 1);
 	struct bench_obj *o, *old;
@@ -178,7 +200,7 @@ static unsigned long hash_work(unsigned int id, unsigned int threads)
 		key = (r >> 16) % HT_KEYS;
 		b = ht_bucket(key);
 		if (r % HT_UPDATE_ONE_IN) {
-			kovan_pin(&dom_plain, &g);
+			kovan_pin(d, &g);
 			o = ht_lookup(b, key);
 			if (o && !o->val)
 				bad++;
@@ -190,7 +212,7 @@ static unsigned long hash_work(unsigned int id, unsigned int threads)
 			pthread_spin_lock(&b->lock);
 			old = ht_replace(b, o);
 			pthread_spin_unlock(&b->lock);
-			kovan_retire(&dom_plain, (struct kovan_node *)old->head, free_plain);
+			kovan_retire(d, (struct kovan_node *)old->head, free_plain);
 			retired++;
 		}
 		n++;
@@ -199,6 +221,16 @@ static unsigned long hash_work(unsigned int id, unsigned int threads)
 	if (bad)
 		bench_fail("a lookup found a freed entry");
 	return n;
+}
+
+static unsigned long hash_plain(unsigned int id, unsigned int threads)
+{
+	return hash_loop(&dom_plain, id);
+}
+
+static unsigned long hash_fenceless(unsigned int id, unsigned int threads)
+{
+	return hash_loop(&dom_fenceless, id);
 }
 
 static int aq_setup(unsigned int threads)
@@ -262,12 +294,17 @@ const struct bench_impl bench_kovan_impls[] = {
 	  .work = read_plain, .publish = publish_plain, .teardown = barrier_plain },
 	{ .scenario = "read", .name = "kovan(robust)", KOVAN_THREADS, .setup = read_setup_robust,
 	  .work = read_robust, .publish = publish_robust, .teardown = barrier_robust },
+	{ .scenario = "read", .name = "kovan(fenceless)", KOVAN_THREADS,
+	  .setup = read_setup_fenceless, .work = read_fenceless, .publish = publish_fenceless,
+	  .teardown = barrier_fenceless },
 	{ .scenario = "retire", .name = "kovan", KOVAN_THREADS, .work = retire_plain,
 	  .teardown = barrier_plain },
 	{ .scenario = "retire", .name = "kovan(robust)", KOVAN_THREADS, .work = retire_robust,
 	  .teardown = barrier_robust },
-	{ .scenario = "hash", .name = "kovan", KOVAN_THREADS, .work = hash_work,
+	{ .scenario = "hash", .name = "kovan", KOVAN_THREADS, .work = hash_plain,
 	  .teardown = barrier_plain },
+	{ .scenario = "hash", .name = "kovan(fenceless)", KOVAN_THREADS, .work = hash_fenceless,
+	  .teardown = barrier_fenceless },
 	{ .scenario = "queue", .name = "kovan-arrayq", KOVAN_THREADS, .setup = aq_setup,
 	  .work = aq_work, .teardown = aq_teardown },
 	{ .scenario = "queue", .name = "kovan-segq", KOVAN_THREADS, .setup = sq_setup,

@@ -91,13 +91,14 @@ INCLUDES = {
 }
 # kovan's rows and the anchors they are compared to, per scenario.
 PAIRS = {
-    'read': [(k, a) for k in ('kovan', 'kovan(robust)')
+    'read': [(k, a) for k in ('kovan', 'kovan(robust)', 'kovan(fenceless)')
              for a in ('urcu-memb', 'urcu-qsbr', 'ck_epoch', 'crossbeam-epoch')],
     'retire': [(k, a) for k in ('kovan', 'kovan(robust)')
                for a in ('call_rcu(memb)', 'ck_epoch_call', 'crossbeam-epoch')],
     'retire+drain': [(k, a) for k in ('kovan', 'kovan(robust)')
                      for a in ('call_rcu(memb)', 'ck_epoch_call', 'crossbeam-epoch')],
-    'hash': [('kovan', a) for a in ('urcu-memb', 'ck_epoch', 'crossbeam-epoch', 'rwlock')],
+    'hash': [(k, a) for k in ('kovan', 'kovan(fenceless)')
+             for a in ('urcu-memb', 'ck_epoch', 'crossbeam-epoch', 'rwlock')],
     'queue': [('kovan-arrayq', a) for a in ('crossbeam-arrayq', 'ck_ring', 'mutex-ring')] +
              [('kovan-segq', a) for a in ('crossbeam-segq', 'ck_ring', 'mutex-ring')],
 }
@@ -111,6 +112,7 @@ MEASURED = {
                     ('read', 'kovan', 'plain', 'crossbeam-epoch', None),
                     ('read', 'kovan(robust)', 'robust', 'ck_epoch', None),
                     ('read', 'kovan(robust)', 'robust', 'crossbeam-epoch', None)],
+    'read-native-fenceless': [('read', 'kovan(fenceless)', 'fenceless', 'urcu-memb', None)],
     'hash-native': [('hash', 'kovan', 'plain', 'ck_epoch', None),
                     ('hash', 'kovan', 'plain', 'crossbeam-epoch', None)],
     'retire-native': [('retire+drain', 'kovan', 'plain', 'crossbeam-epoch', [1]),
@@ -121,9 +123,7 @@ MEASURED = {
                      ('queue', 'kovan-segq', '-', 'crossbeam-segq', None)],
 }
 # Targets without a measurement, and why.
-NOT_MEASURED = {
-    'read-native-fenceless': ('kovan', 'fenceless', 'kovan has no fenceless mode yet'),
-}
+NOT_MEASURED = {}
 # Rows whose pending counts (retired - freed when the clock stopped) the
 # headline shows: the retire+drain rows come from the retire runs.
 PENDING_OF = {'retire+drain': 'retire'}
@@ -250,7 +250,7 @@ def headline(results, pending, threads):
             'target at every thread count it judges and the runs agree (largest per-run '
             'ratio at most %gx the smallest, scripts/targets.py); "unstable" counts as '
             'not met. Empty cells: thread counts the row does not judge. Mode: the kovan '
-            'domain\'s flags (plain: none; robust: KOVAN_ROBUST).'
+            'domain\'s flags (plain: none; robust: KOVAN_ROBUST; fenceless: KOVAN_FENCELESS).'
             % (', '.join('%d row%s %s' % (n, '' if n == 1 else 's', v)
                          for v, n in tally.items()), targets.UNSTABLE),
             '',
