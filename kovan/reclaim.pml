@@ -89,7 +89,9 @@
  *      store cannot pass an earlier load, so the weaker order is modelled
  *      as the increment put first in program order
  *   7  fenceless: the closer reads the flags before its fence C
- *   8  no backstop timer: a kick lost to M leaves a batch parked (liveness)
+ *   8  no backstop timer: a lost kick leaves a batch parked (liveness;
+ *      the trail: the kick's work runs before the parked run lists
+ *      the slot)
  *   9  the runner does not look at PENDING after releasing RUNNING: a
  *      batch pushed meanwhile is left unserved (liveness)
  *   10 fenceless: the closer skips the IPI to CPU 0 though its flag is set
@@ -97,16 +99,17 @@
  *   12 fenceless: the IPI handler clears the flag with a plain store and
  *      no smp_mb(): the increments stay in the buffer behind it
  *
- * Checked (spin 6.5.2, -DSAFETY -DCOLLAPSE, 2 cores, 2026-12-03):
- *   TSO, NSLOTS=1 NREADERS=1 NOBJ=3 ROUNDS=2                   1.4e6 states
- *   TSO, NSLOTS=1 NREADERS=2 NOBJ=3 ROUNDS=1                   1.4e7
- *   TSO, NSLOTS=2 NREADERS=2 NOBJ=2 ROUNDS=1 MIGRATE=1         1.0e7
- *   FENCELESS, NSLOTS=1 NREADERS=1 NOBJ=3 ROUNDS=2             3.0e6
- *   FENCELESS UNFENCED, NSLOTS=1 NREADERS=2 NOBJ=2 ROUNDS=1    3.1e6
+ * Checked (spin 6.5.2, -DSAFETY -DCOLLAPSE, gcc -O2 with compile time, 2 cores,
+ * 2026-12-03; make model 3:01 in all, --reduced about 1 minute):
+ *   TSO, NSLOTS=1 NREADERS=1 NOBJ=3 ROUNDS=2                   1.4e6 states, 7 s
+ *   TSO, NSLOTS=1 NREADERS=2 NOBJ=3 ROUNDS=1                   1.4e7, 25 s
+ *   TSO, NSLOTS=2 NREADERS=2 NOBJ=2 ROUNDS=1 MIGRATE=1         1.0e7, 24 s
+ *   FENCELESS, NSLOTS=1 NREADERS=1 NOBJ=3 ROUNDS=2             3.0e6, 10 s
+ *   FENCELESS UNFENCED, NSLOTS=1 NREADERS=2 NOBJ=2 ROUNDS=1    3.1e6, 10 s
  *   FENCELESS UNFENCED, NCLOSERS=2 NSLOTS=1 NREADERS=1 NOBJ=2 ROUNDS=1
- *                                                              1.3e7
+ *                                                              1.3e7, 25 s
  *   FENCELESS UNFENCED, NSLOTS=2 NREADERS=2 NOBJ=2 ROUNDS=1 MIGRATE=1
- *                                                              2.5e7
+ *                                                              2.5e7, 53 s
  *   all verified; every mutation caught (model.sh lists the sizes), 3 with
  *   NSLOTS=1 NREADERS=2 (two readers in one slot), 11 with UNFENCED=1
  *   (it needs a flag set before the close that IPIs).

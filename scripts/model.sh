@@ -7,7 +7,7 @@
 # (safety, and liveness as an assertion at the final quiescent state), and
 # every seeded mutation must be reported with a counterexample (so the
 # checks can fail). scripts/model.sh --reduced is the short run make check
-# does (under a minute on 2 cores); the full run takes a few minutes.
+# does (about a minute on 2 cores); the full run about 3 minutes.
 # Logs and counterexample trails: $KOVAN_LOGDIR/model/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -28,7 +28,7 @@ mutations=(
 	"mutation 5, no fence A after the pin's increment|$tso -DMUTATION=5|state[o]!=3"
 	"mutation 6, no release B: the unpin's count before the last use|$tso -DMUTATION=6|state[o]!=3"
 	"mutation 7, fenceless: the closer reads the flags before its fence C|$fl -DMUTATION=7|state[o]!=3"
-	"mutation 8, no backstop timer: a kick lost to M|$tso -DMUTATION=8|state[o]==3"
+	"mutation 8, no backstop timer: a lost kick|$tso -DMUTATION=8|state[o]==3"
 	"mutation 9, the runner does not look at PENDING after its release|$tso -DMUTATION=9|state[o]==3"
 	"mutation 10, fenceless: no IPI to CPU 0 though its flag is set|$fl -DMUTATION=10|state[o]!=3"
 	"mutation 11, fenceless: the pin reads its flag before its increment|-DFENCELESS=1 -DUNFENCED=1 -DNSLOTS=1 -DNREADERS=1 -DNOBJ=3 -DROUNDS=1 -DMUTATION=11|state[o]!=3"
