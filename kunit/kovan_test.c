@@ -856,6 +856,88 @@ static void kovan_synchronize_waits(struct kunit *test)
 	kovan_domain_destroy(s->d);
 }
 
+/* ---- A pin held off between its phase read and its count ---- */
+
+/*
+ * A pin that reads its slot's phase, is held off (an interrupt storm, a
+ * preempted vCPU), and counts only after the slot's engine completed a
+ * cycle counts in the phase the next cycle flips to: only that cycle's
+ * first wait, for the phase pins do not use, sees it (reclaim.c,
+ * "Engines"). What it loads must outlive that cycle. kovan_pin() runs the
+ * window with preemption off, so the pin is built here from its parts:
+ * the phase read, then the count on the slot's remote counter, as from
+ * another CPU.
+ */
+static void kt_pin_counts_late(struct kunit *test, unsigned int flags)
+{
+	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kovan_domain *d = kt_domain(test, flags);
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kovan_guard g = { };
+	struct kt_obj *o, *mine;
+	struct kt_holder *h;
+	struct kovan_slot *s;
+	unsigned int cpu, phase;
+	unsigned long magic;
+	long freed;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *slot);
+	cpu = cpumask_first(cpu_online_mask);
+	s = per_cpu_ptr(&d->pcpu->slot[0], cpu);
+	phase = READ_ONCE(s->phase);	/* the late pin's phase read */
+
+	/* A reader in the slot for one batch: its engine flips, then pays once it leaves. */
+	h = kt_holder_start(test, d, cpu);
+	o = kt_obj_new(d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	kovan_retire(d, &o->node, kt_free);
+	/* Bounded waits for liveness, not timing assertions: 20 s is forever here. */
+	for (i = 0; i < 1000 && READ_ONCE(s->phase) == phase; i++)
+		msleep(20);
+	kt_holder_release(h);
+	for (i = 0; i < 1000 && atomic_long_read(&ctx->freed) < 1; i++)
+		msleep(20);
+	KUNIT_ASSERT_EQ_MSG(test, READ_ONCE(s->phase), !phase, "the engine flipped once");
+	KUNIT_ASSERT_EQ(test, atomic_long_read(&ctx->freed), 1L);
+
+	/* The late count, in the phase read before the flip; then as kovan_pin() goes on. */
+	atomic_long_inc(&s->remote_pins[phase]);
+	smp_mb(); /* A: counted before the load. */
+	g.domain = d;
+	g.slot = &d->pcpu->slot[0];
+	g.cpu = cpu;
+	g.phase = phase;
+	mine = kovan_load(slot, &g);
+	o = kt_obj_new(d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	o = kovan_replace_pointer(slot, o);
+	kovan_retire(d, &o->node, kt_free);
+	/* Every chance to free it early: the flush worker closes the batch meanwhile. */
+	msleep(100);
+	freed = atomic_long_read(&ctx->freed);
+	magic = READ_ONCE(mine->magic);
+	KUNIT_EXPECT_EQ_MSG(test, magic, KT_MAGIC, "the late pin's object was freed under it");
+	KUNIT_EXPECT_EQ(test, freed, 1L);
+	kovan_unpin(&g);
+
+	o = xchg(slot, NULL);
+	kovan_retire(d, &o->node, kt_free);
+	kovan_barrier(d);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
+}
+
+/* Plain and fenceless domains: the robust pin's era is not built here. */
+static void kovan_pin_counts_late(struct kunit *test)
+{
+	kt_pin_counts_late(test, 0);
+	kt_pin_counts_late(test, KOVAN_FENCELESS);
+}
+
 /* ---- Fenceless domains ---- */
 
 struct kt_pin_once {
@@ -1639,6 +1721,7 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE_PARAM(kovan_sleep_and_migrate, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_unpin_hardirq_elsewhere, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_synchronize_waits, kt_flags_gen_params),
+	KUNIT_CASE(kovan_pin_counts_late),
 	KUNIT_CASE(kovan_fenceless_ipis),
 	KUNIT_CASE(kovan_fenceless_atomic_retire),
 	KT_CASE_SLOW(kovan_cpu_hotplug),

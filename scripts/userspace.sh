@@ -177,7 +177,7 @@ mutations=(
 	"M9 the reclaim worker's last touch of a domain is unordered (I lost)|kovan/reclaim.c|		atomic_long_dec_return_release(&d->in_flight);|		atomic_long_dec(&d->in_flight);|kovan_stress -s 4 -W 20|caught"
 	"M10 the engine flips without waiting for the unused phase to drain|kovan/reclaim.c|		case KOVAN_STEP_UNUSED:
 			if (!kovan_engine_drained(s, !s->phase, looks))
-				return true;|		case KOVAN_STEP_UNUSED:|kovan_stress|info: it needs a pin held off between its phase read and its count for a whole engine cycle (make model checks it)"
+				return true;|		case KOVAN_STEP_UNUSED:|kovan_stress|info: it needs a pin held off between its phase read and its count for a whole engine cycle (make model and KUnit's kovan_pin_counts_late check it)"
 	"M11 a SegQueue pop takes head past tail for items (waits for no push)|kovan_queue/segq.c|			if ((long)(tail - pos) <= 0) {|			if (pos == tail) {|queue_stress -s 4 -W 16|caught"
 	"M12 a parked engine is never looked at again (no backstop)|kovan/reclaim.c|		if (parked && kovan_list_slot(s) && !atomic_xchg(&kovan_backstop_armed, 1))|		if (parked && kovan_list_slot(s) && 0)|kovan_edges|caught"
 	"M13 a fenceless retire that may not be preempted waits for IPIs itself|kovan/reclaim.c|	if (kovan_fenceless(d) && (!preemptible() || !in_task())) {|	if (0) {|kovan_stress|caught"
