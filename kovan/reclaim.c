@@ -43,9 +43,10 @@
  * this cycle is about to make current, where its second wait would not
  * see them, yet they may hold objects of the batches it serves (the model,
  * kovan/reclaim.pml, finds such a reader when the wait is left out).
- * When a wait finds readers, the engine records the phase in the slot's
- * wait hint and parks the slot on its list; an unpin of that phase that
- * reads the hint kicks the engine work, and a timer retries parked slots
+ * When a wait finds readers, the engine lists the slot, records the phase
+ * in the slot's wait hint and parks; an unpin of that phase that reads
+ * the hint kicks the engine work (which, finding the slot still run,
+ * makes its runner run it again), and a timer retries parked slots
  * every KOVAN_BACKSTOP_US, for the kicks lost when an unpin's count and
  * the hint pass each other (M).
  *
@@ -314,13 +315,11 @@ static enum hrtimer_restart kovan_backstop_timer_fn(struct hrtimer *timer)
 }
 
 /* Put @s on the engine's list; the caller makes sure the engine runs. */
-static bool kovan_list_slot(struct kovan_slot *s)
+static void kovan_list_slot(struct kovan_slot *s)
 {
 	/* H: fully ordered; the engine is done with the old link. */
-	if (test_and_set_bit(KOVAN_SLOT_QUEUED, &s->engine_state))
-		return false;
-	llist_add(&s->engine_node, &kovan_engine_list);
-	return true;
+	if (!test_and_set_bit(KOVAN_SLOT_QUEUED, &s->engine_state))
+		llist_add(&s->engine_node, &kovan_engine_list);
 }
 
 /* Run the engines soon. Any context, NMI included; touches no domain. */
@@ -674,6 +673,11 @@ static bool kovan_engine_drained(struct kovan_slot *s, unsigned int phase, bool 
 	if (!kovan_drained(s, phase)) {
 		if (!s->wait)	/* Parked from now on; read by closers as a hint. */
 			WRITE_ONCE(s->park_pushes, atomic_long_read(&s->pushes));
+		/*
+		 * Listed before the hint: the work an unpin's kick queues finds
+		 * the slot, and, while we still run it, asks us to run again.
+		 */
+		kovan_list_slot(s);
 		WRITE_ONCE(s->wait, phase + 1);	/* Read by unpins before their count (M). */
 		smp_mb(); /* M: the hint before the second look; an unpin's count may pass it. */
 		/*
@@ -742,8 +746,9 @@ static bool kovan_engine_run(struct kovan_slot *s, bool looks)
 
 /*
  * Run @s's engine, unless someone else does: then that one runs it once
- * more when it is done. A run that parks lists the slot, for the kicks of
- * its readers' unpins and for the backstop (M). Any context but NMI.
+ * more when it is done. A run that parks has listed the slot, for the
+ * kicks of its readers' unpins, and arms the backstop (M). Any context but
+ * NMI.
  */
 static void kovan_engine_try(struct kovan_slot *s, bool looks)
 {
@@ -760,7 +765,13 @@ static void kovan_engine_try(struct kovan_slot *s, bool looks)
 		parked = kovan_engine_run(s, looks);
 		clear_bit_unlock(KOVAN_SLOT_RUNNING, &s->engine_state);
 		smp_mb__after_atomic(); /* Released, then PENDING read; pairs with the mb above. */
-		if (parked && kovan_list_slot(s) && !atomic_xchg(&kovan_backstop_armed, 1))
+		/*
+		 * Parked, or listed by a look that then found the readers gone:
+		 * the backstop, for kicks lost to M and for the listed slot.
+		 */
+		if ((parked || test_bit(KOVAN_SLOT_QUEUED, &s->engine_state)) &&
+		    !atomic_read(&kovan_backstop_armed) &&
+		    !atomic_xchg(&kovan_backstop_armed, 1))
 			hrtimer_start(&kovan_backstop_timer,
 				      ns_to_ktime(KOVAN_BACKSTOP_US * NSEC_PER_USEC),
 				      HRTIMER_MODE_REL);

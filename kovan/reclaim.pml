@@ -22,11 +22,12 @@
  *            smp_store_release(unfenced, 0); smp_mb()
  *   engine:  kovan_engine_try(): PENDING set, RUNNING taken by one runner,
  *            PENDING cleared, kovan_engine_run(), RUNNING released, the
- *            slot listed and the backstop armed if the run parked, PENDING
- *            looked at again. kovan_engine_run(): IDLE takes the waiting
- *            batches; UNUSED waits for the phase pins do not use, flips;
- *            OLD waits for the old phase, pays. A wait that finds readers
- *            stores the hint, smp_mb() (M), looks again, and parks
+ *            backstop armed if the run parked or the slot is listed,
+ *            PENDING looked at again. kovan_engine_run(): IDLE takes the
+ *            waiting batches; UNUSED waits for the phase pins do not use,
+ *            flips; OLD waits for the old phase, pays. A wait that finds
+ *            readers lists the slot, stores the hint, smp_mb() (M), looks
+ *            again, and parks
  *   runners: the closers (inline), the engine work (kovan_engine_fn(): the
  *            listed slots, each unlisted and tried), queued by kicks and
  *            by the backstop timer, which fires at some point once armed
@@ -89,9 +90,8 @@
  *      store cannot pass an earlier load, so the weaker order is modelled
  *      as the increment put first in program order
  *   7  fenceless: the closer reads the flags before its fence C
- *   8  no backstop timer: a lost kick leaves a batch parked (liveness;
- *      the trail: the kick's work runs before the parked run lists
- *      the slot)
+ *   8  no backstop timer: a lost kick leaves a batch parked (liveness:
+ *      an unpin whose count passes the hint in its buffer, M)
  *   9  the runner does not look at PENDING after releasing RUNNING: a
  *      batch pushed meanwhile is left unserved (liveness)
  *   10 fenceless: the closer skips the IPI to CPU 0 though its flag is set
@@ -99,17 +99,17 @@
  *   12 fenceless: the IPI handler clears the flag with a plain store and
  *      no smp_mb(): the increments stay in the buffer behind it
  *
- * Checked (spin 6.5.2, -DSAFETY -DCOLLAPSE, gcc -O2 with compile time, 2 cores,
- * 2026-12-03; make model 3:01 in all, --reduced about 1 minute):
- *   TSO, NSLOTS=1 NREADERS=1 NOBJ=3 ROUNDS=2                   1.4e6 states, 7 s
- *   TSO, NSLOTS=1 NREADERS=2 NOBJ=3 ROUNDS=1                   1.4e7, 25 s
- *   TSO, NSLOTS=2 NREADERS=2 NOBJ=2 ROUNDS=1 MIGRATE=1         1.0e7, 24 s
- *   FENCELESS, NSLOTS=1 NREADERS=1 NOBJ=3 ROUNDS=2             3.0e6, 10 s
- *   FENCELESS UNFENCED, NSLOTS=1 NREADERS=2 NOBJ=2 ROUNDS=1    3.1e6, 10 s
+ * Checked (spin 6.5.2, -DSAFETY -DCOLLAPSE, gcc -O2, 2 cores, 2026-12-03;
+ * make model 6:39 in all and --reduced 1:13, each beside a make check):
+ *   TSO, NSLOTS=1 NREADERS=1 NOBJ=3 ROUNDS=2                   2.4e6 states, 10 s
+ *   TSO, NSLOTS=1 NREADERS=2 NOBJ=3 ROUNDS=1                   2.6e7, 87 s
+ *   TSO, NSLOTS=2 NREADERS=2 NOBJ=2 ROUNDS=1 MIGRATE=1         1.6e7, 46 s
+ *   FENCELESS, NSLOTS=1 NREADERS=1 NOBJ=3 ROUNDS=2             4.7e6, 15 s
+ *   FENCELESS UNFENCED, NSLOTS=1 NREADERS=2 NOBJ=2 ROUNDS=1    6.3e6, 24 s
  *   FENCELESS UNFENCED, NCLOSERS=2 NSLOTS=1 NREADERS=1 NOBJ=2 ROUNDS=1
- *                                                              1.3e7, 25 s
+ *                                                              2.8e7, 71 s
  *   FENCELESS UNFENCED, NSLOTS=2 NREADERS=2 NOBJ=2 ROUNDS=1 MIGRATE=1
- *                                                              2.5e7, 53 s
+ *                                                              3.9e7, 105 s
  *   all verified; every mutation caught (model.sh lists the sizes), 3 with
  *   NSLOTS=1 NREADERS=2 (two readers in one slot), 11 with UNFENCED=1
  *   (it needs a flag set before the close that IPIs).
@@ -419,6 +419,13 @@ inline engine_drained(s, q, u, l, r)
 	drained(s, q, u, l, r);
 	if
 	:: !r ->
+		d_step {	/* kovan_list_slot(), before the hint: locked */
+			_drain(EB(s));
+			if
+			:: !queued[s] -> queued[s] = true; listed = listed | (1 << s)
+			:: else
+			fi
+		};
 		d_step { _wr(EB(s), WAIT(s), q + 1) };
 		d_step { _drain(EB(s)); u = mem[UNPINS(s, q)] };
 		d_step { _drain(EB(s)); l = mem[PINS(s, q)]; r = (u == l); u = 0; l = 0 }
@@ -519,7 +526,9 @@ inline engine_run(s, parked, q, u, l, r)
 /*
  * kovan_engine_try(): PENDING asks, RUNNING lets one runner at a time; the
  * runner runs again when it finds PENDING after its release. A run that
- * parked lists the slot and arms the backstop (MUTATION 8: it never does).
+ * parked, or left the slot listed, arms the backstop (MUTATION 8: it never
+ * does). The slot was listed before the hint, so a kick's work that comes
+ * while the run is under way finds it and sets PENDING.
  * MUTATION 9: no second look at PENDING after the release.
  */
 inline engine_try(s, parked, q, u, l, r)
@@ -538,13 +547,8 @@ inline engine_try(s, parked, q, u, l, r)
 		d_step { _drain(EB(s)); running[s] = false };	/* clear_bit_unlock() */
 		d_step {
 			if
-			:: parked && !queued[s] ->	/* kovan_list_slot() */
-				queued[s] = true;
-				listed = listed | (1 << s);
-				if
-				:: !MUT(8) -> armed = true	/* atomic_xchg(); hrtimer_start() */
-				:: else
-				fi
+			:: (parked || queued[s]) && !MUT(8) ->
+				armed = true	/* atomic_xchg(); hrtimer_start() */
 			:: else
 			fi;
 			parked = false
