@@ -98,6 +98,35 @@ static struct kt_obj *kt_obj_new(struct kovan_domain *d, struct kt_ctx *ctx, gfp
 	return o;
 }
 
+/* Publish a new object in @slot and retire the one it replaces. */
+static void kt_replace(struct kunit *test, struct kovan_domain *d, struct kt_ctx *ctx,
+		       struct kt_obj **slot)
+{
+	struct kt_obj *o = kt_obj_new(d, ctx, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	o = kovan_replace_pointer(slot, o);
+	if (o)
+		kovan_retire(d, &o->node, kt_free);
+}
+
+/*
+ * End a test whose @slot may still publish an object: retire it, wait for
+ * every free, check that every object allocated was freed, tear down.
+ */
+static void kt_finish_slot(struct kunit *test, struct kovan_domain *d, struct kt_ctx *ctx,
+			   struct kt_obj **slot)
+{
+	struct kt_obj *o = xchg(slot, NULL);
+
+	if (o)
+		kovan_retire(d, &o->node, kt_free);
+	kovan_barrier(d);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
+}
+
 static struct kovan_domain *kt_domain(struct kunit *test, unsigned int flags)
 {
 	struct kovan_domain *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
@@ -634,12 +663,7 @@ static void kovan_nesting_and_contexts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed_out_of_worker), 0L);
 	KUNIT_EXPECT_GT(test, atomic_read(&k->hardirq_runs), 0);
 	KUNIT_EXPECT_GT(test, atomic_read(&k->softirq_runs), 0);
-	o = xchg(slot, NULL);
-	kovan_retire(d, &o->node, kt_free);
-	kovan_barrier(d);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
-	kovan_domain_destroy(d);
-	kt_ctx_drain(ctx);
+	kt_finish_slot(test, d, ctx, slot);
 }
 
 /* ---- Sleep and migration ---- */
@@ -651,7 +675,7 @@ static void kovan_sleep_and_migrate(struct kunit *test)
 	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
 	unsigned int pin_cpu, unpin_cpu;
 	struct kovan_guard g;
-	struct kt_obj *mine, *o;
+	struct kt_obj *mine;
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, slot);
@@ -663,10 +687,7 @@ static void kovan_sleep_and_migrate(struct kunit *test)
 	mine = kovan_load(slot, &g);
 	/* Replace and retire it many times over, sleeping and moving meanwhile. */
 	for (i = 0; i < 2000; i++) {
-		o = kt_obj_new(d, ctx, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, o);
-		o = kovan_replace_pointer(slot, o);
-		kovan_retire(d, &o->node, kt_free);
+		kt_replace(test, d, ctx, slot);
 		if (i % 500 == 0)
 			msleep(20);
 	}
@@ -683,12 +704,7 @@ static void kovan_sleep_and_migrate(struct kunit *test)
 	if (num_online_cpus() > 1)
 		KUNIT_EXPECT_NE(test, pin_cpu, unpin_cpu);
 
-	o = xchg(slot, NULL);
-	kovan_retire(d, &o->node, kt_free);
-	kovan_barrier(d);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
-	kovan_domain_destroy(d);
-	kt_ctx_drain(ctx);
+	kt_finish_slot(test, d, ctx, slot);
 }
 
 /* The unpin half of kovan_unpin_hardirq_elsewhere(), in an IPI's hardirq. */
@@ -721,7 +737,7 @@ static void kovan_unpin_hardirq_elsewhere(struct kunit *test)
 	struct kt_remote_unpin r = { };
 	unsigned int pin_cpu, target;
 	struct kovan_guard g;
-	struct kt_obj *mine, *o;
+	struct kt_obj *mine;
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, slot);
@@ -740,10 +756,7 @@ static void kovan_unpin_hardirq_elsewhere(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(pin_cpu)), 0);
 	kovan_pin(d, &g);
 	mine = kovan_load(slot, &g);
-	o = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, o);
-	o = kovan_replace_pointer(slot, o);
-	kovan_retire(d, &o->node, kt_free);
+	kt_replace(test, d, ctx, slot);
 	/* The flush worker closes the batch onto our slot; its engine waits for us. */
 	msleep(50);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(mine->magic), KT_MAGIC);
@@ -756,12 +769,7 @@ static void kovan_unpin_hardirq_elsewhere(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, r.hardirq);
 	KUNIT_EXPECT_NE(test, r.cpu, pin_cpu);
 
-	o = xchg(slot, NULL);
-	kovan_retire(d, &o->node, kt_free);
-	kovan_barrier(d);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
-	kovan_domain_destroy(d);
-	kt_ctx_drain(ctx);
+	kt_finish_slot(test, d, ctx, slot);
 }
 
 /* ---- Guard holders ---- */
@@ -911,10 +919,7 @@ static void kt_pin_counts_late(struct kunit *test, unsigned int flags)
 	g.cpu = cpu;
 	g.phase = phase;
 	mine = kovan_load(slot, &g);
-	o = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, o);
-	o = kovan_replace_pointer(slot, o);
-	kovan_retire(d, &o->node, kt_free);
+	kt_replace(test, d, ctx, slot);
 	/* Every chance to free it early: the flush worker closes the batch meanwhile. */
 	msleep(100);
 	freed = atomic_long_read(&ctx->freed);
@@ -923,12 +928,7 @@ static void kt_pin_counts_late(struct kunit *test, unsigned int flags)
 	KUNIT_EXPECT_EQ(test, freed, 1L);
 	kovan_unpin(&g);
 
-	o = xchg(slot, NULL);
-	kovan_retire(d, &o->node, kt_free);
-	kovan_barrier(d);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
-	kovan_domain_destroy(d);
-	kt_ctx_drain(ctx);
+	kt_finish_slot(test, d, ctx, slot);
 }
 
 /* Plain and fenceless domains: the robust pin's era is not built here. */
@@ -1463,12 +1463,8 @@ static void kovan_many_guards_one_cpu(struct kunit *test)
 	for (i = 0; i < KT_MANY_GUARDS; i++)
 		kovan_pin(d, &g[i]);
 	mine = kovan_load(slot, &g[0]);
-	for (i = 0; i < 1000; i++) {
-		o = kt_obj_new(d, ctx, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, o);
-		o = kovan_replace_pointer(slot, o);
-		kovan_retire(d, &o->node, kt_free);
-	}
+	for (i = 0; i < 1000; i++)
+		kt_replace(test, d, ctx, slot);
 	msleep(20);
 	/* The first guard loaded it before its retire: still there. */
 	KUNIT_EXPECT_EQ(test, READ_ONCE(mine->magic), KT_MAGIC);
@@ -1647,10 +1643,7 @@ static void kovan_misuse_warns(struct kunit *test)
 	KT_EXPECT_WARN("kovan_unpin() twice", kovan_unpin(&g));
 	/* other still protects what it loads. */
 	held = kovan_load(slot, &other);
-	o = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, o);
-	o = kovan_replace_pointer(slot, o);
-	kovan_retire(d, &o->node, kt_free);
+	kt_replace(test, d, ctx, slot);
 	msleep(20);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(held->magic), KT_MAGIC);
 	kovan_unpin(&other);
