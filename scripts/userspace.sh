@@ -179,8 +179,8 @@ mutations=(
 			if (!kovan_engine_drained(s, !s->phase, looks))
 				return true;|		case KOVAN_STEP_UNUSED:|kovan_stress|info: it needs a pin held off between its phase read and its count for a whole engine cycle (make model and KUnit's kovan_pin_counts_late check it)"
 	"M11 a SegQueue pop takes head past tail for items (waits for no push)|kovan_queue/segq.c|			if ((long)(tail - pos) <= 0) {|			if (pos == tail) {|queue_stress -s 4 -W 16|caught"
-	"M12 a parked engine is never looked at again (no backstop)|kovan/reclaim.c|		if ((parked || test_bit(KOVAN_SLOT_QUEUED, &s->engine_state)) &&|		if (0 &&|kovan_edges|caught"
-	"M13 a fenceless retire that may not be preempted waits for IPIs itself|kovan/reclaim.c|	if (kovan_fenceless(d) && (!preemptible() || !in_task())) {|	if (0) {|kovan_stress|caught"
+	"M12 a parked engine is never looked at again (no backstop)|kovan/reclaim.c|		    !atomic_read(&kovan_backstop_armed) &&|		    0 &&|kovan_edges|caught"
+	"M13 a fenceless retire that may not be preempted waits for IPIs itself|kovan/reclaim.c|	if (kovan_fenceless(d) && (!preemptible() |	if (0 && (!preemptible() |kovan_stress|caught"
 	"M14 a fenceless close sends no IPI (P lost; make model shows the use after free)|kovan/reclaim.c|		on_each_cpu_cond(kovan_cpu_unfenced, kovan_fence_ipi, d, true);|		(void)kovan_cpu_unfenced; (void)kovan_fence_ipi;|kovan_stress|caught"
 )
 
