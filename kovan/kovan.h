@@ -792,8 +792,10 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * never stamped by kovan_node_init(): it WARNs once and is kept from every
  * reader, as if born first.
  *
- * Context: any but NMI; never sleeps. See the top of this header for
- * progress.
+ * Context: any but NMI; never sleeps. In a %KOVAN_FENCELESS domain, a
+ * call that fills a batch in task context that may be preempted waits,
+ * with preemption off, for IPIs to the CPUs that pinned; elsewhere the
+ * flush worker closes the batch. See the top of this header for progress.
  */
 void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
 		  void (*free_fn)(struct kovan_node *n));
