@@ -19,6 +19,7 @@ unsigned int kovan_nr_slots __read_mostly;
 unsigned long kovan_share __read_mostly;
 struct workqueue_struct *kovan_wq __read_mostly;
 struct workqueue_struct *kovan_engine_wq __read_mostly;
+struct workqueue_struct *kovan_reclaim_wq __read_mostly;
 
 unsigned int kovan_batch_size __read_mostly = 64;
 unsigned int kovan_stall_batches __read_mostly = 64;
@@ -237,13 +238,21 @@ static int __init kovan_init(void)
 		destroy_workqueue(kovan_wq);
 		return -ENOMEM;
 	}
-	ret = kovan_pool_init();
+	/* Per-CPU: a batch is freed on the CPU that retired its objects. */
+	kovan_reclaim_wq = alloc_workqueue("kovan_reclaim", WQ_MEM_RECLAIM, 0);
+	ret = kovan_reclaim_wq ? kovan_pool_init() : -ENOMEM;
+	if (!ret) {
+		ret = kovan_workers_start();
+		if (ret)
+			kovan_pool_exit();
+	}
 	if (ret) {
+		if (kovan_reclaim_wq)
+			destroy_workqueue(kovan_reclaim_wq);
 		destroy_workqueue(kovan_engine_wq);
 		destroy_workqueue(kovan_wq);
 		return ret;
 	}
-	kovan_workers_start();
 	kovan_debugfs_root = debugfs_create_dir("kovan", NULL);
 	kovan_fault_debugfs_init(kovan_debugfs_root);
 	return 0;
@@ -254,6 +263,7 @@ static void __exit kovan_exit(void)
 	kovan_workers_stop();
 	debugfs_remove_recursive(kovan_debugfs_root);
 	kovan_pool_exit();
+	destroy_workqueue(kovan_reclaim_wq);
 	destroy_workqueue(kovan_engine_wq);
 	destroy_workqueue(kovan_wq);
 }

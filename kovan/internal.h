@@ -25,6 +25,7 @@ struct kovan_batch {
 	struct kovan_node *objects;
 	unsigned int count[2];
 	u64 min_birth;
+	int cpu;			/* whose reclaim worker frees it */
 	struct completion *done;	/* kovan_synchronize() waits for this batch */
 	union {
 		struct llist_node reclaim;	/* on the reclaim worker's list */
@@ -38,6 +39,7 @@ extern unsigned int kovan_nr_slots;
 extern unsigned long kovan_share;
 extern struct workqueue_struct *kovan_wq;
 extern struct workqueue_struct *kovan_engine_wq;
+extern struct workqueue_struct *kovan_reclaim_wq;
 extern unsigned int kovan_batch_size;
 extern unsigned int kovan_stall_batches;
 extern unsigned int kovan_era_frequency;
@@ -59,7 +61,7 @@ void kovan_batch_put(struct kovan_batch *b);
 
 void kovan_debugfs_add(struct kovan_domain *d);
 void kovan_domain_quiesce(struct kovan_domain *d);
-void kovan_workers_start(void);
+int kovan_workers_start(void);
 void kovan_workers_stop(void);
 bool kovan_slots_idle(struct kovan_domain *d);
 

@@ -102,7 +102,10 @@
  *	kovan_domain_stats(), kovan_domain_flags()	any context
  * A free function runs from a kovan workqueue in process context, never
  * inside the kovan_unpin() or kovan_retire() that made the object
- * reclaimable; it must not sleep.
+ * reclaimable; it must not sleep. It runs on the CPU the object was
+ * retired on (in a kovan worker bound to that CPU, or unbound once the CPU
+ * went offline), so free functions of one domain run concurrently on
+ * different CPUs, as RCU callbacks do.
  *
  * Guards may sleep and migrate between kovan_pin() and kovan_unpin();
  * kovan_unpin() on another CPU is legal. A guard lives on the caller's
@@ -786,8 +789,10 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * @free_fn: called with @n once the object can be freed; must not sleep
  *
  * Call after the object is no longer reachable for new readers. @free_fn
- * runs later, in process context, from a kovan worker. A NULL @d, @n or
- * @free_fn is a caller bug: kovan_retire() WARNs once and leaks the object.
+ * runs later, in process context, from the kovan worker of the CPU the
+ * object was retired on; free functions run concurrently on different
+ * CPUs. A NULL @d, @n or @free_fn is a caller bug: kovan_retire() WARNs
+ * once and leaks the object.
  * In a robust domain, a node whose birth lies ahead of the domain's era was
  * never stamped by kovan_node_init(): it WARNs once and is kept from every
  * reader, as if born first.
@@ -802,21 +807,25 @@ void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
 
 void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned long offset);
 
+/* kovan_retire_kfree(): offsets below this are told apart from free functions. */
+#define KOVAN_KFREE_OFFSET_MAX	4096
+
 /**
  * kovan_retire_kfree() - kfree() an unpublished object once no reader can hold it
  * @d: the domain
  * @ptr: the object, allocated with kmalloc(); NULL is ignored
  * @field: name of the struct kovan_node member in *@ptr; its offset must
- *	   be below 4096
+ *	   be below %KOVAN_KFREE_OFFSET_MAX
  *
- * Like kfree_rcu(). Context: any but NMI.
+ * Like kfree_rcu(); the objects of a batch are freed with kfree_bulk().
+ * Context: any but NMI.
  */
 #define kovan_retire_kfree(d, ptr, field)					\
 do {										\
 	typeof(ptr) ___p = (ptr);						\
 	const size_t ___offset = offsetof(typeof(*___p), field);		\
 										\
-	BUILD_BUG_ON(___offset >= 4096);					\
+	BUILD_BUG_ON(___offset >= KOVAN_KFREE_OFFSET_MAX);			\
 	if (___p)								\
 		__kovan_retire_kfree((d), (void *)___p + ___offset, ___offset);	\
 } while (0)

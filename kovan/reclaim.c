@@ -26,7 +26,14 @@
  * slot had at the close are gone. SHARE is 2^BITS_PER_LONG / K, so K
  * shares sum to 0 modulo 2^BITS_PER_LONG and refs reaches zero with the
  * last share, in whatever order they arrive. Whoever pays it queues the
- * batch for the reclaim worker; frees never run in a reader's context.
+ * batch for the reclaim worker of the CPU the batch was closed for; frees
+ * never run in a reader's or a retirer's context.
+ *
+ * Reclaim. Every CPU has a reclaim worker (a work item of a per-CPU
+ * workqueue) and a list of the batches closed for it that no reader holds
+ * any more: frees run on the CPU that retired the objects, where the slab
+ * takes them back on its fast path, and reclaim throughput grows with the
+ * CPUs that retire.
  *
  * Engines. A slot's engine is a state machine run by one caller at a time
  * (KOVAN_SLOT_RUNNING): the closer that just put a batch on the slot's
@@ -174,11 +181,24 @@ enum {
 	KOVAN_STEP_OLD,		/* flipped; waiting for the old phase to drain */
 };
 
+/* kfree_bulk() calls per batch of kovan_retire_kfree() objects. */
+#define KOVAN_KFREE_BULK	16
+
+/*
+ * A CPU's reclaim worker: the batches closed for the CPU whose readers are
+ * gone, and the objects in them not yet freed (the CPU's backlog).
+ */
+struct kovan_reclaimer {
+	struct llist_head batches;
+	atomic_long_t backlog;
+	struct work_struct work;
+} ____cacheline_aligned_in_smp;
+
 /*
  * Module-wide workers, shared by every domain so that a domain needs no
  * initialisation beyond its per-CPU part (DEFINE_KOVAN_DOMAIN()).
  */
-static LLIST_HEAD(kovan_reclaim_list);	/* batches nobody references */
+static struct kovan_reclaimer __percpu *kovan_reclaimers;
 static LLIST_HEAD(kovan_flush_list);	/* domains with partly filled batches */
 static LLIST_HEAD(kovan_engine_list);	/* slots whose engine has work */
 static void kovan_reclaim_fn(struct work_struct *work);
@@ -186,7 +206,6 @@ static void kovan_irq_fn(struct irq_work *work);
 static void kovan_flush_fn(struct work_struct *work);
 static void kovan_engine_fn(struct work_struct *work);
 static void kovan_engine_try(struct kovan_slot *s, bool looks);
-static DECLARE_WORK(kovan_reclaim_work, kovan_reclaim_fn);
 static DECLARE_WORK(kovan_engine_work, kovan_engine_fn);
 static DEFINE_IRQ_WORK(kovan_irq_work, kovan_irq_fn);
 static DECLARE_WORK(kovan_flush_work, kovan_flush_fn);
@@ -262,16 +281,23 @@ static bool kovan_slot_idle(struct kovan_slot *s)
 	return pins == unpins;
 }
 
-/* Hand a batch nobody references any more to the reclaim worker. */
+/*
+ * Hand a batch nobody references any more to the reclaim worker of the CPU
+ * it was closed for. Never in NMI: only closers and engines pay shares.
+ */
 static void kovan_reclaim(struct kovan_batch *b)
 {
-	atomic_long_add(b->count[0] + b->count[1], &b->domain->queued);
-	if (!llist_add(&b->reclaim, &kovan_reclaim_list))
-		return;
-	if (in_nmi())
-		irq_work_queue(&kovan_irq_work);
-	else
-		queue_work(kovan_wq, &kovan_reclaim_work);
+	struct kovan_reclaimer *r = per_cpu_ptr(kovan_reclaimers, b->cpu);
+	unsigned long objects = b->count[0] + b->count[1];
+
+	atomic_long_add(objects, &b->domain->queued);
+	atomic_long_add(objects, &r->backlog);
+	/*
+	 * The first batch queues the worker; it was online when the batch
+	 * was closed for it, and the work runs even if it left since.
+	 */
+	if (llist_add(&b->reclaim, &r->batches))
+		queue_work_on(b->cpu, kovan_reclaim_wq, &r->work);
 }
 
 /*
@@ -794,9 +820,13 @@ static void kovan_engine_fn(struct work_struct *work)
 		wake_up_all(&kovan_wait);
 }
 
-/* Move the objects collected on @cb into @b. Called with cb->lock held. */
-static void kovan_fill_batch(struct kovan_cpu_batch *cb, struct kovan_batch *b)
+/*
+ * Move the objects collected on @cb, @cpu's, into @b; @cpu's reclaim
+ * worker frees them. Called with cb->lock held.
+ */
+static void kovan_fill_batch(struct kovan_cpu_batch *cb, struct kovan_batch *b, int cpu)
 {
+	b->cpu = cpu;
 	b->objects = cb->first;
 	b->count[0] = cb->count[0];
 	b->count[1] = cb->count[1];
@@ -816,6 +846,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	unsigned long flags;
 	u64 birth = n->birth;	/* Shares its word with free_fn. */
 	bool opened, full;
+	int cpu;
 
 	/* The batch lock is not NMI-safe: leak rather than deadlock. */
 	if (WARN_ON_ONCE(in_nmi()))
@@ -828,7 +859,8 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	n->free_fn = free_fn;
 
 	local_irq_save(flags);
-	cb = this_cpu_ptr(&d->pcpu->cb);
+	cpu = smp_processor_id();
+	cb = per_cpu_ptr(&d->pcpu->cb, cpu);
 	raw_spin_lock(&cb->lock);
 	/* The lock makes us the only writer; kovan_flush() may peek. */
 	ASSERT_EXCLUSIVE_WRITER(cb->first);
@@ -871,7 +903,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	}
 	raw_spin_lock_irqsave(&cb->lock, flags);
 	if (cb->first)
-		kovan_fill_batch(cb, b);
+		kovan_fill_batch(cb, b, cpu);
 	raw_spin_unlock_irqrestore(&cb->lock, flags);
 	if (b->objects)
 		kovan_close_batch(d, b);
@@ -927,7 +959,7 @@ static void kovan_flush(struct kovan_domain *d, bool all)
 		    cb->count[0] + cb->count[1] < READ_ONCE(kovan_batch_size))
 			again = true;
 		else if (cb->first)
-			kovan_fill_batch(cb, b);
+			kovan_fill_batch(cb, b, cpu);
 		raw_spin_unlock_irqrestore(&cb->lock, flags);
 		if (b->objects) {
 			if (!all)
@@ -964,35 +996,51 @@ static void kovan_flush_fn(struct work_struct *work)
 		wake_up_all(&kovan_wait);
 }
 
-static void kovan_free_node(struct kovan_node *n)
+/*
+ * Free the objects of @b: kovan_retire_kfree() ones (whose free_fn word is
+ * their offset) KOVAN_KFREE_BULK at a time, the others one by one.
+ */
+static void kovan_free_objects(struct kovan_batch *b)
 {
-	unsigned long offset = (unsigned long)n->free_fn;
+	struct kovan_node *n, *next;
+	void *bulk[KOVAN_KFREE_BULK];
+	unsigned long offset;
+	size_t nr = 0;
 
-	if (offset < 4096)
-		kfree((void *)n - offset);
-	else
-		n->free_fn(n);
+	for (n = b->objects; n; n = next) {
+		next = n->next;
+		offset = (unsigned long)n->free_fn;
+		if (offset >= KOVAN_KFREE_OFFSET_MAX) {
+			n->free_fn(n);
+			continue;
+		}
+		bulk[nr++] = (void *)n - offset;
+		if (nr == ARRAY_SIZE(bulk)) {
+			kfree_bulk(nr, bulk);
+			nr = 0;
+		}
+	}
+	if (nr)
+		kfree_bulk(nr, bulk);
 }
 
 static void kovan_reclaim_fn(struct work_struct *work)
 {
-	struct llist_node *list = llist_del_all(&kovan_reclaim_list);
+	struct kovan_reclaimer *r = container_of(work, struct kovan_reclaimer, work);
+	struct llist_node *list = llist_del_all(&r->batches);
 	struct kovan_batch *b, *tmp;
-	struct kovan_node *n, *next;
 	struct completion *done;
 	unsigned int count[2];
 	struct kovan_domain *d;
 
 	llist_for_each_entry_safe(b, tmp, list, reclaim) {
 		d = b->domain;
-		for (n = b->objects; n; n = next) {
-			next = n->next;
-			kovan_free_node(n);
-		}
+		kovan_free_objects(b);
 		count[0] = b->count[0];
 		count[1] = b->count[1];
 		done = b->done;
 		kovan_batch_put(b);
+		atomic_long_sub(count[0] + count[1], &r->backlog);
 		atomic_long_inc(&d->batches_freed);
 		atomic_long_sub(count[0] + count[1], &d->queued);
 		atomic_long_add(count[0], &d->freed[0]);
@@ -1008,12 +1056,10 @@ static void kovan_reclaim_fn(struct work_struct *work)
 		wake_up_all(&kovan_wait);
 }
 
-/* NMI left work behind: batches to free, engines to run. */
+/* A kick from NMI, where queue_work() may not run. */
 static void kovan_irq_fn(struct irq_work *work)
 {
-	if (!llist_empty(&kovan_reclaim_list))
-		queue_work(kovan_wq, &kovan_reclaim_work);
-	/* A kick from NMI: the slot it is for may not be listed yet. */
+	/* The slot it is for may not be listed yet. */
 	queue_work(kovan_engine_wq, &kovan_engine_work);
 }
 
@@ -1025,6 +1071,7 @@ void kovan_synchronize(struct kovan_domain *d)
 	might_sleep();
 	b = kovan_batch_get_wait(d);
 	b->done = &done;
+	b->cpu = raw_smp_processor_id();	/* Any CPU that ran: its worker frees nothing. */
 	/* min_birth 0: no slot is old enough to be skipped. */
 	kovan_close_batch(d, b);
 	wait_for_completion(&done);
@@ -1109,23 +1156,40 @@ void kovan_domain_quiesce(struct kovan_domain *d)
 	flush_work(&kovan_engine_work);
 }
 
-void kovan_workers_start(void)
+int kovan_workers_start(void)
 {
+	struct kovan_reclaimer *r;
+	int cpu;
+
+	kovan_reclaimers = alloc_percpu(struct kovan_reclaimer);
+	if (!kovan_reclaimers)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		r = per_cpu_ptr(kovan_reclaimers, cpu);
+		init_llist_head(&r->batches);
+		atomic_long_set(&r->backlog, 0);
+		INIT_WORK(&r->work, kovan_reclaim_fn);
+	}
 	kovan_hrtimer_setup(&kovan_flush_timer, kovan_flush_timer_fn,
 			    CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	kovan_hrtimer_setup(&kovan_backstop_timer, kovan_backstop_timer_fn,
 			    CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	return 0;
 }
 
 /* Module exit: every domain is gone; stop the timers and drain the workers. */
 void kovan_workers_stop(void)
 {
+	int cpu;
+
 	hrtimer_cancel(&kovan_flush_timer);
 	hrtimer_cancel(&kovan_backstop_timer);
 	cancel_work_sync(&kovan_flush_work);
 	irq_work_sync(&kovan_irq_work);
 	cancel_work_sync(&kovan_engine_work);
-	flush_work(&kovan_reclaim_work);
+	for_each_possible_cpu(cpu)
+		flush_work(&per_cpu_ptr(kovan_reclaimers, cpu)->work);
+	free_percpu(kovan_reclaimers);
 }
 
 /* True when no guard is pinned in any slot of @d. */

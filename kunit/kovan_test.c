@@ -45,7 +45,7 @@ struct kt_ctx {
 	 * reader that reaches one sees the poison even without KASAN.
 	 */
 	struct kt_obj *quarantine[4096];
-	unsigned int next_quarantine;
+	atomic_t next_quarantine;
 };
 
 static struct kt_ctx *kt_ctx;
@@ -59,10 +59,9 @@ static void kt_free(struct kovan_node *n)
 	WRITE_ONCE(o->magic, KT_POISON);
 	if (!in_task() || !(current->flags & PF_WQ_WORKER))
 		atomic_long_inc(&ctx->freed_out_of_worker);
-	/* Free functions run one at a time, in kovan's reclaim worker. */
-	i = ctx->next_quarantine++ % ARRAY_SIZE(ctx->quarantine);
-	kfree(ctx->quarantine[i]);
-	ctx->quarantine[i] = o;
+	/* Free functions run on every CPU that retires, side by side. */
+	i = (unsigned int)atomic_inc_return(&ctx->next_quarantine) % ARRAY_SIZE(ctx->quarantine);
+	kfree(xchg(&ctx->quarantine[i], o));
 	atomic_long_inc(&ctx->freed);
 }
 

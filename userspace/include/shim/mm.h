@@ -44,6 +44,12 @@ static inline void kfree(const void *ptr)
 	us_free((void *)ptr, 0);
 }
 
+static inline void kfree_bulk(size_t nr, void **ptrs)
+{
+	while (nr)
+		kfree(ptrs[--nr]);
+}
+
 static inline size_t array_size(size_t n, size_t size)
 {
 	size_t bytes;

@@ -293,6 +293,8 @@ struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags, in
 					 ...);
 void destroy_workqueue(struct workqueue_struct *wq);
 bool queue_work(struct workqueue_struct *wq, struct work_struct *work);
+/* One worker per workqueue: the CPU only names the kernel's choice. */
+#define queue_work_on(cpu, wq, work)	((void)(cpu), queue_work((wq), (work)))
 bool flush_work(struct work_struct *work);
 bool cancel_work_sync(struct work_struct *work);
 extern struct workqueue_struct *system_wq;
