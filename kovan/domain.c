@@ -25,6 +25,7 @@ unsigned int kovan_batch_size __read_mostly = 64;
 unsigned int kovan_stall_batches __read_mostly = 64;
 unsigned int kovan_era_frequency __read_mostly = 64;
 unsigned int kovan_flush_us __read_mostly = 100;
+unsigned int kovan_backlog __read_mostly = 4096;
 
 static struct dentry *kovan_debugfs_root;
 static DEFINE_MUTEX(kovan_debugfs_mutex);	/* debugfs entries of all domains */
@@ -66,6 +67,7 @@ static struct kovan_uint_param kovan_batch_param = { &kovan_batch_size, 1, 4096 
 static struct kovan_uint_param kovan_stall_param = { &kovan_stall_batches, 1, 1 << 20 };
 static struct kovan_uint_param kovan_flush_us_param = { &kovan_flush_us, 0, 1000000 };
 static struct kovan_uint_param kovan_era_param = { &kovan_era_frequency, 1, 1 << 20 };
+static struct kovan_uint_param kovan_backlog_param = { &kovan_backlog, 1, 1 << 30 };
 
 module_param_cb(batch, &kovan_uint_param_ops, &kovan_batch_param, 0644);
 MODULE_PARM_DESC(batch, "objects per batch, 1..4096 (default 64)");
@@ -78,6 +80,9 @@ MODULE_PARM_DESC(flush_us,
 module_param_cb(era_frequency, &kovan_uint_param_ops, &kovan_era_param, 0644);
 MODULE_PARM_DESC(era_frequency,
 		 "robust: kovan_node_init() calls per CPU between era advances, 1..1048576 (default 64)");
+module_param_cb(backlog, &kovan_uint_param_ops, &kovan_backlog_param, 0644);
+MODULE_PARM_DESC(backlog,
+		 "objects a CPU's reclaim worker may be behind before retires that may sleep wait for it, 1..1073741824 (default 4096)");
 
 static int kovan_stats_show(struct seq_file *m, void *unused)
 {
@@ -89,7 +94,8 @@ static int kovan_stats_show(struct seq_file *m, void *unused)
 		   s.retired, s.freed, s.pending, s.queued, s.batches);
 	seq_printf(m, "batches_freed %lu\naged_batches %lu\nera_skips %lu\nstall_avoids %lu\n",
 		   s.batches_freed, s.aged_batches, s.era_skips, s.stall_avoids);
-	seq_printf(m, "moves %lu\nfence_ipis %lu\nslots %u\n", s.moves, s.fence_ipis, s.slots);
+	seq_printf(m, "moves %lu\nfence_ipis %lu\nthrottles %lu\nslots %u\n", s.moves,
+		   s.fence_ipis, s.throttles, s.slots);
 	seq_printf(m, "robust %d\nfenceless %d\n", !!(d->flags & KOVAN_ROBUST),
 		   !!(d->flags & KOVAN_FENCELESS));
 	return 0;
@@ -209,6 +215,8 @@ void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s)
 		s->moves += data_race(pc->moves);
 		/* this_cpu_inc() of IPI handlers; approximate by design. */
 		s->fence_ipis += data_race(pc->fence_ipis);
+		/* this_cpu_inc() of retires; approximate by design. */
+		s->throttles += data_race(pc->throttles);
 	}
 	s->pending = s->retired - s->freed;
 	s->queued = atomic_long_read(&d->queued);
@@ -216,6 +224,7 @@ void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s)
 	s->batch = READ_ONCE(kovan_batch_size);
 	s->stall_batches = READ_ONCE(kovan_stall_batches);
 	s->era_frequency = READ_ONCE(kovan_era_frequency);
+	s->backlog = READ_ONCE(kovan_backlog);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_domain_stats, KOVAN_NS);
 

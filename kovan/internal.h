@@ -44,6 +44,7 @@ extern unsigned int kovan_batch_size;
 extern unsigned int kovan_stall_batches;
 extern unsigned int kovan_era_frequency;
 extern unsigned int kovan_flush_us;
+extern unsigned int kovan_backlog;
 
 /* kovan_domain.state bits */
 #define KOVAN_BARRIER_RUNNING	0	/* a kovan_barrier() owns the parity switch */

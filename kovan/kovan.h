@@ -96,7 +96,9 @@
  *	kovan_pin(), kovan_unpin(), kovan_load(),
  *	kovan_assign_pointer() and friends		any context, NMI included
  *	kovan_node_init()				any context, NMI included
- *	kovan_retire(), kovan_retire_kfree()		any context but NMI
+ *	kovan_retire(), kovan_retire_kfree()		any context but NMI; may
+ *							sleep where it could
+ *							(backpressure below)
  *	kovan_synchronize(), kovan_barrier(),
  *	kovan_domain_init(), kovan_domain_destroy()	process context, may sleep
  *	kovan_domain_stats(), kovan_domain_flags()	any context
@@ -106,6 +108,16 @@
  * retired on (in a kovan worker bound to that CPU, or unbound once the CPU
  * went offline), so free functions of one domain run concurrently on
  * different CPUs, as RCU callbacks do.
+ *
+ * Backpressure: the objects no reader holds any more and that wait for
+ * their CPU's reclaim worker are that CPU's backlog. A kovan_retire() where
+ * it may sleep (task context, preemption and interrupts on, outside RCU
+ * readers; not inside a free function) that finds its CPU's backlog above
+ * kovan.backlog objects (default 4096) sleeps until that worker has freed
+ * what it had: it waits for frees only, never for readers, and holds no
+ * kovan lock meanwhile. Retires from atomic context, softirq, or on a
+ * kernel without CONFIG_PREEMPT_COUNT (where that cannot be told) never
+ * wait: a flood of them can outrun the workers.
  *
  * Guards may sleep and migrate between kovan_pin() and kovan_unpin();
  * kovan_unpin() on another CPU is legal. A guard lives on the caller's
@@ -142,11 +154,15 @@
  *			runs that slot's engine unless someone else does (a few
  *			reads, then the shares of the batches whose readers are
  *			gone), which may arm an hrtimer; a call that opens a
- *			batch may arm another. It never sleeps. Fenceless: a
+ *			batch may arm another. It never sleeps in atomic
+ *			context (see backpressure). Fenceless: a
  *			close first IPIs the CPUs that pinned since their last
  *			IPI and waits for them; a call that may not be
  *			preempted, or runs in softirq, queues the flush
- *			worker instead.
+ *			worker instead. Every call reads its CPU's
+ *			reclaim backlog; where it may sleep, it waits for
+ *			that CPU's reclaim worker when the backlog is above
+ *			kovan.backlog (backpressure).
  *
  * Misuse is caught, not followed: kovan_unpin() of a guard already unpinned,
  * kovan_pin() of a destroyed or never initialised domain (the guard then
@@ -299,6 +315,8 @@ struct kovan_cpu_batch {
  * @moves: statistics of this CPU's loads
  * @aged_batches: statistics of the flush worker's closes on this CPU
  * @fence_ipis: statistics of closes' IPIs this CPU took (fenceless domains)
+ * @throttles: statistics of this CPU's retires that waited for its reclaim
+ *	       worker
  */
 struct kovan_pcpu {
 	struct kovan_slot slot[KOVAN_SLOTS_PER_CPU];
@@ -308,6 +326,7 @@ struct kovan_pcpu {
 	unsigned long moves;
 	unsigned long aged_batches;
 	unsigned long fence_ipis;
+	unsigned long throttles;
 };
 
 /**
@@ -413,6 +432,8 @@ struct kovan_guard {
  * @moves: robust: long-lived guards that moved to an idle slot
  * @fence_ipis: fenceless: IPIs closes sent to CPUs that pinned without a
  *		fence
+ * @throttles: retires that waited for their CPU's reclaim worker, whose
+ *	       backlog was above kovan.backlog
  * @slots: number of reader slots
  * @batch: objects per batch (module parameter kovan.batch)
  * @stall_batches: robust: batches closed onto a slot during one cycle of
@@ -420,6 +441,8 @@ struct kovan_guard {
  *		   parameter kovan.stall_batches)
  * @era_frequency: robust: kovan_node_init() calls per CPU between era
  *		   advances (module parameter kovan.era_frequency)
+ * @backlog: objects a CPU's reclaim worker may be behind before retires
+ *	     that may sleep wait for it (module parameter kovan.backlog)
  */
 struct kovan_stats {
 	unsigned long retired;
@@ -433,10 +456,12 @@ struct kovan_stats {
 	unsigned long stall_avoids;
 	unsigned long moves;
 	unsigned long fence_ipis;
+	unsigned long throttles;
 	unsigned int slots;
 	unsigned int batch;
 	unsigned int stall_batches;
 	unsigned int era_frequency;
+	unsigned int backlog;
 };
 
 int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name);
@@ -797,10 +822,14 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * never stamped by kovan_node_init(): it WARNs once and is kept from every
  * reader, as if born first.
  *
- * Context: any but NMI; never sleeps. In a %KOVAN_FENCELESS domain, a
- * call that fills a batch in task context that may be preempted waits,
- * with preemption off, for IPIs to the CPUs that pinned; elsewhere the
- * flush worker closes the batch. See the top of this header for progress.
+ * Context: any but NMI. A call where it may sleep (task context,
+ * preemptible, outside RCU readers, not in a free function) sleeps when
+ * its CPU's reclaim worker is more than kovan.backlog objects behind
+ * (backpressure, at the top of this header); elsewhere it never sleeps. In
+ * a %KOVAN_FENCELESS domain, a call that fills a batch in task context that
+ * may be preempted waits, with preemption off, for IPIs to the CPUs that
+ * pinned; elsewhere the flush worker closes the batch. See the top of this
+ * header for progress.
  */
 void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
 		  void (*free_fn)(struct kovan_node *n));
@@ -818,7 +847,7 @@ void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned
  *	   be below %KOVAN_KFREE_OFFSET_MAX
  *
  * Like kfree_rcu(); the objects of a batch are freed with kfree_bulk().
- * Context: any but NMI.
+ * Context: as kovan_retire(), which it is.
  */
 #define kovan_retire_kfree(d, ptr, field)					\
 do {										\

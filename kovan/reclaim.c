@@ -33,7 +33,10 @@
  * workqueue) and a list of the batches closed for it that no reader holds
  * any more: frees run on the CPU that retired the objects, where the slab
  * takes them back on its fast path, and reclaim throughput grows with the
- * CPUs that retire.
+ * CPUs that retire. The objects on a CPU's list are its backlog. A retire
+ * in a context that may sleep waits for its CPU's worker when the backlog
+ * is above kovan.backlog: retires can outrun frees only from contexts
+ * that cannot wait (kovan.h).
  *
  * Engines. A slot's engine is a state machine run by one caller at a time
  * (KOVAN_SLOT_RUNNING): the closer that just put a batch on the slot's
@@ -156,6 +159,7 @@
 #include <linux/kcsan-checks.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -837,6 +841,30 @@ static void kovan_fill_batch(struct kovan_cpu_batch *cb, struct kovan_batch *b, 
 	cb->batches++;
 }
 
+/*
+ * Backpressure: a retire that may sleep waits while its CPU's reclaim
+ * worker is more than kovan.backlog objects behind, whoever closed the
+ * batches (the flush worker closes those that do not fill). Not in a free
+ * function (the worker would wait for itself), in an RCU reader
+ * (PREEMPT_RCU; also a spinlock_t on PREEMPT_RT), or in softirq.
+ */
+static void kovan_throttle(struct kovan_domain *d)
+{
+	struct kovan_reclaimer *r = raw_cpu_ptr(kovan_reclaimers);
+	struct work_struct *work;
+
+	/* A hint: a backlog read late only moves the wait to the next retire. */
+	if (likely(atomic_long_read(&r->backlog) <= READ_ONCE(kovan_backlog)))
+		return;
+	if (!preemptible() || !in_task() || rcu_preempt_depth())
+		return;
+	work = current_work();
+	if (work && work->func == kovan_reclaim_fn)
+		return;
+	this_cpu_inc(d->pcpu->throttles);
+	flush_work(&r->work);
+}
+
 static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 			      void (*free_fn)(struct kovan_node *n))
 {
@@ -917,12 +945,14 @@ void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
 	if (WARN_ONCE(!d || !n || !free_fn, "kovan: retire with a NULL argument\n"))
 		return;
 	kovan_retire_node(d, n, free_fn);
+	kovan_throttle(d);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_retire, KOVAN_NS);
 
 void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned long offset)
 {
 	kovan_retire_node(d, n, (void (*)(struct kovan_node *))offset);
+	kovan_throttle(d);
 }
 EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN_NS);
 

@@ -104,10 +104,12 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp);
  * kovan_segq_pop() - remove the oldest item
  * @q: the queue
  *
- * Context: any but NMI. Never allocates or sleeps. Lock-free but for the
- * waits for running peers described at the top of this header: the push
- * that claimed the place and has not written it yet, the pop that is
- * moving head to the next segment.
+ * Context: any but NMI. Never allocates. Lock-free but for the waits for
+ * running peers described at the top of this header: the push that
+ * claimed the place and has not written it yet, the pop that is moving
+ * head to the next segment. The pop that empties a segment retires it
+ * with kovan_retire(): where that may sleep, it may wait for kovan's
+ * reclaim worker (backpressure, kovan/kovan.h); elsewhere it never sleeps.
  * Ordering: acquire, pairing with the kovan_segq_push() of the item.
  * Return: the item, or NULL when the queue is empty.
  */

@@ -1282,6 +1282,8 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	struct kt_stall *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	struct kt_ctx *ctx = kt_ctx_new(test);
 	unsigned long bound, worst, worst_first = 0, worst_second = 0, held, samples = 0;
+	unsigned long pending_bound, peak = 0, peak_early = 0;
+	unsigned int reader_cpu = cpumask_first(cpu_online_mask);
 	struct kovan_stats st;
 	struct task_struct *t;
 	long i, srcu_pending;
@@ -1302,15 +1304,27 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	 */
 	bound = (2UL * st.stall_batches + 5 + 2 * nr_cpu_ids + st.era_frequency * nr_cpu_ids) *
 		st.batch;
+	/*
+	 * Retired and not freed, what no reader holds included: the bound
+	 * above and every CPU's reclaim backlog (kovan.backlog, passed by up
+	 * to a few batches paid between two retires that fill one). Updaters
+	 * that cannot be made to wait (no CONFIG_PREEMPT_COUNT) have no
+	 * backpressure: only reported there.
+	 */
+	pending_bound = bound + nr_cpu_ids * (st.backlog + 4UL * st.batch);
 
 	s->shared = kt_obj_new(s->kd, ctx, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s->shared);
-	stalled = kt_holder_start(test, s->kd, cpumask_first(cpu_online_mask));
+	stalled = kt_holder_start(test, s->kd, reader_cpu);
 	atomic_set(&s->running, 1);
 	t = kthread_create(kt_healthy_reader, s, "kovan_test_live");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	kthread_bind(t, cpumask_first(cpu_online_mask));
+	kthread_bind(t, reader_cpu);
 	wake_up_process(t);
+	/* The updater on another CPU, as fast as it can: its frees must keep up. */
+	if (num_online_cpus() > 1)
+		set_cpus_allowed_ptr(current,
+				     cpumask_of(cpumask_next(reader_cpu, cpu_online_mask)));
 
 	for (i = 0; i < KT_STALL_OBJECTS; i++) {
 		struct kt_obj *o = kt_obj_new(s->kd, ctx, GFP_KERNEL);
@@ -1324,6 +1338,9 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 		seq = atomic_read(&s->live_seq);
 		smp_rmb(); /* Sequence before the counters; pairs with the live reader's RMWs. */
 		kovan_domain_stats(s->kd, &st);
+		peak = max(peak, st.pending);
+		if (i < KT_STALL_OBJECTS / 10)
+			peak_early = peak;
 		smp_rmb(); /* Counters before the second look at the sequence. */
 		if ((seq & 1) || seq != atomic_read(&s->live_seq))
 			continue;
@@ -1335,12 +1352,17 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 			worst_second = max(worst_second, held);
 		samples++;
 	}
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	kovan_domain_stats(s->kd, &st);
 	worst = max(worst_first, worst_second);
 	kunit_info(test, "kovan robust, 1 stalled + 1 live reader on a CPU: %ld retired, held at most %lu in the first half, %lu in the second (bound %lu, %lu samples), pending now %lu, live reads %ld, stall avoids %lu\n",
 		   KT_STALL_OBJECTS, worst_first, worst_second, bound, samples, st.pending,
 		   atomic_long_read(&s->healthy_reads) & 0xffffffff, st.stall_avoids);
+	kunit_info(test, "retired and not freed: peak %lu in the first %ld retires, %lu in all (bound %lu), throttled retires %lu\n",
+		   peak_early, KT_STALL_OBJECTS / 10, peak, pending_bound, st.throttles);
 	KUNIT_EXPECT_LE(test, worst, bound);
+	if (IS_ENABLED(CONFIG_PREEMPT_COUNT))
+		KUNIT_EXPECT_LE(test, peak, pending_bound);
 	KUNIT_EXPECT_LE(test, worst_second, worst_first + 4UL * st.batch);
 	KUNIT_EXPECT_GT(test, samples, 0UL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->healthy_reads) >> 32, 0L);
@@ -1431,6 +1453,190 @@ static void kt_set_param(struct kunit *test, const char *name, const char *val)
 	KUNIT_ASSERT_GT(test, n, (ssize_t)0);
 	KUNIT_ASSERT_EQ(test, kt_param_write(p->path, val), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kt_param_restore, p), 0);
+}
+
+/* ---- Backpressure ---- */
+
+struct kt_backpressure {
+	struct kovan_domain *d;
+	struct completion blocked;	/* the blocking free function runs */
+	struct completion release;	/* ... and may return */
+	atomic_t timed_out;
+	struct completion done;
+};
+
+static struct kt_backpressure *kt_bp;
+
+/*
+ * Holds its CPU's reclaim worker until the helper releases it (10 s at
+ * most), then retires one more object from inside the worker while the
+ * backlog is still above the limit: that retire must not wait for itself.
+ * It sleeps, which a real free function must not: a worker held up by a
+ * slow free function, without depending on how the kernel preempts one
+ * that spins.
+ */
+static void kt_blocking_free(struct kovan_node *n)
+{
+	struct kt_backpressure *bp = kt_bp;
+	struct kt_obj *o;
+
+	complete(&bp->blocked);
+	if (!wait_for_completion_timeout(&bp->release, 10 * HZ))
+		atomic_set(&bp->timed_out, 1);
+	o = kt_obj_new(bp->d, kt_ctx, GFP_NOWAIT);
+	if (o)
+		kovan_retire(bp->d, &o->node, kt_free);
+	kt_free(n);
+}
+
+/* Releases the blocked worker once a retire waited for it. */
+static int kt_backpressure_helper(void *arg)
+{
+	struct kt_backpressure *bp = arg;
+	unsigned long deadline = jiffies + 10 * HZ;
+	struct kovan_stats s;
+
+	do {
+		usleep_range(1000, 2000);
+		kovan_domain_stats(bp->d, &s);
+	} while (!s.throttles && time_before(jiffies, deadline));
+	complete(&bp->release);
+	complete(&bp->done);
+	return 0;
+}
+
+/*
+ * Backpressure, kovan.h: with one CPU's reclaim worker held up, retires
+ * from preemption-off sections, RCU readers and free functions go on
+ * without waiting, and the first retire that may sleep and finds the
+ * backlog above kovan.backlog waits until the worker caught up.
+ */
+static void kovan_backpressure(struct kunit *test)
+{
+	struct kt_backpressure *bp = kunit_kzalloc(test, sizeof(*bp), GFP_KERNEL);
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	unsigned int cpu, other, waited_at = 0;
+	struct kt_obj *objs[72];
+	struct task_struct *t;
+	struct kovan_stats s;
+	struct kt_obj *o;
+	int i;
+
+	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT) || !IS_ENABLED(CONFIG_PREEMPTION))
+		kunit_skip(test, "retires wait only where preemption can be told and happens");
+	KUNIT_ASSERT_NOT_NULL(test, bp);
+	kt_set_param(test, "batch", "1");
+	kt_set_param(test, "backlog", "16");
+	bp->d = kt_domain(test, 0);
+	init_completion(&bp->blocked);
+	init_completion(&bp->release);
+	init_completion(&bp->done);
+	kt_bp = bp;
+	cpu = cpumask_first(cpu_online_mask);
+	other = cpumask_next(cpu, cpu_online_mask);
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
+
+	o = kt_obj_new(bp->d, ctx, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	kovan_retire(bp->d, &o->node, kt_blocking_free);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&bp->blocked, 10 * HZ), 0UL);
+
+	/*
+	 * Above the limit with preemption off, in an RCU reader: no wait.
+	 * Allocated before: PREEMPT_RT's slab may not be entered with
+	 * preemption off.
+	 */
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = kt_obj_new(bp->d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	preempt_disable();
+	for (i = 0; i < 64; i++)
+		kovan_retire(bp->d, &objs[i]->node, kt_free);
+	preempt_enable();
+	rcu_read_lock();
+	for (; i < ARRAY_SIZE(objs); i++)
+		kovan_retire(bp->d, &objs[i]->node, kt_free);
+	rcu_read_unlock();
+	kovan_domain_stats(bp->d, &s);
+	KUNIT_EXPECT_EQ(test, s.throttles, 0UL);
+	KUNIT_EXPECT_GT(test, s.queued, 16UL);
+	o = NULL;
+
+	t = kthread_create(kt_backpressure_helper, bp, "kovan_test_bp");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	if (other < nr_cpu_ids)
+		kthread_bind(t, other);
+	wake_up_process(t);
+	/* The first retire that may sleep waits for the worker. */
+	for (i = 1; i <= 4 && !waited_at; i++) {
+		kt_replace(test, bp->d, ctx, &o);
+		kovan_domain_stats(bp->d, &s);
+		if (s.throttles)
+			waited_at = i;
+	}
+	wait_for_completion(&bp->done);
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	kunit_info(test, "retire %u after the worker was held waited; queued then %lu\n",
+		   waited_at, s.queued);
+	KUNIT_EXPECT_EQ(test, waited_at, 2U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&bp->timed_out), 0);
+	KUNIT_EXPECT_EQ(test, s.throttles, 1UL);
+	KUNIT_EXPECT_LE(test, s.queued, 16UL);
+	kt_finish_slot(test, bp->d, ctx, &o);
+	kt_bp = NULL;
+}
+
+/* A free function that takes 100 us, without sleeping. */
+static void kt_slow_free(struct kovan_node *n)
+{
+	u64 end = ktime_get_ns() + 100 * NSEC_PER_USEC;
+
+	while (ktime_get_ns() < end)
+		cpu_relax();
+	kt_free(n);
+}
+
+#define KT_SLOW_OBJECTS	10000
+
+/*
+ * Free functions slower than the retires: without backpressure, what waits
+ * for the reclaim workers grows with every retire; with it, it stays
+ * within kovan.backlog per CPU (and the few batches paid between two
+ * retires that fill one).
+ */
+static void kovan_backlog_bounded(struct kunit *test)
+{
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	unsigned long peak = 0, bound;
+	struct kovan_domain *d;
+	struct kovan_stats s;
+	struct kt_obj *o;
+	int i;
+
+	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT))
+		kunit_skip(test, "retires cannot tell whether they may wait");
+	kt_set_param(test, "backlog", "256");
+	d = kt_domain(test, 0);
+	kovan_domain_stats(d, &s);
+	bound = nr_cpu_ids * (s.backlog + 4UL * s.batch);
+	for (i = 0; i < KT_SLOW_OBJECTS; i++) {
+		o = kt_obj_new(d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		kovan_retire(d, &o->node, kt_slow_free);
+		if (i % 64)
+			continue;
+		kovan_domain_stats(d, &s);
+		peak = max(peak, s.queued);
+	}
+	kunit_info(test, "%d objects freed at 100 us each: at most %lu waited for a worker (bound %lu), %lu retires waited\n",
+		   KT_SLOW_OBJECTS, peak, bound, s.throttles);
+	KUNIT_EXPECT_LE(test, peak, bound);
+	KUNIT_EXPECT_GT(test, s.throttles, 0UL);
+	kovan_barrier(d);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
 }
 
 /* ---- Limits ---- */
@@ -1703,6 +1909,8 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE(kovan_static_domain),
 	KUNIT_CASE(kovan_debugfs_stats),
 	KUNIT_CASE(kovan_params_validated),
+	KUNIT_CASE(kovan_backpressure),
+	KUNIT_CASE_SLOW(kovan_backlog_bounded),
 	KUNIT_CASE_PARAM(kovan_accounting_no_readers, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_partial_batch, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_partial_batch_flushed, kt_flags_gen_params),

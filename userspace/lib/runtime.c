@@ -590,6 +590,12 @@ struct workqueue_struct {
 };
 
 struct workqueue_struct *system_wq;
+static __thread struct work_struct *us_current_work;
+
+struct work_struct *current_work(void)
+{
+	return us_current_work;
+}
 
 static void us_work_wait(struct workqueue_struct *wq, u64 seq)
 {
@@ -639,7 +645,9 @@ static void *us_worker(void *arg)
 		pthread_mutex_unlock(&wq->lock);
 		/* As the kernel: pending is cleared, fully ordered, before func runs. */
 		__us_full(__atomic_fetch_and(&w->pending, ~1UL, __ATOMIC_SEQ_CST));
+		us_current_work = w;
 		w->func(w);
+		us_current_work = NULL;
 		WARN_ON(us_atomic_depth);
 		pthread_mutex_lock(&wq->lock);
 		wq->running = NULL;

@@ -25,6 +25,10 @@
  *   domain_share     a plain domain whose reader never unpins takes at
  *                    most its share of the batch headers: another domain
  *                    still frees, and its kovan_barrier() returns
+ *   backpressure     with free functions slower than the retires, a
+ *                    retire that may sleep waits for its CPU's reclaim
+ *                    worker, which stays within kovan.backlog; one with
+ *                    preemption off never waits
  *
  * Waits for something that must happen are polled for ten seconds: a
  * deadline for a hang, not a timing assertion.
@@ -511,6 +515,45 @@ static void domain_share(void)
 	kovan_domain_destroy(&d1);
 }
 
+static void slow_free(struct kovan_node *n)
+{
+	usleep(100);
+	obj_free(n);
+}
+
+static void backpressure(void)
+{
+	unsigned long peak = 0, throttles;
+	struct kovan_domain d;
+	struct kovan_stats s;
+	int i;
+
+	if (kovan_domain_init(&d, 0))
+		abort();
+	us_param_set("backlog", "16");
+	us_set_cpu(0);
+	preempt_disable();
+	for (i = 0; i < 64; i++)
+		kovan_retire(&d, &obj_new(&d)->node, slow_free);
+	preempt_enable();
+	kovan_domain_stats(&d, &s);
+	throttles = s.throttles;
+	t_check(!throttles, "%s: retires with preemption off never wait", __func__);
+	kovan_barrier(&d);
+	for (i = 0; i < 2000; i++) {
+		kovan_retire(&d, &obj_new(&d)->node, slow_free);
+		kovan_domain_stats(&d, &s);
+		peak = s.queued > peak ? s.queued : peak;
+	}
+	t_check(s.throttles > throttles, "%s: retires wait for the reclaim worker (%lu times)",
+		__func__, s.throttles - throttles);
+	t_check(peak <= 16 + 2, "%s: the backlog stays at kovan.backlog (peak %lu)", __func__,
+		peak);
+	kovan_barrier(&d);
+	us_param_set("backlog", "4096");
+	kovan_domain_destroy(&d);
+}
+
 int main(int argc, char **argv)
 {
 	struct t_opts opts = { .secs = 1, .cpus = 2, .watchdog = 120 };
@@ -529,6 +572,7 @@ int main(int argc, char **argv)
 	stalled_pushes();
 	destroy_requeue();
 	domain_share();
+	backpressure();
 	us_exit();
 	return t_done();
 }

@@ -176,6 +176,8 @@ void on_each_cpu_cond(smp_cond_func_t cond_func, smp_call_func_t func, void *inf
 #define in_interrupt()		0
 #define in_task()		1
 #define preemptible()		(!us_atomic_depth)
+/* No RCU readers here. */
+#define rcu_preempt_depth()	0
 #define might_sleep()		WARN_ON_ONCE(us_atomic_depth)
 #define lockdep_assert_preemption_enabled()	WARN_ON_ONCE(us_atomic_depth)
 #define cond_resched()		do { } while (0)

@@ -295,6 +295,8 @@ void destroy_workqueue(struct workqueue_struct *wq);
 bool queue_work(struct workqueue_struct *wq, struct work_struct *work);
 /* One worker per workqueue: the CPU only names the kernel's choice. */
 #define queue_work_on(cpu, wq, work)	((void)(cpu), queue_work((wq), (work)))
+/* The work item the calling worker runs, or NULL. */
+struct work_struct *current_work(void);
 bool flush_work(struct work_struct *work);
 bool cancel_work_sync(struct work_struct *work);
 extern struct workqueue_struct *system_wq;
