@@ -1455,6 +1455,42 @@ static void kt_set_param(struct kunit *test, const char *name, const char *val)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kt_param_restore, p), 0);
 }
 
+/*
+ * Every module parameter at its maximum is taken and read back; one past
+ * either end is refused with -EINVAL and leaves the value alone.
+ */
+static void kovan_params_at_limits(struct kunit *test)
+{
+	static const struct {
+		const char *name, *max, *past_max, *below_min;
+	} params[] = {
+		{ "batch", "4096", "4097", "0" },
+		{ "stall_batches", "1048576", "1048577", "0" },
+		{ "flush_us", "1000000", "1000001", "-1" },
+		{ "era_frequency", "1048576", "1048577", "0" },
+		{ "backlog", "1073741824", "1073741825", "0" },
+	};
+	struct kovan_domain *d = kt_domain(test, 0);
+	char path[64];
+	unsigned int i;
+	struct kovan_stats s;
+
+	for (i = 0; i < ARRAY_SIZE(params); i++) {
+		kt_set_param(test, params[i].name, params[i].max);
+		snprintf(path, sizeof(path), "/sys/module/kovan/parameters/%s", params[i].name);
+		KUNIT_EXPECT_EQ_MSG(test, kt_param_write(path, params[i].past_max), -EINVAL,
+				    "%s", params[i].name);
+		KUNIT_EXPECT_EQ_MSG(test, kt_param_write(path, params[i].below_min), -EINVAL,
+				    "%s", params[i].name);
+	}
+	kovan_domain_stats(d, &s);
+	KUNIT_EXPECT_EQ(test, s.batch, 4096U);
+	KUNIT_EXPECT_EQ(test, s.stall_batches, 1048576U);
+	KUNIT_EXPECT_EQ(test, s.era_frequency, 1048576U);
+	KUNIT_EXPECT_EQ(test, s.backlog, 1073741824U);
+	kovan_domain_destroy(d);
+}
+
 /* ---- Backpressure ---- */
 
 struct kt_backpressure {
@@ -1909,6 +1945,7 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE(kovan_static_domain),
 	KUNIT_CASE(kovan_debugfs_stats),
 	KUNIT_CASE(kovan_params_validated),
+	KUNIT_CASE(kovan_params_at_limits),
 	KUNIT_CASE(kovan_backpressure),
 	KUNIT_CASE_SLOW(kovan_backlog_bounded),
 	KUNIT_CASE_PARAM(kovan_accounting_no_readers, kt_flags_gen_params),
