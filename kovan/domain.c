@@ -247,8 +247,8 @@ static int __init kovan_init(void)
 		destroy_workqueue(kovan_wq);
 		return -ENOMEM;
 	}
-	/* Per-CPU: a batch is freed on the CPU that retired its objects. */
-	kovan_reclaim_wq = alloc_workqueue("kovan_reclaim", WQ_MEM_RECLAIM, 0);
+	/* Unbound: each CPU's work runs near it, not only on it (reclaim.c). */
+	kovan_reclaim_wq = alloc_workqueue("kovan_reclaim", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	ret = kovan_reclaim_wq ? kovan_pool_init() : -ENOMEM;
 	if (!ret) {
 		ret = kovan_workers_start();

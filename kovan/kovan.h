@@ -104,10 +104,11 @@
  *	kovan_domain_stats(), kovan_domain_flags()	any context
  * A free function runs from a kovan workqueue in process context, never
  * inside the kovan_unpin() or kovan_retire() that made the object
- * reclaimable; it must not sleep. It runs on the CPU the object was
- * retired on (in a kovan worker bound to that CPU, or unbound once the CPU
- * went offline), so free functions of one domain run concurrently on
- * different CPUs, as RCU callbacks do.
+ * reclaimable; it must not sleep. It runs near the CPU the object was
+ * retired on: in the work item kovan keeps for that CPU, on an unbound
+ * workqueue, which runs it in that CPU's cache or NUMA pod (never on an
+ * isolated CPU). The work items of different CPUs run side by side, so
+ * free functions of one domain run concurrently, as RCU callbacks do.
  *
  * Backpressure: the objects no reader holds any more and that wait for
  * their CPU's reclaim worker are that CPU's backlog. A kovan_retire() where

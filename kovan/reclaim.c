@@ -29,14 +29,16 @@
  * batch for the reclaim worker of the CPU the batch was closed for; frees
  * never run in a reader's or a retirer's context.
  *
- * Reclaim. Every CPU has a reclaim worker (a work item of a per-CPU
- * workqueue) and a list of the batches closed for it that no reader holds
- * any more: frees run on the CPU that retired the objects, where the slab
- * takes them back on its fast path, and reclaim throughput grows with the
- * CPUs that retire. The objects on a CPU's list are its backlog. A retire
- * in a context that may sleep waits for its CPU's worker when the backlog
- * is above kovan.backlog: retires can outrun frees only from contexts
- * that cannot wait (kovan.h).
+ * Reclaim. Every CPU has a reclaim worker (a work item of its own on an
+ * unbound workqueue, queued for that CPU) and a list of the batches closed
+ * for it that no reader holds any more: frees run near the CPU that
+ * retired the objects (in its cache or NUMA pod; never on an isolated CPU,
+ * and elsewhere when that CPU is busy with a real-time task or offline),
+ * and the workers of different CPUs run side by side, so that reclaim
+ * throughput grows with the CPUs that retire. The objects on a CPU's list
+ * are its backlog. A retire in a context that may sleep waits for its
+ * CPU's worker when the backlog is above kovan.backlog: retires can
+ * outrun frees only from contexts that cannot wait (kovan.h).
  *
  * Engines. A slot's engine is a state machine run by one caller at a time
  * (KOVAN_SLOT_RUNNING): the closer that just put a batch on the slot's
@@ -291,17 +293,19 @@ static bool kovan_slot_idle(struct kovan_slot *s)
  */
 static void kovan_reclaim(struct kovan_batch *b)
 {
-	struct kovan_reclaimer *r = per_cpu_ptr(kovan_reclaimers, b->cpu);
 	unsigned long objects = b->count[0] + b->count[1];
+	int cpu = b->cpu;	/* Read before the add: the worker may free @b after it. */
+	struct kovan_reclaimer *r = per_cpu_ptr(kovan_reclaimers, cpu);
 
 	atomic_long_add(objects, &b->domain->queued);
 	atomic_long_add(objects, &r->backlog);
 	/*
-	 * The first batch queues the worker; it was online when the batch
-	 * was closed for it, and the work runs even if it left since.
+	 * The first batch queues the worker. The workqueue is unbound: @cpu
+	 * picks the pool near it, which runs the work also while @cpu is
+	 * offline, isolated or monopolised by a real-time task.
 	 */
 	if (llist_add(&b->reclaim, &r->batches))
-		queue_work_on(b->cpu, kovan_reclaim_wq, &r->work);
+		queue_work_on(cpu, kovan_reclaim_wq, &r->work);
 }
 
 /*
