@@ -69,7 +69,8 @@
  * stall_batches in the bound).
  * Neither part grows with the number of objects retired afterwards,
  * however long the live readers beside it live; the unfreed total adds
- * every CPU's open batch and what live readers hold.
+ * every CPU's open batch, what live readers hold and the reclaim backlogs
+ * (backpressure, below).
  * Stalled readers, and long-lived readers that moved, each need a slot of
  * their own: when every slot is taken, pins go to the slot marked last and
  * the bound does not hold.
@@ -113,11 +114,12 @@
  * Backpressure: the objects no reader holds any more and that wait for
  * their CPU's reclaim worker are that CPU's backlog. A kovan_retire() where
  * it may sleep (task context, preemption and interrupts on, outside RCU
- * readers; not inside a free function) that finds its CPU's backlog above
- * kovan.backlog objects (default 4096) sleeps until that worker has freed
- * what it had: it waits for frees only, never for readers, and holds no
- * kovan lock meanwhile. Retires from atomic context, softirq, or on a
- * kernel without CONFIG_PREEMPT_COUNT (where that cannot be told) never
+ * readers, TASK_RUNNING; not inside a free function, not from a real-time
+ * task) that finds its CPU's backlog above kovan.backlog objects (default
+ * 4096) sleeps until the run of that worker queued by then is over: it
+ * waits for frees only, never for readers, and holds no kovan lock
+ * meanwhile. Retires from atomic context, softirq, real-time tasks, or on
+ * a kernel without CONFIG_PREEMPT_COUNT (where that cannot be told) never
  * wait: a flood of them can outrun the workers.
  *
  * Guards may sleep and migrate between kovan_pin() and kovan_unpin();
@@ -316,8 +318,8 @@ struct kovan_cpu_batch {
  * @moves: statistics of this CPU's loads
  * @aged_batches: statistics of the flush worker's closes on this CPU
  * @fence_ipis: statistics of closes' IPIs this CPU took (fenceless domains)
- * @throttles: statistics of this CPU's retires that waited for its reclaim
- *	       worker
+ * @throttles: statistics of retires that waited for a reclaim worker
+ *	       (per CPU: a wait that ends elsewhere is taken back there)
  */
 struct kovan_pcpu {
 	struct kovan_slot slot[KOVAN_SLOTS_PER_CPU];
@@ -433,8 +435,8 @@ struct kovan_guard {
  * @moves: robust: long-lived guards that moved to an idle slot
  * @fence_ipis: fenceless: IPIs closes sent to CPUs that pinned without a
  *		fence
- * @throttles: retires that waited for their CPU's reclaim worker, whose
- *	       backlog was above kovan.backlog
+ * @throttles: retires that waited (or wait now) for their CPU's reclaim
+ *	       worker, whose backlog was above kovan.backlog
  * @slots: number of reader slots
  * @batch: objects per batch (module parameter kovan.batch)
  * @stall_batches: robust: batches closed onto a slot during one cycle of
@@ -824,13 +826,13 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * reader, as if born first.
  *
  * Context: any but NMI. A call where it may sleep (task context,
- * preemptible, outside RCU readers, not in a free function) sleeps when
- * its CPU's reclaim worker is more than kovan.backlog objects behind
- * (backpressure, at the top of this header); elsewhere it never sleeps. In
- * a %KOVAN_FENCELESS domain, a call that fills a batch in task context that
- * may be preempted waits, with preemption off, for IPIs to the CPUs that
- * pinned; elsewhere the flush worker closes the batch. See the top of this
- * header for progress.
+ * preemptible, outside RCU readers, TASK_RUNNING, not in a free function,
+ * not a real-time task) sleeps when its CPU's reclaim worker is more than
+ * kovan.backlog objects behind (backpressure, at the top of this header);
+ * elsewhere it never sleeps. In a %KOVAN_FENCELESS domain, a call that
+ * fills a batch in task context that may be preempted waits, with
+ * preemption off, for IPIs to the CPUs that pinned; elsewhere the flush
+ * worker closes the batch. See the top of this header for progress.
  */
 void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
 		  void (*free_fn)(struct kovan_node *n));

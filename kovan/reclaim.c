@@ -37,8 +37,9 @@
  * and the workers of different CPUs run side by side, so that reclaim
  * throughput grows with the CPUs that retire. The objects on a CPU's list
  * are its backlog. A retire in a context that may sleep waits for its
- * CPU's worker when the backlog is above kovan.backlog: retires can
- * outrun frees only from contexts that cannot wait (kovan.h).
+ * CPU's worker when the backlog is above kovan.backlog (kovan.h); the
+ * backlog passes the limit only by what is paid between two retires, or
+ * by retires that cannot wait.
  *
  * Engines. A slot's engine is a state machine run by one caller at a time
  * (KOVAN_SLOT_RUNNING): the closer that just put a batch on the slot's
@@ -163,6 +164,7 @@
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/rt.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/wait_bit.h>
@@ -850,7 +852,9 @@ static void kovan_fill_batch(struct kovan_cpu_batch *cb, struct kovan_batch *b, 
  * worker is more than kovan.backlog objects behind, whoever closed the
  * batches (the flush worker closes those that do not fill). Not in a free
  * function (the worker would wait for itself), in an RCU reader
- * (PREEMPT_RCU; also a spinlock_t on PREEMPT_RT), or in softirq.
+ * (PREEMPT_RCU; also a spinlock_t on PREEMPT_RT), in softirq, in a task
+ * that is about to sleep (a wait_event() condition), or in a real-time
+ * task, which would wait for a worker of lower priority.
  */
 static void kovan_throttle(struct kovan_domain *d)
 {
@@ -860,13 +864,16 @@ static void kovan_throttle(struct kovan_domain *d)
 	/* A hint: a backlog read late only moves the wait to the next retire. */
 	if (likely(atomic_long_read(&r->backlog) <= READ_ONCE(kovan_backlog)))
 		return;
-	if (!preemptible() || !in_task() || rcu_preempt_depth())
+	if (!preemptible() || !in_task() || rcu_preempt_depth() ||
+	    !task_is_running(current) || rt_prio(current->prio))
 		return;
 	work = current_work();
 	if (work && work->func == kovan_reclaim_fn)
 		return;
+	/* Counted while it waits; taken back when the worker was idle after all. */
 	this_cpu_inc(d->pcpu->throttles);
-	flush_work(&r->work);
+	if (!flush_work(&r->work))
+		this_cpu_dec(d->pcpu->throttles);
 }
 
 static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,

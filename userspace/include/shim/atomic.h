@@ -113,6 +113,7 @@
  * | llist_add                   | full    | full+acquire | llist_add(&ln, &lh)
  * | llist_del_all               | full    | full    | llist_del_all(&lh)
  * | this_cpu_inc                | cpu     | relaxed | this_cpu_inc(*pc)
+ * | this_cpu_dec                | cpu     | relaxed | this_cpu_dec(*pc)
  * | this_cpu_inc_return         | cpu     | relaxed | this_cpu_inc_return(*pc)
  * | this_cpu_write              | cpu     | relaxed | this_cpu_write(*pc, 1)
  * | this_cpu_read               | cpu     | relaxed | this_cpu_read(*pc)

@@ -94,6 +94,7 @@ struct task_struct {
 	int (*fn)(void *data);
 	void *data;
 	int cpu;			/* kthread_bind(), or -1 */
+	int prio;			/* never a real-time one here */
 	bool woken;			/* under lock */
 	bool stop;			/* seq_cst */
 	pthread_mutex_t lock;
@@ -109,6 +110,13 @@ int kthread_stop(struct task_struct *task);
 bool kthread_should_stop(void);
 /* The current thread's task, NULL unless it is a kthread. */
 extern __thread struct task_struct *us_current;
+/*
+ * Threads here run until they block, at normal priority; the arguments are
+ * not evaluated (current is NULL outside kthreads).
+ */
+#define current			us_current
+#define task_is_running(task)	((void)sizeof(task), 1)
+#define rt_prio(prio)		((void)sizeof(prio), 0)
 
 #define HZ			1000
 #define MAX_SCHEDULE_TIMEOUT	LONG_MAX
