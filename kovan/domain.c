@@ -102,6 +102,21 @@ static int kovan_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(kovan_stats);
 
+static int kovan_cpus_show(struct seq_file *m, void *unused)
+{
+	struct kovan_cpu_stats s;
+	int cpu;
+
+	seq_puts(m, "cpu flush_timers backstop_timers kicks reclaims backlog\n");
+	for_each_possible_cpu(cpu) {
+		kovan_cpu_stats(cpu, &s);
+		seq_printf(m, "%d %lu %lu %lu %lu %lu\n", cpu, s.flush_timers,
+			   s.backstop_timers, s.kicks, s.reclaims, s.backlog);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kovan_cpus);
+
 /*
  * Give @d its debugfs directory, named after the C expression or variable
  * that names the domain ("&q->dom" becomes "_q_dom-3"). Domains defined
@@ -263,6 +278,7 @@ static int __init kovan_init(void)
 		return ret;
 	}
 	kovan_debugfs_root = debugfs_create_dir("kovan", NULL);
+	debugfs_create_file("cpus", 0400, kovan_debugfs_root, NULL, &kovan_cpus_fops);
 	kovan_fault_debugfs_init(kovan_debugfs_root);
 	return 0;
 }

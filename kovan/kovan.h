@@ -102,7 +102,8 @@
  *							(backpressure below)
  *	kovan_synchronize(), kovan_barrier(),
  *	kovan_domain_init(), kovan_domain_destroy()	process context, may sleep
- *	kovan_domain_stats(), kovan_domain_flags()	any context
+ *	kovan_domain_stats(), kovan_domain_flags(),
+ *	kovan_cpu_stats()				any context
  * A free function runs from a kovan workqueue in process context, never
  * inside the kovan_unpin() or kovan_retire() that made the object
  * reclaimable; it must not sleep. It runs near the CPU the object was
@@ -553,6 +554,39 @@ static inline unsigned int kovan_domain_flags(const struct kovan_domain *d)
 {
 	return d->flags & KOVAN_DOMAIN_FLAGS;
 }
+
+/**
+ * struct kovan_cpu_stats - what kovan did on one CPU, for every domain
+ * @flush_timers: flush timer callbacks that ran there (armed by a retire
+ *		  that opened a batch, normally on its own CPU)
+ * @backstop_timers: backstop timer callbacks that ran there (armed by the
+ *		     closers and engines that left a slot parked)
+ * @kicks: kovan_unpin() calls there that queued the engine work
+ * @reclaims: reclaim worker runs there (a CPU's worker runs near it, never
+ *	      on an isolated CPU)
+ * @backlog: objects no reader holds, waiting for the CPU's reclaim worker
+ */
+struct kovan_cpu_stats {
+	unsigned long flush_timers;
+	unsigned long backstop_timers;
+	unsigned long kicks;
+	unsigned long reclaims;
+	unsigned long backlog;
+};
+
+/**
+ * kovan_cpu_stats() - read what kovan did on one CPU
+ * @cpu: a possible CPU
+ * @s: filled with the counters
+ *
+ * Shows where kovan's timers, kicks and frees run: a CPU that only pins
+ * and unpins takes no kovan timer and runs no reclaim worker. The same
+ * numbers are in /sys/kernel/debug/kovan/cpus.
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL when @cpu is not a possible CPU (@s is then zeroed).
+ */
+int kovan_cpu_stats(int cpu, struct kovan_cpu_stats *s);
 
 /**
  * kovan_domain_stats() - read a domain's counters

@@ -200,6 +200,11 @@ struct kovan_reclaimer {
 	struct llist_head batches;
 	atomic_long_t backlog;
 	struct work_struct work;
+	/* Statistics (struct kovan_cpu_stats), this_cpu_inc() on this CPU. */
+	unsigned long flush_timers;
+	unsigned long backstop_timers;
+	unsigned long kicks;
+	unsigned long reclaims;
 } ____cacheline_aligned_in_smp;
 
 /*
@@ -339,12 +344,14 @@ static void kovan_request_flush(struct kovan_domain *d, bool now)
 
 static enum hrtimer_restart kovan_flush_timer_fn(struct hrtimer *timer)
 {
+	this_cpu_inc(kovan_reclaimers->flush_timers);
 	queue_work(kovan_wq, &kovan_flush_work);
 	return HRTIMER_NORESTART;
 }
 
 static enum hrtimer_restart kovan_backstop_timer_fn(struct hrtimer *timer)
 {
+	this_cpu_inc(kovan_reclaimers->backstop_timers);
 	atomic_set(&kovan_backstop_armed, 0);
 	queue_work(kovan_engine_wq, &kovan_engine_work);
 	return HRTIMER_NORESTART;
@@ -361,6 +368,8 @@ static void kovan_list_slot(struct kovan_slot *s)
 /* Run the engines soon. Any context, NMI included; touches no domain. */
 void kovan_kick_engine(void)
 {
+	if (kovan_this_cpu_ok())
+		this_cpu_inc(kovan_reclaimers->kicks);
 	if (in_nmi())
 		irq_work_queue(&kovan_irq_work);
 	else
@@ -1074,6 +1083,7 @@ static void kovan_reclaim_fn(struct work_struct *work)
 	unsigned int count[2];
 	struct kovan_domain *d;
 
+	this_cpu_inc(kovan_reclaimers->reclaims);
 	llist_for_each_entry_safe(b, tmp, list, reclaim) {
 		d = b->domain;
 		kovan_free_objects(b);
@@ -1232,6 +1242,24 @@ void kovan_workers_stop(void)
 		flush_work(&per_cpu_ptr(kovan_reclaimers, cpu)->work);
 	free_percpu(kovan_reclaimers);
 }
+
+int kovan_cpu_stats(int cpu, struct kovan_cpu_stats *s)
+{
+	struct kovan_reclaimer *r;
+
+	memset(s, 0, sizeof(*s));
+	if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return -EINVAL;
+	r = per_cpu_ptr(kovan_reclaimers, cpu);
+	/* this_cpu_inc() counters of the CPU; approximate by design. */
+	s->flush_timers = data_race(r->flush_timers);
+	s->backstop_timers = data_race(r->backstop_timers);	/* As above. */
+	s->kicks = data_race(r->kicks);				/* As above. */
+	s->reclaims = data_race(r->reclaims);			/* As above. */
+	s->backlog = atomic_long_read(&r->backlog);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_cpu_stats, KOVAN_NS);
 
 /* True when no guard is pinned in any slot of @d. */
 bool kovan_slots_idle(struct kovan_domain *d)

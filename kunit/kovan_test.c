@@ -1408,6 +1408,17 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	cleanup_srcu_struct(s->srcu);
 }
 
+/* kovan_cpu_stats() of a CPU that cannot exist is refused. */
+static void kovan_cpu_stats_bad_cpu(struct kunit *test)
+{
+	struct kovan_cpu_stats s;
+
+	KUNIT_EXPECT_EQ(test, kovan_cpu_stats(-1, &s), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kovan_cpu_stats(nr_cpu_ids, &s), -EINVAL);
+	KUNIT_EXPECT_EQ(test, s.kicks, 0UL);
+	KUNIT_EXPECT_EQ(test, kovan_cpu_stats(cpumask_first(cpu_online_mask), &s), 0);
+}
+
 /* ---- Module parameters for one test ---- */
 
 struct kt_param {
@@ -1968,6 +1979,7 @@ static struct kunit_case kovan_cases[] = {
 	KT_CASE_SLOW(kovan_cpu_hotplug),
 	KUNIT_CASE_PARAM(kovan_nmi_context, kt_flags_gen_params),
 	KUNIT_CASE_SLOW(kovan_stalled_reader_bound),
+	KUNIT_CASE(kovan_cpu_stats_bad_cpu),
 	KUNIT_CASE_PARAM(kovan_barrier_closes_batches, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_many_guards_one_cpu, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_address_bits, kt_flags_gen_params),

@@ -87,6 +87,7 @@ struct file_operations {
 	}
 
 #define seq_printf(m, fmt...)	fprintf((m)->out, fmt)
+#define seq_puts(m, s)		fputs((s), (m)->out)
 
 static inline struct dentry *debugfs_create_dir(const char *name, struct dentry *parent)
 {
