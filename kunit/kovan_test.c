@@ -1419,6 +1419,47 @@ static void kovan_cpu_stats_bad_cpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kovan_cpu_stats(cpumask_first(cpu_online_mask), &s), 0);
 }
 
+/* Sums of kovan_cpu_stats() over the possible CPUs. */
+static void kt_cpu_stats_sum(struct kovan_cpu_stats *sum)
+{
+	struct kovan_cpu_stats s;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		kovan_cpu_stats(cpu, &s);
+		sum->flush_timers += s.flush_timers;
+		sum->reclaims += s.reclaims;
+	}
+}
+
+/*
+ * kovan_cpu_stats() counts what ran: a partly filled batch is closed by
+ * the flush worker after the flush timer fired, and freed by a reclaim
+ * worker run.
+ */
+static void kovan_cpu_stats_counts(struct kunit *test)
+{
+	struct kovan_domain *d = kt_domain(test, 0);
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kt_obj *o = kt_obj_new(d, ctx, GFP_KERNEL);
+	struct kovan_cpu_stats before, after;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	kt_cpu_stats_sum(&before);
+	kovan_retire(d, &o->node, kt_free);
+	/* Bounded wait for liveness, not a timing assertion. */
+	for (i = 0; i < 1000 && !atomic_long_read(&ctx->freed); i++)
+		msleep(20);
+	kt_cpu_stats_sum(&after);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), 1L);
+	KUNIT_EXPECT_GT(test, after.flush_timers, before.flush_timers);
+	KUNIT_EXPECT_GT(test, after.reclaims, before.reclaims);
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
+}
+
 /* ---- Module parameters for one test ---- */
 
 struct kt_param {
@@ -1980,6 +2021,7 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE_PARAM(kovan_nmi_context, kt_flags_gen_params),
 	KUNIT_CASE_SLOW(kovan_stalled_reader_bound),
 	KUNIT_CASE(kovan_cpu_stats_bad_cpu),
+	KUNIT_CASE(kovan_cpu_stats_counts),
 	KUNIT_CASE_PARAM(kovan_barrier_closes_batches, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_many_guards_one_cpu, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_address_bits, kt_flags_gen_params),
