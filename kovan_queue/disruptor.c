@@ -30,7 +30,11 @@
  * the wait queue after a full barrier (wq_has_sleeper(), E) and wakes it
  * only when someone sleeps there; a sleeper queues itself and sets its task
  * state with a full barrier before it re-checks the condition
- * (prepare_to_wait_event()), so one of the two sees the other.
+ * (prepare_to_wait_event()), so one of the two sees the other. On
+ * PREEMPT_RT a wait queue's lock sleeps: a mover that may not sleep (hard
+ * interrupt, a raw spinlock held, interrupts off) passes the wake-up to a
+ * work item on an unbound workqueue, whose queueing takes only raw locks
+ * and which runs on a housekeeping CPU that is online.
  *
  * Halt. The target is the highest event published contiguously; stages are
  * stopped in creation order, which puts each stage after the stages it
@@ -52,6 +56,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <kovan/fault.h>
 
@@ -157,6 +162,7 @@ struct kovan_disruptor {
 	struct list_head stages;
 	struct list_head pollers;
 	wait_queue_head_t wq;
+	struct work_struct wake_work;
 };
 
 static s64 dis_seq_read(struct kovan_dis_seq *s)
@@ -169,10 +175,19 @@ static u32 dis_lap(const struct kovan_disruptor *d, s64 seq)
 	return (u32)(seq >> d->shift);
 }
 
+static void dis_wake_deferred(struct work_struct *work)
+{
+	wake_up_all(&container_of(work, struct kovan_disruptor, wake_work)->wq);
+}
+
 /* E: wake sleepers, if any, after a sequence moved. */
 static void dis_wake(struct kovan_disruptor *d)
 {
-	if (d->can_block && wq_has_sleeper(&d->wq))
+	if (!d->can_block || !wq_has_sleeper(&d->wq))
+		return;
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
+		queue_work(system_unbound_wq, &d->wake_work);
+	else
 		wake_up_all(&d->wq);
 }
 
@@ -425,6 +440,7 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
 	INIT_LIST_HEAD(&d->stages);
 	INIT_LIST_HEAD(&d->pollers);
 	init_waitqueue_head(&d->wq);
+	INIT_WORK(&d->wake_work, dis_wake_deferred);
 	if (cfg->event_init)
 		for (i = 0; i < cfg->size; i++)
 			cfg->event_init(d->events + i * d->event_size, cfg->ctx);
@@ -854,6 +870,7 @@ void kovan_disruptor_destroy(struct kovan_disruptor *d)
 	if (!d)
 		return;
 	kovan_disruptor_halt(d);
+	cancel_work_sync(&d->wake_work);	/* Halted: nobody waits any more. */
 	list_for_each_entry_safe(st, st_next, &d->stages, node)
 		dis_free_stage(st);
 	list_for_each_entry_safe(p, p_next, &d->pollers, node)

@@ -21,7 +21,9 @@
  *    its claims and publishes). KOVAN_PRODUCER_MULTI: any number of
  *    producers, in any context but NMI for kovan_disruptor_try_next(); each
  *    slot carries the lap it was last published for, so a handler never
- *    reads a half-written event.
+ *    reads a half-written event. PREEMPT_RT included: a publish that may
+ *    not sleep there (hard interrupt, raw spinlock, interrupts off) leaves
+ *    the wake-up of blocked handlers to a kernel worker.
  *  - A handler's on_event() runs in its kthread with the events it gets in
  *    sequence order; end_of_batch is true on the last event of each run of
  *    events the handler received from one wait.

@@ -300,6 +300,8 @@ struct work_struct *current_work(void);
 bool flush_work(struct work_struct *work);
 bool cancel_work_sync(struct work_struct *work);
 extern struct workqueue_struct *system_wq;
+/* Every shim worker may run on any CPU. */
+#define system_unbound_wq	system_wq
 #define schedule_work(w)	queue_work(system_wq, (w))
 
 /* irq_work: run on the interrupt thread. */
