@@ -46,7 +46,9 @@ struct kovan_arrayq;
  * @capacity: exact number of items the queue holds, 1..%KOVAN_ARRAYQ_MAX_CAPACITY
  * @gfp: allocation flags; GFP_KERNEL may sleep
  *
- * Context: process context with GFP_KERNEL; any context but NMI with GFP_ATOMIC.
+ * Context: process context with GFP_KERNEL; any context but NMI with GFP_ATOMIC,
+ * but on PREEMPT_RT, where the slab allocator may sleep, not in hard interrupt
+ * context, with preemption or interrupts off or under a raw spinlock.
  * Return: the queue, ERR_PTR(-EINVAL) for a capacity of 0 or above the
  *	   maximum, ERR_PTR(-ENOMEM) when it cannot be allocated.
  */

@@ -53,6 +53,7 @@
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include <kovan/fault.h>
 #include <kovan/kovan.h>
@@ -87,19 +88,63 @@ struct kovan_segq {
 	atomic_long_t alloc_failures;
 	atomic_t alloc_attempts;
 	unsigned int fail_one_in;
+	/* PREEMPT_RT: the segment for a push that may not allocate; see below. */
+	struct kovan_segq_segment *reserve;
+	struct work_struct refill;
 	struct kovan_domain own_domain;
 };
 
 static struct kmem_cache *kovan_segq_cache;
 
-static struct kovan_segq_segment *kovan_segq_alloc(struct kovan_segq *q, gfp_t gfp)
+static void kovan_segq_free(struct kovan_segq *q, struct kovan_segq_segment *seg)
 {
-	struct kovan_segq_segment *seg = NULL;
+	atomic_long_inc(&q->segments_freed);
+	kmem_cache_free(kovan_segq_cache, seg);
+}
+
+/* A zeroed segment, or NULL: failures injected by a test or by fault.h count. */
+static struct kovan_segq_segment *kovan_segq_zalloc(struct kovan_segq *q, gfp_t gfp)
+{
 	unsigned int one_in = READ_ONCE(q->fail_one_in);	/* A test's setting; no ordering. */
 
-	if ((!one_in || atomic_inc_return(&q->alloc_attempts) % one_in) &&
-	    !kovan_should_fail_alloc(gfp, sizeof(*seg)))
-		seg = kmem_cache_zalloc(kovan_segq_cache, gfp);
+	if ((one_in && !(atomic_inc_return(&q->alloc_attempts) % one_in)) ||
+	    kovan_should_fail_alloc(gfp, sizeof(struct kovan_segq_segment)))
+		return NULL;
+	return kmem_cache_zalloc(kovan_segq_cache, gfp);
+}
+
+/*
+ * PREEMPT_RT's slab takes sleeping locks, so a push that may not sleep
+ * there (hard interrupt, preemption or interrupts off, a raw spinlock held)
+ * allocates nothing: it takes the queue's reserve segment and has a worker
+ * allocate the next reserve, or fails when a push before it took the
+ * reserve and the worker has not run yet. The statistics count a reserve
+ * once a push takes it.
+ */
+static void kovan_segq_refill(struct work_struct *work)
+{
+	struct kovan_segq *q = container_of(work, struct kovan_segq, refill);
+	struct kovan_segq_segment *seg;
+
+	if (READ_ONCE(q->reserve))	/* Emptied only by xchg(); a hint. */
+		return;
+	seg = kovan_segq_zalloc(q, GFP_KERNEL);
+	if (seg && cmpxchg(&q->reserve, NULL, seg))	/* Full barrier; pairs with the xchg(). */
+		kmem_cache_free(kovan_segq_cache, seg);
+}
+
+static struct kovan_segq_segment *kovan_segq_alloc(struct kovan_segq *q, gfp_t gfp)
+{
+	struct kovan_segq_segment *seg;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible()) {
+		/* Full barrier; pairs with the refill's cmpxchg(). */
+		seg = xchg(&q->reserve, NULL);
+		/* An unbound worker: queueing takes raw locks only, legal here on RT. */
+		queue_work(system_unbound_wq, &q->refill);
+	} else {
+		seg = kovan_segq_zalloc(q, gfp);
+	}
 	if (!seg) {
 		atomic_long_inc(&q->alloc_failures);
 		return NULL;
@@ -109,17 +154,28 @@ static struct kovan_segq_segment *kovan_segq_alloc(struct kovan_segq *q, gfp_t g
 	return seg;
 }
 
-static void kovan_segq_free(struct kovan_segq *q, struct kovan_segq_segment *seg)
-{
-	atomic_long_inc(&q->segments_freed);
-	kmem_cache_free(kovan_segq_cache, seg);
-}
-
 static void kovan_segq_free_retired(struct kovan_node *n)
 {
 	struct kovan_segq_segment *seg = container_of(n, struct kovan_segq_segment, node);
 
 	kovan_segq_free(seg->queue, seg);
+}
+
+/*
+ * A segment a push allocated and did not need. PREEMPT_RT frees nothing
+ * where it may not sleep either: the segment goes back to the reserve,
+ * or, when the worker refilled that meanwhile, to kovan's reclaim worker.
+ */
+static void kovan_segq_unused(struct kovan_segq *q, struct kovan_segq_segment *seg)
+{
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT) || preemptible()) {
+		kovan_segq_free(q, seg);
+	} else if (!cmpxchg(&q->reserve, NULL, seg)) {	/* Full barrier; as the refill's. */
+		atomic_long_dec(&q->segments_allocated);	/* A reserve again. */
+	} else {
+		seg->queue = q;
+		kovan_retire(q->domain, &seg->node, kovan_segq_free_retired);
+	}
 }
 
 struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp)
@@ -142,7 +198,15 @@ struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp)
 		d = &q->own_domain;
 	}
 	q->domain = d;
+	INIT_WORK(&q->refill, kovan_segq_refill);
 	seg = kovan_segq_alloc(q, gfp);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && seg) {
+		q->reserve = kovan_segq_zalloc(q, gfp);
+		if (!q->reserve) {
+			kovan_segq_free(q, seg);
+			seg = NULL;
+		}
+	}
 	if (!seg) {
 		if (d == &q->own_domain)
 			kovan_domain_destroy(d);
@@ -166,6 +230,9 @@ void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item))
 			dtor(item);
 	/* Drained: head and tail share the one segment never retired. */
 	kovan_segq_free(q, q->head_segment);
+	cancel_work_sync(&q->refill);
+	if (q->reserve)
+		kmem_cache_free(kovan_segq_cache, q->reserve);
 	/* The retired segments' free function counts in q. */
 	if (q->domain == &q->own_domain)
 		kovan_domain_destroy(q->domain);
@@ -216,7 +283,7 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp)
 	smp_store_release(&seg->items[place], item);	/* F */
 	local_irq_restore(flags);
 	if (spare)
-		kovan_segq_free(q, spare);
+		kovan_segq_unused(q, spare);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(kovan_segq_push, KOVAN_NS);
@@ -319,6 +386,7 @@ void kovan_segq_stats(struct kovan_segq *q, struct kovan_segq_stats *s)
 	s->segments_allocated = atomic_long_read(&q->segments_allocated);
 	s->segments_freed = atomic_long_read(&q->segments_freed);
 	s->alloc_failures = atomic_long_read(&q->alloc_failures);
+	s->reserved = !!READ_ONCE(q->reserve);	/* A snapshot; set by cmpxchg() and xchg(). */
 }
 EXPORT_SYMBOL_NS_GPL(kovan_segq_stats, KOVAN_NS);
 

@@ -52,11 +52,14 @@ struct kovan_segq;
  * @segments_freed: segments freed, after kovan retired them or when a
  *		    push that allocated one did not need it
  * @alloc_failures: segment allocations that failed (push returned -ENOMEM)
+ * @reserved: PREEMPT_RT: 1 while a segment waits for a push that may not
+ *	      allocate (see kovan_segq_push()), not counted above; else 0
  */
 struct kovan_segq_stats {
 	unsigned long segments_allocated;
 	unsigned long segments_freed;
 	unsigned long alloc_failures;
+	unsigned long reserved;
 };
 
 /**
@@ -66,7 +69,10 @@ struct kovan_segq_stats {
  * @gfp: flags for the queue and its first segment
  *
  * Context: process context (a queue of its own initialises a domain, which
- * may sleep); with a domain passed in, any context but NMI under GFP_ATOMIC.
+ * may sleep); with a domain passed in, any context but NMI under GFP_ATOMIC,
+ * but on PREEMPT_RT, where the slab allocator may sleep, not in hard
+ * interrupt context, with preemption or interrupts off or under a raw
+ * spinlock.
  * Return: the queue, ERR_PTR(-ENOMEM) when it cannot be allocated.
  */
 struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp);
@@ -94,6 +100,13 @@ void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item));
  * that finds the next segment being linked waits for the (running, not
  * preemptible) peer that links it; see the top of this header.
  * Ordering: release; the kovan_segq_pop() that returns @item acquires it.
+ * On PREEMPT_RT the slab allocator may sleep: where the caller may not
+ * (hard interrupt context, preemption or interrupts off, a raw spinlock
+ * held) a push that needs a new segment, one in every
+ * KOVAN_SEGQ_SEGMENT_ITEMS, takes the queue's reserve segment and has a
+ * kernel worker allocate the next one; it fails with -ENOMEM when an
+ * earlier such push took the reserve and the worker has not refilled it.
+ *
  * Return: 0 when queued, -EINVAL for a NULL @item, -ENOMEM when a segment
  *	   was needed and could not be allocated (@item is not queued and the
  *	   queue is unchanged).

@@ -7,6 +7,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 
 #include <kovan/kovan.h>
@@ -246,6 +247,63 @@ static void kovan_segq_contexts(struct kunit *test)
 	kovan_segq_destroy(q, NULL);
 }
 
+/*
+ * segq.h, PREEMPT_RT: a push with interrupts off that needs a segment takes
+ * the reserve, and a worker allocates the next one; a burst that needs two
+ * before the worker ran gets -ENOMEM for the rest and changes nothing.
+ */
+static void kovan_segq_rt_reserve(struct kunit *test)
+{
+	struct kovan_segq *q;
+	unsigned long next_in = 0, next_out = 0, refused = 0, flags, allocated;
+	struct kovan_segq_stats s;
+	unsigned int round, i;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "pushes that may not allocate exist on PREEMPT_RT only");
+	q = kq_segq_new(test, NULL);
+	/* Each round fills one segment with interrupts off: its last place takes the reserve. */
+	for (round = 0; round < 4; round++) {
+		kovan_segq_stats(q, &s);
+		allocated = s.segments_allocated;
+		local_irq_save(flags);
+		for (i = 0; i < KOVAN_SEGQ_SEGMENT_ITEMS; i++)
+			if (!kovan_segq_push(q, kq_item(next_in), GFP_ATOMIC))
+				next_in++;
+		local_irq_restore(flags);
+		KUNIT_ASSERT_EQ(test, next_in, (round + 1UL) * KOVAN_SEGQ_SEGMENT_ITEMS);
+		/* Bounded wait for the refill worker, not a timing assertion. */
+		for (i = 0; i < 1000; i++) {
+			kovan_segq_stats(q, &s);
+			if (s.reserved)
+				break;
+			msleep(20);
+		}
+		KUNIT_ASSERT_EQ(test, s.reserved, 1UL);
+		KUNIT_EXPECT_EQ(test, s.segments_allocated, allocated + 1);
+	}
+	/* Three segments' worth in one go: the second one needed may be refused. */
+	local_irq_save(flags);
+	for (i = 0; i < 3 * KOVAN_SEGQ_SEGMENT_ITEMS; i++) {
+		ret = kovan_segq_push(q, kq_item(next_in), GFP_ATOMIC);
+		if (!ret)
+			next_in++;
+		else
+			refused += ret == -ENOMEM;
+	}
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, next_in + refused, (4UL + 3) * KOVAN_SEGQ_SEGMENT_ITEMS);
+	KUNIT_EXPECT_EQ(test, kovan_segq_len(q), next_in);
+	while (next_out < next_in)
+		KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), next_out++);
+	KUNIT_EXPECT_NULL(test, kovan_segq_pop(q));
+	kunit_info(test, "%lu pushes with interrupts off, %lu refused\n", next_in + refused,
+		   refused);
+	kq_expect_segments_balanced(test, q);
+	kovan_segq_destroy(q, NULL);
+}
+
 static struct kunit_case kovan_segq_cases[] = {
 	KUNIT_CASE_PARAM(kovan_segq_sequential, kq_batch_gen_params),
 	KUNIT_CASE(kovan_segq_enomem),
@@ -253,6 +311,7 @@ static struct kunit_case kovan_segq_cases[] = {
 	KUNIT_CASE(kovan_segq_destroy_dtor),
 	KUNIT_CASE_PARAM(kovan_segq_mpmc, kq_segq_shape_gen_params),
 	KUNIT_CASE(kovan_segq_contexts),
+	KUNIT_CASE(kovan_segq_rt_reserve),
 	{}
 };
 
