@@ -9,7 +9,8 @@
  *  - Lookups (lookup_get) pin the table's kovan domain, walk one hash chain
  *    with kovan_load(), copy the value out and unpin: no lock, no atomic
  *    on shared cache lines, legal in any context, NMI included.
- *  - Updates (lookup_set, lookup_delete) from any context but NMI become
+ *  - Updates (lookup_set, lookup_delete) from any context but NMI (on
+ *    PREEMPT_RT lookup_set only where the slab allocator may run) become
  *    events on a multi-producer Disruptor ring. One handler kthread, the
  *    writer, applies them in ring order, so the chains have a single writer
  *    and need no lock. An update replaces an entry with a new one and
@@ -140,7 +141,9 @@ static int lookup_submit(struct lookup_table *t, enum lookup_op op, u32 key,
  * @gfp: GFP_KERNEL where the caller may sleep: then the call also waits
  *	 for room in the ring; GFP_ATOMIC otherwise.
  *
- * Context: any but NMI, with @gfp to match.
+ * Context: any but NMI, with @gfp to match; on PREEMPT_RT, where the slab
+ * allocator may sleep, not in hard interrupt context, with preemption or
+ * interrupts off or under a raw spinlock.
  * Return: 0 when queued (lookup_sync() waits for it); -ENOMEM; -EBUSY
  *	   when the ring is full and @gfp does not allow sleeping; -ESHUTDOWN
  *	   when the table is being destroyed. On error nothing changes.
@@ -167,7 +170,8 @@ static int lookup_set(struct lookup_table *t, u32 key, u64 value, gfp_t gfp)
  * @key: the key; a missing key is not an error
  * @gfp: as for lookup_set(); nothing is allocated
  *
- * Context: as lookup_set().
+ * Context: any but NMI, with @gfp to match (it allocates nothing, so
+ * PREEMPT_RT's hard interrupt context included).
  * Return: as lookup_set(), without -ENOMEM.
  */
 static int lookup_delete(struct lookup_table *t, u32 key, gfp_t gfp)

@@ -65,7 +65,15 @@ static void lookup_set_get_delete(struct kunit *test)
 	lookup_destroy(t);
 }
 
-/* Updates and lookups from hardirq context (an hrtimer). */
+/*
+ * Updates and lookups from hardirq context (an hrtimer). lookup_set()
+ * allocates, which PREEMPT_RT forbids there: on that kernel the timer is a
+ * soft one, which RT runs in a thread (lt_updater publishes deletes with
+ * interrupts off there).
+ */
+#define LT_IRQ_MODE	(IS_ENABLED(CONFIG_PREEMPT_RT) ? HRTIMER_MODE_REL_SOFT : \
+			 HRTIMER_MODE_REL_HARD)
+
 struct lt_irq {
 	struct hrtimer timer;
 	struct lookup_table *t;
@@ -112,8 +120,8 @@ static void lookup_from_hardirq(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, x->t);
 	x->next_key = 1;
 	init_completion(&x->done);
-	kovan_hrtimer_setup(&x->timer, lt_irq_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	hrtimer_start(&x->timer, ns_to_ktime(20 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	kovan_hrtimer_setup(&x->timer, lt_irq_fn, CLOCK_MONOTONIC, LT_IRQ_MODE);
+	hrtimer_start(&x->timer, ns_to_ktime(20 * NSEC_PER_USEC), LT_IRQ_MODE);
 	wait_for_completion(&x->done);
 	hrtimer_cancel(&x->timer);
 	lookup_sync(x->t);
@@ -200,20 +208,23 @@ static int lt_updater(void *arg)
 	struct lt_stress *st = th->st;
 	unsigned int owner = th->id - LT_READERS;
 	gfp_t gfp = owner ? GFP_ATOMIC : GFP_KERNEL;
+	bool irqs_off;
 	long retires = 0;
 	u32 round, k;
 	int ret;
 
 	for (round = 1; round <= LT_ROUNDS; round++) {
 		k = (round * 7 % (LT_KEYS / 2)) * 2 + owner;
+		/* lookup_set() allocates: PREEMPT_RT allows that with interrupts on only. */
+		irqs_off = owner && (!IS_ENABLED(CONFIG_PREEMPT_RT) || round % 5 == 0);
 		do {
-			if (owner)
+			if (irqs_off)
 				local_irq_disable();
 			if (round % 5 == 0)
 				ret = lookup_delete(st->t, k, gfp);
 			else
 				ret = lookup_set(st->t, k, lt_value(k, round), gfp);
-			if (owner)
+			if (irqs_off)
 				local_irq_enable();
 			if (ret == -EBUSY)
 				cond_resched();
