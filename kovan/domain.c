@@ -107,11 +107,11 @@ static int kovan_cpus_show(struct seq_file *m, void *unused)
 	struct kovan_cpu_stats s;
 	int cpu;
 
-	seq_puts(m, "cpu flush_timers backstop_timers kicks reclaims backlog\n");
+	seq_puts(m, "cpu flush_timers backstop_timers kicks fence_ipis reclaims backlog\n");
 	for_each_possible_cpu(cpu) {
 		kovan_cpu_stats(cpu, &s);
-		seq_printf(m, "%d %lu %lu %lu %lu %lu\n", cpu, s.flush_timers,
-			   s.backstop_timers, s.kicks, s.reclaims, s.backlog);
+		seq_printf(m, "%d %lu %lu %lu %lu %lu %lu\n", cpu, s.flush_timers,
+			   s.backstop_timers, s.kicks, s.fence_ipis, s.reclaims, s.backlog);
 	}
 	return 0;
 }

@@ -562,6 +562,9 @@ static inline unsigned int kovan_domain_flags(const struct kovan_domain *d)
  * @backstop_timers: backstop timer callbacks that ran there (armed by the
  *		     closers and engines that left a slot parked)
  * @kicks: kovan_unpin() calls there that queued the engine work
+ * @fence_ipis: closes' IPIs taken there, every fenceless domain together
+ *		(a close of a domain sends one only to the CPUs that pinned in
+ *		it since their last IPI from it)
  * @reclaims: reclaim worker runs there (a CPU's worker runs near it, never
  *	      on an isolated CPU)
  * @backlog: objects no reader holds, waiting for the CPU's reclaim worker
@@ -570,6 +573,7 @@ struct kovan_cpu_stats {
 	unsigned long flush_timers;
 	unsigned long backstop_timers;
 	unsigned long kicks;
+	unsigned long fence_ipis;
 	unsigned long reclaims;
 	unsigned long backlog;
 };
@@ -579,9 +583,13 @@ struct kovan_cpu_stats {
  * @cpu: a possible CPU
  * @s: filled with the counters
  *
- * Shows where kovan's timers, kicks and frees run: a CPU that only pins
- * and unpins takes no kovan timer and runs no reclaim worker. The same
- * numbers are in /sys/kernel/debug/kovan/cpus.
+ * Shows where kovan's timers, kicks, IPIs and frees run. kovan arms its
+ * timers on the CPUs that retire (or, when one is idle or isolated, where
+ * the timer subsystem moves them) and on those where its unbound workers
+ * ran, so a nohz_full or isolated CPU that only pins and unpins takes no
+ * kovan timer and runs no reclaim worker; any CPU takes IPIs only if it
+ * pins in a fenceless domain. The same numbers are in
+ * /sys/kernel/debug/kovan/cpus.
  *
  * Context: any.
  * Return: 0, or -EINVAL when @cpu is not a possible CPU (@s is then zeroed).

@@ -204,6 +204,7 @@ struct kovan_reclaimer {
 	unsigned long flush_timers;
 	unsigned long backstop_timers;
 	unsigned long kicks;
+	unsigned long fence_ipis;
 	unsigned long reclaims;
 } ____cacheline_aligned_in_smp;
 
@@ -652,6 +653,7 @@ static void kovan_fence_ipi(void *info)
 	smp_store_release(this_cpu_ptr(&d->pcpu->slot[0].unfenced), 0);
 	smp_mb(); /* O: the counts are visible before the closer, woken, reads slots. */
 	this_cpu_inc(d->pcpu->fence_ipis);
+	this_cpu_inc(kovan_reclaimers->fence_ipis);
 }
 
 /*
@@ -1255,6 +1257,7 @@ int kovan_cpu_stats(int cpu, struct kovan_cpu_stats *s)
 	s->flush_timers = data_race(r->flush_timers);
 	s->backstop_timers = data_race(r->backstop_timers);	/* As above. */
 	s->kicks = data_race(r->kicks);				/* As above. */
+	s->fence_ipis = data_race(r->fence_ipis);		/* As above. */
 	s->reclaims = data_race(r->reclaims);			/* As above. */
 	s->backlog = atomic_long_read(&r->backlog);
 	return 0;

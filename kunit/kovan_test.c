@@ -961,6 +961,15 @@ static unsigned long kt_fence_ipis(struct kovan_domain *d, unsigned int cpu)
 	return data_race(per_cpu_ptr(d->pcpu, cpu)->fence_ipis);
 }
 
+/* The IPIs @cpu took for every domain, as kovan_cpu_stats() counts them. */
+static unsigned long kt_cpu_fence_ipis(unsigned int cpu)
+{
+	struct kovan_cpu_stats s;
+
+	kovan_cpu_stats(cpu, &s);
+	return s.fence_ipis;
+}
+
 static unsigned int kt_unfenced(struct kovan_domain *d, unsigned int cpu)
 {
 	/* As a close reads it (P). */
@@ -977,11 +986,14 @@ static void kovan_fenceless_ipis(struct kunit *test)
 {
 	struct kovan_domain *d = kt_domain(test, KOVAN_FENCELESS);
 	unsigned long *before = kunit_kcalloc(test, nr_cpu_ids, sizeof(*before), GFP_KERNEL);
+	unsigned long *cpu_before = kunit_kcalloc(test, nr_cpu_ids, sizeof(*cpu_before),
+						  GFP_KERNEL);
 	struct kt_pin_once p = { .d = d };
 	unsigned int reader, cpu;
 	struct task_struct *t;
 
 	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, cpu_before);
 	for_each_online_cpu(reader) {
 		init_completion(&p.done);
 		t = kthread_create(kt_pin_once_fn, &p, "kovan_test_pin");
@@ -990,13 +1002,20 @@ static void kovan_fenceless_ipis(struct kunit *test)
 		wake_up_process(t);
 		wait_for_completion(&p.done);
 		KUNIT_EXPECT_EQ_MSG(test, kt_unfenced(d, reader), 1U, "CPU %u pinned", reader);
-		for_each_online_cpu(cpu)
+		for_each_online_cpu(cpu) {
 			before[cpu] = kt_fence_ipis(d, cpu);
+			cpu_before[cpu] = kt_cpu_fence_ipis(cpu);
+		}
 		kovan_synchronize(d);
-		for_each_online_cpu(cpu)
+		for_each_online_cpu(cpu) {
 			KUNIT_EXPECT_EQ_MSG(test, kt_fence_ipis(d, cpu) - before[cpu],
 					    (unsigned long)(cpu == reader),
 					    "CPU %u after a pin on CPU %u", cpu, reader);
+			/* No other fenceless domain is busy: kovan_cpu_stats() agrees. */
+			KUNIT_EXPECT_EQ_MSG(test, kt_cpu_fence_ipis(cpu) - cpu_before[cpu],
+					    (unsigned long)(cpu == reader),
+					    "CPU %u's stats, pin on CPU %u", cpu, reader);
+		}
 		KUNIT_EXPECT_EQ_MSG(test, kt_unfenced(d, reader), 0U, "CPU %u got the IPI", reader);
 		kovan_synchronize(d);
 		for_each_online_cpu(cpu)
