@@ -1447,6 +1447,81 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	cleanup_srcu_struct(s->srcu);
 }
 
+/*
+ * kovan.h: a CPU that only reads takes no kovan timer and runs no reclaim
+ * worker while another CPU retires, and takes IPIs only from fenceless
+ * domains; here a nohz_full CPU, whose tick a timer would bring back. make
+ * check-rt boots with nohz_full= and isolcpus= for one CPU; elsewhere there
+ * is none and the case is skipped.
+ */
+static void kovan_nohz_full_reader(struct kunit *test)
+{
+	static const unsigned int flags[] = { 0, KOVAN_ROBUST, KOVAN_FENCELESS };
+	struct kt_stall *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kovan_cpu_stats before, after;
+	int cpu, reader = -1, updater = -1;
+	struct task_struct *t;
+	unsigned int f;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for_each_online_cpu(cpu) {
+		if (tick_nohz_full_cpu(cpu))
+			reader = reader < 0 ? cpu : reader;
+		else
+			updater = updater < 0 ? cpu : updater;
+	}
+	if (reader < 0 || updater < 0)
+		kunit_skip(test, "no nohz_full CPU next to a housekeeping one (nohz_full=)");
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(updater)), 0);
+	for (f = 0; f < ARRAY_SIZE(flags); f++) {
+		s->kd = kt_domain(test, flags[f]);
+		s->stop = false;
+		atomic_long_set(&s->healthy_reads, 0);
+		kt_replace(test, s->kd, ctx, &s->shared);
+		atomic_set(&s->running, 1);
+		t = kthread_create(kt_healthy_reader, s, "kovan_test_nohz");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		kthread_bind(t, reader);
+		KUNIT_ASSERT_EQ(test, kovan_cpu_stats(reader, &before), 0);
+		wake_up_process(t);
+		/* Retire while the reader pins: a fenceless close then owes it an IPI. */
+		for (i = 0; i < 1000 && !atomic_long_read(&s->healthy_reads); i++)
+			msleep(20);
+		for (i = 0; i < 20000; i++) {
+			kt_replace(test, s->kd, ctx, &s->shared);
+			if (!(i % 1024))
+				cond_resched();
+		}
+		WRITE_ONCE(s->stop, true);
+		while (atomic_read(&s->running))
+			msleep(20);
+		kovan_barrier(s->kd);
+		KUNIT_ASSERT_EQ(test, kovan_cpu_stats(reader, &after), 0);
+		kunit_info(test, "%s domain, reader on nohz_full CPU %d: %ld reads, %lu kicks; there: %lu flush, %lu backstop, %lu IPIs, %lu reclaims\n",
+			   flags[f] == KOVAN_FENCELESS ? "fenceless" :
+			   flags[f] ? "robust" : "plain",
+			   reader, atomic_long_read(&s->healthy_reads) & 0xffffffff,
+			   after.kicks - before.kicks, after.flush_timers - before.flush_timers,
+			   after.backstop_timers - before.backstop_timers,
+			   after.fence_ipis - before.fence_ipis, after.reclaims - before.reclaims);
+		KUNIT_EXPECT_EQ(test, after.flush_timers, before.flush_timers);
+		KUNIT_EXPECT_EQ(test, after.backstop_timers, before.backstop_timers);
+		KUNIT_EXPECT_EQ(test, after.reclaims, before.reclaims);
+		/* kovan.h: the asymmetric fence of a fenceless domain is an IPI. */
+		if (flags[f] == KOVAN_FENCELESS)
+			KUNIT_EXPECT_GT(test, after.fence_ipis, before.fence_ipis);
+		else
+			KUNIT_EXPECT_EQ(test, after.fence_ipis, before.fence_ipis);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&s->healthy_reads) >> 32, 0L);
+		KUNIT_EXPECT_GT(test, atomic_long_read(&s->healthy_reads), 0L);
+		kt_finish_slot(test, s->kd, ctx, &s->shared);
+		ctx = kt_ctx_new(test);
+	}
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+}
+
 /* kovan_cpu_stats() of a CPU that cannot exist is refused. */
 static void kovan_cpu_stats_bad_cpu(struct kunit *test)
 {
@@ -2059,6 +2134,7 @@ static struct kunit_case kovan_cases[] = {
 	KT_CASE_SLOW(kovan_cpu_hotplug),
 	KUNIT_CASE_PARAM(kovan_nmi_context, kt_flags_gen_params),
 	KUNIT_CASE_SLOW(kovan_stalled_reader_bound),
+	KUNIT_CASE_SLOW(kovan_nohz_full_reader),
 	KUNIT_CASE(kovan_cpu_stats_bad_cpu),
 	KUNIT_CASE(kovan_cpu_stats_counts),
 	KUNIT_CASE_PARAM(kovan_barrier_closes_batches, kt_flags_gen_params),
