@@ -7,35 +7,45 @@
 # module prints one harness line per invariant).
 #
 # Usage: torture-boot.sh [--smp N] [--secs S] [--onoff MS] [--fault PCT]
-#                   [--selftest MODE] [--label L] FLAVOUR
+#                   [--isolate CPU] [--selftest MODE] [--label L] FLAVOUR
 #   FLAVOUR     uml (one CPU, KASAN) or x86_64 (QEMU TCG, KCSAN, hotplug)
 #   --smp       vCPUs for QEMU (default 4)
 #   --secs      length of the torture run (default 60)
 #   --onoff     ms between CPU hotplug operations on QEMU (default 300; 0: none)
 #   --fault     percent of kovan's allocations that fail (default 5)
+#   --isolate   QEMU: boot with nohz_full= and isolcpus= for this CPU (no
+#               hotplug then) and check that kovan left it alone
 #   --selftest  a deliberate bug the run must report: race, early_free, lose,
 #               stall (see kovan_torture.c's inject parameter)
 # Results: $KOVAN_LOGDIR/<label>.json; console: $KOVAN_LOGDIR/<label>.console
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-smp=4 secs=60 onoff=300 fault=5 selftest= label=
+smp=4 secs=60 onoff= fault=5 isolate=-1 selftest= label=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
 	--secs) secs=$2; shift 2 ;;
 	--onoff) onoff=$2; shift 2 ;;
 	--fault) fault=$2; shift 2 ;;
+	--isolate) isolate=$2; shift 2 ;;
 	--selftest) selftest=$2; shift 2 ;;
 	--label) label=$2; shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done
 flavour=${1:?usage: torture-boot.sh [options] FLAVOUR}
+if [ "$isolate" != -1 ]; then
+	[ "${onoff:-0}" = 0 ] || die "--isolate takes no hotplug (--onoff 0)"
+	onoff=0
+fi
+onoff=${onoff:-300}
 arch=$(kernel_arch "$flavour")
 if [ "$arch" = um ]; then
-	smp=1 onoff=0
+	smp=1 onoff=0 isolate=-1
 fi
+isolation=
+[ "$isolate" != -1 ] && isolation=" nohz_full=$isolate isolcpus=$isolate"
 label=${label:-torture-$flavour-smp$smp${selftest:+-selftest-$selftest}}
 ensure_packages kernel boot
 stall_timeout=60
@@ -71,7 +81,7 @@ write_init() {
 	# Failures start once the torture module is up: its own set-up would
 	# only be refused.
 	if load $dir/kovan_torture.ko duration=$secs onoff_interval=$onoff \\
-		stall_timeout=$stall_timeout inject=$selftest; then
+		stall_timeout=$stall_timeout isolated_cpu=$isolate inject=$selftest; then
 		if [ -d \$F ]; then
 			echo 0 >\$F/verbose; echo -1 >\$F/times; echo 1 >\$F/interval
 			echo $fault >\$F/probability
@@ -113,6 +123,7 @@ write_init() {
 
 desc="$secs s, fault injection $fault%"
 [ "$onoff" != 0 ] && desc="$desc, hotplug every $onoff ms"
+[ "$isolate" != -1 ] && desc="$desc, CPU $isolate isolated"
 [ -n "$selftest" ] && desc="$desc, deliberate bug: $selftest"
 t0=$(date +%s)
 rc=0
@@ -144,7 +155,7 @@ else
 	timeout -k 5 "$timeout" qemu-system-x86_64 -nodefaults -no-reboot -nographic \
 		-accel tcg,thread=multi -smp "$smp" -m 2G -serial stdio \
 		-kernel "$build/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 printk.time=1" </dev/null >"$console" 2>&1 || rc=$?
+		-append "console=ttyS0 panic=-1 printk.time=1$isolation" </dev/null >"$console" 2>&1 || rc=$?
 fi
 secs_taken=$(($(date +%s) - t0))
 timed_out=()

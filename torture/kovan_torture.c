@@ -102,6 +102,10 @@ MODULE_PARM_DESC(onoff_interval, "milliseconds between CPU hotplug operations, 0
 static unsigned int stall_timeout = 60;
 module_param(stall_timeout, uint, 0444);
 MODULE_PARM_DESC(stall_timeout, "seconds a thread may go without progress (default 60)");
+static int isolated_cpu = -1;
+module_param(isolated_cpu, int, 0444);
+MODULE_PARM_DESC(isolated_cpu,
+		 "a CPU no torture thread runs on (nohz_full=, isolcpus=), checked to take no kovan timer, IPI or reclaim run; -1: none (default -1)");
 static char *inject = "";
 module_param(inject, charp, 0444);
 MODULE_PARM_DESC(inject,
@@ -1173,6 +1177,28 @@ static void tort_reclaim_verify(struct tort_domain *td)
 			  s.retired, s.freed);
 }
 
+/* Counters of @isolated_cpu at the start of the run. */
+static struct kovan_cpu_stats tort_isolated_start;
+
+/*
+ * kovan.h: a CPU that does not retire takes no kovan timer and runs no
+ * reclaim worker, and one that pins in no fenceless domain takes no IPI.
+ * No torture thread runs on @isolated_cpu, so kovan must leave it alone.
+ */
+static void tort_check_isolated(void)
+{
+	const struct kovan_cpu_stats *a = &tort_isolated_start;
+	unsigned long timers, ipis, reclaims;
+	struct kovan_cpu_stats b;
+
+	kovan_cpu_stats(isolated_cpu, &b);
+	timers = b.flush_timers - a->flush_timers + b.backstop_timers - a->backstop_timers;
+	ipis = b.fence_ipis - a->fence_ipis;
+	reclaims = b.reclaims - a->reclaims;
+	pr_info("kovan-harness: %s torture: isolated CPU %d took %lu kovan timers, %lu IPIs, %lu reclaim runs\n",
+		timers || ipis || reclaims ? "not ok" : "ok", isolated_cpu, timers, ipis, reclaims);
+}
+
 static void tort_finish(void)
 {
 	unsigned long secs = jiffies_to_msecs(jiffies - tort_started) / 1000;
@@ -1218,6 +1244,8 @@ static void tort_finish(void)
 		atomic_long_read(&tort_dis_nomem), atomic_long_read(&tort_obj_nomem));
 	pr_info("kovan-torture: hotplug %lu offlines, %lu onlines, %lu refused\n",
 		tort_offlines, tort_onlines, tort_hotplug_refused);
+	if (isolated_cpu >= 0)
+		tort_check_isolated();
 	pr_info("kovan-torture: end: %s after %lu s, %u of %u checks failed\n",
 		failed ? "FAIL" : "PASS", secs, failed, TORT_NCHECKS);
 }
@@ -1278,7 +1306,9 @@ static int __init tort_init(void)
 	int ret;
 
 	if (!nproducers || nproducers > TORT_MAX_QTHREADS || !nconsumers ||
-	    nconsumers > TORT_MAX_QTHREADS || !duration || !stall_timeout)
+	    nconsumers > TORT_MAX_QTHREADS || !duration || !stall_timeout ||
+	    (isolated_cpu >= 0 && (onoff_interval || isolated_cpu >= nr_cpu_ids ||
+				   !cpu_online(isolated_cpu))))
 		return -EINVAL;
 	inject_race = strstr(inject, "race");
 	inject_early_free = strstr(inject, "early_free");
@@ -1314,6 +1344,7 @@ static int __init tort_init(void)
 		duration, nreaders < 0 ? (int)num_online_cpus() : nreaders, nupdaters, nstalls,
 		stall_ms, nproducers, nconsumers, onoff_interval, num_online_cpus());
 	tort_started = jiffies;
+	kovan_cpu_stats(isolated_cpu, &tort_isolated_start);
 	ret = tort_spawn_all();
 	if (!ret) {
 		tort_control = kthread_run(tort_control_fn, NULL, "kovan_tort_ctl");
