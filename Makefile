@@ -15,6 +15,7 @@
 #   make model                                  spin model check of the slot protocol
 #   make torture                                stress runs: KASAN, KCSAN, hotplug, faults
 #   make check-6.1                              6.1 LTS: compile, KUnit suites on UML 6.1
+#   make check-rt                               PREEMPT_RT: suites with a nohz_full CPU, torture
 #   make dkms-check                             DKMS install and a module using it, against
 #                                               Debian's linux-headers (nothing loaded)
 #   make check-userspace                        the core compiled in userspace: stress tests
@@ -82,6 +83,9 @@ torture:
 check-6.1:
 	@scripts/check-6.1.sh
 
+check-rt:
+	@scripts/check-rt.sh
+
 dkms-check:
 	@scripts/dkms.sh
 
@@ -92,4 +96,4 @@ check-fresh:
 	@scripts/check-fresh.sh
 
 .PHONY: all modules clean check check-arm64 lint run selftest bench bench-native model torture \
-	check-6.1 dkms-check check-userspace check-fresh
+	check-6.1 check-rt dkms-check check-userspace check-fresh
