@@ -123,6 +123,18 @@
  * a kernel without CONFIG_PREEMPT_COUNT (where that cannot be told) never
  * wait: a flood of them can outrun the workers.
  *
+ * PREEMPT_RT: the contexts above hold as they are, hard interrupt context
+ * and interrupts off included. Pins, unpins and retires take only raw
+ * spinlocks, for O(1) steps (the workers and the calls that may sleep take
+ * wait queues and mutexes in task context); a retire allocates (a chunk of
+ * batch headers, GFP_NOWAIT) only where it may be preempted, never under a
+ * raw lock, with interrupts off or in hard interrupt context, and frees
+ * nothing itself; it sleeps (backpressure) only in
+ * preemptible task context outside RCU readers, so never inside a
+ * spinlock_t section, which takes an RCU read lock there; a fenceless
+ * close spins for its IPIs only in preemptible task context.
+ * make check-rt checks this with lockdep and DEBUG_ATOMIC_SLEEP.
+ *
  * Guards may sleep and migrate between kovan_pin() and kovan_unpin();
  * kovan_unpin() on another CPU is legal. A guard lives on the caller's
  * stack and belongs to one pin/unpin pair; guards nest freely, also from
