@@ -168,7 +168,9 @@ summary=$(python3 "$KOVAN_ROOT/scripts/results.py" --log "$console" \
 printf '%s\n' "$summary" | sed '$d'
 # The run's counts, for the person waiting.
 grep -o 'kovan-torture: reads.*' "$console" | sed 's/^kovan-torture: /  /' || true
-grep -o 'kovan-torture: \(hotplug\|end\).*' "$console" | sed 's/^kovan-torture: /  /' || true
+grep -o 'kovan-torture: \(updaters\|hotplug\|end\).*' "$console" | sed 's/^kovan-torture: /  /' || true
+sed -n 's/.*kovan-torture-unload: domain destroyed in \([0-9]*\) us.*/\1/p' "$console" |
+	awk '{ n++; if ($1 > max) max = $1 } END { if (n) printf "  unload: slowest of %d domain destroys %.1f ms\n", n, max / 1000 }'
 grep -o 'kovan-harness: ok torture: [0-9]* load/unload.*' "$console" |
 	sed 's/^kovan-harness: ok torture: /  /' || true
 stage "$label: boot+torture ${secs_taken} s ... $(printf '%s\n' "$summary" | tail -n 1 | sed "s/^$label: //")"

@@ -1237,6 +1237,9 @@ static void tort_finish(void)
 		atomic_long_read(&tort_arrayq.retries),
 		tort_segq.name, tort_queue_items(&tort_segq), atomic_long_read(&tort_segq.retries),
 		atomic_long_read(&tort_dis_events), atomic_long_read(&tort_dis_generations));
+	pr_info("kovan-torture: updaters retired %lu objects/s over %lu s\n",
+		(unsigned long)(atomic_long_read(&tort_dom[0].retired) +
+				atomic_long_read(&tort_dom[1].retired)) / max(secs, 1UL), secs);
 	for (i = 0; i < TORT_NSITES; i++)
 		pr_info("kovan-torture: churn %s: %ld ok, %ld -ENOMEM\n", tort_site_names[i],
 			atomic_long_read(&tort_site_ok[i]), atomic_long_read(&tort_site_nomem[i]));
