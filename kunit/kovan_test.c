@@ -1033,7 +1033,7 @@ static void kovan_fenceless_ipis(struct kunit *test)
  * nothing waits for one there (lockdep, and smp_call_function() on SMP,
  * would say so) and everything is freed without a barrier.
  */
-/* A soft hrtimer that retires a batch and a half from softirq. */
+/* An hrtimer that retires a batch and a half, from softirq or hard irq. */
 struct kt_softirq_retire {
 	struct hrtimer timer;
 	struct kovan_domain *d;
@@ -1102,6 +1102,41 @@ static void kt_atomic_retire(struct kunit *test, unsigned int domain_flags)
 	kt_ctx_drain(ctx);
 }
 
+/*
+ * kovan.h: kovan_retire() in hard interrupt context, PREEMPT_RT included,
+ * where it may neither allocate nor sleep there: a batch and a half
+ * retired from a hard hrtimer, every object freed.
+ */
+static void kovan_hardirq_retire(struct kunit *test)
+{
+	struct kt_softirq_retire *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kovan_stats s;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	kovan_domain_stats(d, &s);
+	r->n = s.batch + s.batch / 2 + 1;
+	r->objs = kunit_kcalloc(test, r->n, sizeof(*r->objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->objs);
+	for (i = 0; i < r->n; i++) {
+		r->objs[i] = kt_obj_new(d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, r->objs[i]);
+	}
+	r->d = d;
+	init_completion(&r->done);
+	kovan_hrtimer_setup(&r->timer, kt_softirq_retire_fn, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&r->timer, ns_to_ktime(NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	wait_for_completion(&r->done);
+	hrtimer_cancel(&r->timer);	/* The callback has returned. */
+	kovan_barrier(d);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), (long)r->n);
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
+}
+
 static void kovan_fenceless_atomic_retire(struct kunit *test)
 {
 	kt_atomic_retire(test, KOVAN_FENCELESS);
@@ -1117,7 +1152,8 @@ static void kovan_fenceless_atomic_retire(struct kunit *test)
  */
 /*
  * A CPU that may go offline, tried from the last: with nohz_full= the
- * timekeeping CPU refuses (-EBUSY), and so may the isolated ones.
+ * timekeeping CPU refuses (-EBUSY), and so may the isolated ones. Returns
+ * it, -EBUSY when none went offline, -EIO when one did not come back.
  */
 static int kt_hotplug_victim(void)
 {
@@ -2131,6 +2167,7 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE(kovan_pin_counts_late),
 	KUNIT_CASE(kovan_fenceless_ipis),
 	KUNIT_CASE(kovan_fenceless_atomic_retire),
+	KUNIT_CASE_PARAM(kovan_hardirq_retire, kt_flags_gen_params),
 	KT_CASE_SLOW(kovan_cpu_hotplug),
 	KUNIT_CASE_PARAM(kovan_nmi_context, kt_flags_gen_params),
 	KUNIT_CASE_SLOW(kovan_stalled_reader_bound),
