@@ -334,8 +334,9 @@ static int tort_reader_fn(void *arg)
 	u32 r;
 
 	if (irq_reader_us) {
-		kovan_hrtimer_setup(&t->timer, tort_irq_reader, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-		hrtimer_start(&t->timer, tort_irq_period(), HRTIMER_MODE_REL);
+		kovan_hrtimer_setup(&t->timer, tort_irq_reader, CLOCK_MONOTONIC,
+				    HRTIMER_MODE_REL_HARD);
+		hrtimer_start(&t->timer, tort_irq_period(), HRTIMER_MODE_REL_HARD);
 	}
 	while (!tort_should_stop()) {
 		r = prandom_u32_state(&t->rnd);
