@@ -119,6 +119,8 @@ MEASURED = {
                       ('retire+drain', 'kovan(robust)', 'robust', 'crossbeam-epoch', [1])],
     'retire-native-ck': [('retire+drain', 'kovan', 'plain', 'ck_epoch_call', [1]),
                          ('retire+drain', 'kovan(robust)', 'robust', 'ck_epoch_call', [1])],
+    'retire-native-mt': [('retire+drain', 'kovan', 'plain', 'crossbeam-epoch', [2, 4]),
+                         ('retire+drain', 'kovan', 'plain', 'call_rcu(memb)', [2, 4])],
     'queue-native': [('queue', 'kovan-arrayq', '-', 'crossbeam-arrayq', None),
                      ('queue', 'kovan-segq', '-', 'crossbeam-segq', None)],
 }
