@@ -252,7 +252,12 @@ static int __init kovan_init(void)
 
 	kovan_nr_slots = roundup_pow_of_two(nr_cpu_ids * KOVAN_SLOTS_PER_CPU);
 	kovan_share = 1UL << (BITS_PER_LONG - ilog2(kovan_nr_slots));
-	kovan_wq = alloc_workqueue("kovan", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	/*
+	 * Every kovan worker is high priority (nice -20): a barrier, a destroy
+	 * and a throttled retire wait for them, and at nice 0 on a CPU shared
+	 * with busy tasks they get a slice per round of all of them.
+	 */
+	kovan_wq = alloc_workqueue("kovan", WQ_MEM_RECLAIM | WQ_UNBOUND | WQ_HIGHPRI, 0);
 	if (!kovan_wq)
 		return -ENOMEM;
 	/* Short runs that frees wait for: never queued behind the frees themselves. */
@@ -263,7 +268,8 @@ static int __init kovan_init(void)
 		return -ENOMEM;
 	}
 	/* Unbound: each CPU's work runs near it, not only on it (reclaim.c). */
-	kovan_reclaim_wq = alloc_workqueue("kovan_reclaim", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	kovan_reclaim_wq = alloc_workqueue("kovan_reclaim",
+					   WQ_MEM_RECLAIM | WQ_UNBOUND | WQ_HIGHPRI, 0);
 	ret = kovan_reclaim_wq ? kovan_pool_init() : -ENOMEM;
 	if (!ret) {
 		ret = kovan_workers_start();

@@ -108,8 +108,8 @@
  * inside the kovan_unpin() or kovan_retire() that made the object
  * reclaimable; it must not sleep. It runs near the CPU the object was
  * retired on: in the work item kovan keeps for that CPU, on an unbound
- * workqueue, which runs it in that CPU's cache or NUMA pod (never on an
- * isolated CPU). The work items of different CPUs run side by side, so
+ * high-priority (nice -20) workqueue, which runs it in that CPU's cache or
+ * NUMA pod (never on an isolated CPU). The work items of different CPUs run side by side, so
  * free functions of one domain run concurrently, as RCU callbacks do.
  *
  * Backpressure: the objects no reader holds any more and that wait for
