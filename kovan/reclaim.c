@@ -859,17 +859,18 @@ static void kovan_fill_batch(struct kovan_cpu_batch *cb, struct kovan_batch *b, 
 }
 
 /*
- * Backpressure: a retire that may sleep waits while its CPU's reclaim
- * worker is more than kovan.backlog objects behind, whoever closed the
- * batches (the flush worker closes those that do not fill). Not in a free
+ * Backpressure: a retire that may sleep waits while the reclaim worker of
+ * @cpu, whose batch took its object, is more than kovan.backlog objects
+ * behind, whoever closed the batches (the flush worker closes those that
+ * do not fill). Not in a free
  * function (the worker would wait for itself), in an RCU reader
  * (PREEMPT_RCU; also a spinlock_t on PREEMPT_RT), in softirq, in a task
  * that is about to sleep (a wait_event() condition), or in a real-time
  * task, which would wait for a worker of lower priority.
  */
-static void kovan_throttle(struct kovan_domain *d)
+static void kovan_throttle(struct kovan_domain *d, int cpu)
 {
-	struct kovan_reclaimer *r = raw_cpu_ptr(kovan_reclaimers);
+	struct kovan_reclaimer *r = per_cpu_ptr(kovan_reclaimers, cpu);
 	struct work_struct *work;
 
 	/* A hint: a backlog read late only moves the wait to the next retire. */
@@ -887,8 +888,9 @@ static void kovan_throttle(struct kovan_domain *d)
 		this_cpu_dec(d->pcpu->throttles);
 }
 
-static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
-			      void (*free_fn)(struct kovan_node *n))
+/* Returns the CPU whose batch took @n, which the task may have left since. */
+static int kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
+			     void (*free_fn)(struct kovan_node *n))
 {
 	struct kovan_cpu_batch *cb;
 	struct kovan_batch *b;
@@ -900,7 +902,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 
 	/* The batch lock is not NMI-safe: leak rather than deadlock. */
 	if (WARN_ON_ONCE(in_nmi()))
-		return;
+		return raw_smp_processor_id();
 	/* A birth from the future was never stamped: the oldest is safe. */
 	if (kovan_robust(d) && (s64)(birth - atomic64_read(&d->era)) > 0) {
 		WARN_ONCE(1, "kovan: retire of a node kovan_node_init() never stamped\n");
@@ -931,14 +933,14 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	if (opened && !full)
 		kovan_request_flush(d, false);
 	if (!full)
-		return;
+		return cpu;
 	/*
 	 * P waits for IPIs: a caller that may not be preempted leaves it to
 	 * the worker, as does softirq, which PREEMPT_RT runs preemptible.
 	 */
 	if (kovan_fenceless(d) && (!preemptible() || !in_task())) {
 		kovan_request_flush(d, true);
-		return;
+		return cpu;
 	}
 
 	/*
@@ -949,7 +951,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 	b = kovan_batch_get(d);
 	if (!b) {
 		kovan_request_flush(d, false);
-		return;
+		return cpu;
 	}
 	raw_spin_lock_irqsave(&cb->lock, flags);
 	if (cb->first)
@@ -959,6 +961,7 @@ static void kovan_retire_node(struct kovan_domain *d, struct kovan_node *n,
 		kovan_close_batch(d, b);
 	else
 		kovan_batch_put(b);
+	return cpu;
 }
 
 void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
@@ -966,15 +969,13 @@ void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
 {
 	if (WARN_ONCE(!d || !n || !free_fn, "kovan: retire with a NULL argument\n"))
 		return;
-	kovan_retire_node(d, n, free_fn);
-	kovan_throttle(d);
+	kovan_throttle(d, kovan_retire_node(d, n, free_fn));
 }
 EXPORT_SYMBOL_NS_GPL(kovan_retire, KOVAN_NS);
 
 void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned long offset)
 {
-	kovan_retire_node(d, n, (void (*)(struct kovan_node *))offset);
-	kovan_throttle(d);
+	kovan_throttle(d, kovan_retire_node(d, n, (void (*)(struct kovan_node *))offset));
 }
 EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN_NS);
 
