@@ -924,7 +924,8 @@ do {										\
  * unpinned. Guards that pin while the call waits for a batch header (a
  * domain at its share of headers) or closes its batch, and guards that pin
  * into a busy slot before its engine flips the slot's phase, may be waited
- * for as well; guards pinned after that are not.
+ * for as well; guards pinned after that are not. It waits for readers
+ * only: frees queued to a reclaim worker do not delay it.
  *
  * Context: process context; sleeps.
  */

@@ -128,7 +128,8 @@
  *    once it is clear, it may be listed again and the link rewritten.
  *    Pairs with the fully ordered test_and_set_bit() of the listing side.
  *  I The reclaim worker's decrement of a domain's in_flight is a release,
- *    its last access to the domain: its frees' counts are written before.
+ *    its last access to the domain: its frees' counts are written before
+ *    (kovan_reclaim()'s, for kovan_synchronize()'s empty batch, likewise).
  *    Pairs with the acquire in kovan_domain_quiesce(), after which the
  *    owner may free the domain.
  *  J Reads of unpins are acquires: what the readers did before B happens
@@ -302,10 +303,29 @@ static bool kovan_slot_idle(struct kovan_slot *s)
 static void kovan_reclaim(struct kovan_batch *b)
 {
 	unsigned long objects = b->count[0] + b->count[1];
-	int cpu = b->cpu;	/* Read before the add: the worker may free @b after it. */
-	struct kovan_reclaimer *r = per_cpu_ptr(kovan_reclaimers, cpu);
+	struct kovan_domain *d = b->domain;
+	struct completion *done = b->done;
+	struct kovan_reclaimer *r;
+	int cpu;
 
-	atomic_long_add(objects, &b->domain->queued);
+	/*
+	 * kovan_synchronize()'s batch frees nothing: completed here, not
+	 * behind the frees its CPU's worker has queued.
+	 */
+	if (!objects) {
+		kovan_batch_put(b);
+		atomic_long_inc(&d->batches_freed);
+		/*
+		 * I: the last touch of d; the caller may destroy it only after
+		 * the completion below.
+		 */
+		atomic_long_dec_return_release(&d->in_flight);
+		complete(done);
+		return;
+	}
+	cpu = b->cpu;	/* Read before the add: the worker may free @b after it. */
+	r = per_cpu_ptr(kovan_reclaimers, cpu);
+	atomic_long_add(objects, &d->queued);
 	atomic_long_add(objects, &r->backlog);
 	/*
 	 * The first batch queues the worker. The workqueue is unbound: @cpu
@@ -1125,7 +1145,6 @@ void kovan_synchronize(struct kovan_domain *d)
 	might_sleep();
 	b = kovan_batch_get_wait(d);
 	b->done = &done;
-	b->cpu = raw_smp_processor_id();	/* Any CPU that ran: its worker frees nothing. */
 	/* min_birth 0: no slot is old enough to be skipped. */
 	kovan_close_batch(d, b);
 	wait_for_completion(&done);

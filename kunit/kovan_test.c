@@ -1744,10 +1744,11 @@ static int kt_backpressure_helper(void *arg)
 }
 
 /*
- * Backpressure, kovan.h: with one CPU's reclaim worker held up, retires
- * from preemption-off sections, RCU readers and free functions go on
- * without waiting, and the first retire that may sleep and finds the
- * backlog above kovan.backlog waits until the worker caught up.
+ * Backpressure, kovan.h: with one CPU's reclaim worker held up,
+ * kovan_synchronize() on that CPU returns, retires from preemption-off
+ * sections, RCU readers and free functions go on without waiting, and the
+ * first retire that may sleep and finds the backlog above kovan.backlog
+ * waits until the worker caught up.
  */
 static void kovan_backpressure(struct kunit *test)
 {
@@ -1778,6 +1779,8 @@ static void kovan_backpressure(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, o);
 	kovan_retire(bp->d, &o->node, kt_blocking_free);
 	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&bp->blocked, 10 * HZ), 0UL);
+	/* Waits for readers only, not behind the held worker (else: timed_out). */
+	kovan_synchronize(bp->d);
 
 	/*
 	 * Above the limit with preemption off, in an RCU reader: no wait.

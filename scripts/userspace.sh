@@ -174,7 +174,9 @@ mutations=(
 	"M6 ArrayQueue publishes its item with a relaxed store (A lost)|kovan_queue/arrayq.c|				smp_store_release(&slot->stamp, tail + 1);	/* A */|				WRITE_ONCE(slot->stamp, tail + 1);|queue_stress|caught"
 	"M7 SegQueue pops without a kovan guard (segments freed under pops)|kovan_queue/segq.c|	kovan_pin(q->domain, &g);|	g.domain = NULL;|queue_stress|caught"
 	"M8 robust domains never skip a slot by era (a stalled reader holds all)|kovan/reclaim.c|		if (robust && (s64)(atomic64_read(&s->access) - b->min_birth) < 0) {|		if (0) {|kovan_stress|caught"
-	"M9 the reclaim worker's last touch of a domain is unordered (I lost)|kovan/reclaim.c|		atomic_long_dec_return_release(&d->in_flight);|		atomic_long_dec(&d->in_flight);|kovan_stress -s 4 -W 20|caught"
+	"M9 the reclaim worker's last touch of a domain is unordered (I lost)|kovan/reclaim.c|		atomic_long_dec_return_release(&d->in_flight);
+		cond_resched();|		atomic_long_dec(&d->in_flight);
+		cond_resched();|kovan_stress -s 4 -W 20|caught"
 	"M10 the engine flips without waiting for the unused phase to drain|kovan/reclaim.c|		case KOVAN_STEP_UNUSED:
 			if (!kovan_engine_drained(s, !s->phase, looks))
 				return true;|		case KOVAN_STEP_UNUSED:|kovan_stress|info: it needs a pin held off between its phase read and its count for a whole engine cycle (make model and KUnit's kovan_pin_counts_late check it)"
