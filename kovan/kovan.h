@@ -108,26 +108,36 @@
  * inside the kovan_unpin() or kovan_retire() that made the object
  * reclaimable; it must not sleep. It runs near the CPU the object was
  * retired on: in the work item kovan keeps for that CPU, on an unbound
- * high-priority (nice -20) workqueue, which runs it in that CPU's cache or
- * NUMA pod (never on an isolated CPU). The work items of different CPUs run side by side, so
+ * high-priority (nice -20) workqueue, which runs it on a housekeeping CPU
+ * of that CPU's affinity scope (its cache or NUMA pod by default; since
+ * 6.6 the whole unbound cpumask when the pod has none online, or with
+ * workqueue.default_affinity_scope=system; on 6.1 its NUMA node), never on
+ * an isolated CPU. The work items of different CPUs run side by side, so
  * free functions of one domain run concurrently, as RCU callbacks do.
  *
  * Backpressure: the objects no reader holds any more and that wait for
  * their CPU's reclaim worker are that CPU's backlog. A kovan_retire() where
  * it may sleep (task context, preemption and interrupts on, outside RCU
  * readers, TASK_RUNNING; not inside a free function, not from a real-time
- * task) that finds its CPU's backlog above kovan.backlog objects (default
+ * task) that finds the backlog of the CPU whose batch took its object
+ * (its CPU, unless it migrated since) above kovan.backlog objects (default
  * 4096) sleeps until the run of that worker queued by then is over: it
  * waits for frees only, never for readers, and holds no kovan lock
- * meanwhile. Retires from atomic context, softirq, real-time tasks, or on
+ * meanwhile. That run holds every batch queued to the worker before it,
+ * which retires that never wait can make longer than kovan.backlog
+ * objects. Retires from atomic context, softirq, real-time tasks, or on
  * a kernel without CONFIG_PREEMPT_COUNT (where that cannot be told) never
- * wait: a flood of them can outrun the workers.
+ * wait: a flood of them can outrun the workers. A caller that retires
+ * while holding a mutex or another sleeping lock may sleep with it held:
+ * whoever then waits for that lock, a real-time task included, waits for
+ * the frees too (priority inheritance boosts the holder, not the worker).
  *
  * PREEMPT_RT: the contexts above hold as they are, hard interrupt context
- * and interrupts off included. Pins, unpins and retires take only raw
- * spinlocks, for O(1) steps (the workers and the calls that may sleep take
- * wait queues and mutexes in task context); a retire allocates (a chunk of
- * batch headers, GFP_NOWAIT) only where it may be preempted, never under a
+ * and interrupts off included. With interrupts or preemption off, pins,
+ * unpins and retires take only raw spinlocks, for O(1) steps (the workers
+ * and the calls that may sleep take wait queues and mutexes in task
+ * context, and so may a retire where it may sleep); a retire allocates
+ * (a chunk of batch headers, GFP_NOWAIT) only where it may be preempted, never under a
  * raw lock, with interrupts off or in hard interrupt context, and frees
  * nothing itself; it sleeps (backpressure) only in
  * preemptible task context outside RCU readers, so never inside a
@@ -570,10 +580,13 @@ static inline unsigned int kovan_domain_flags(const struct kovan_domain *d)
 /**
  * struct kovan_cpu_stats - what kovan did on one CPU, for every domain
  * @flush_timers: flush timer callbacks that ran there (armed by a retire
- *		  that opened a batch, normally on its own CPU)
+ *		  that opened a batch, normally on its own CPU, or by a flush
+ *		  pass that left a batch open; one timer for all CPUs)
  * @backstop_timers: backstop timer callbacks that ran there (armed by the
  *		     closers and engines that left a slot parked)
- * @kicks: kovan_unpin() calls there that queued the engine work
+ * @kicks: engine kicks there (kovan_kick_engine(), which kovan_unpin()
+ *	   calls when a slot's engine waits for it), queued or already
+ *	   pending
  * @fence_ipis: closes' IPIs taken there, every fenceless domain together
  *		(a close of a domain sends one only to the CPUs that pinned in
  *		it since their last IPI from it)
