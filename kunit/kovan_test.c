@@ -1746,16 +1746,17 @@ static int kt_backpressure_helper(void *arg)
 /*
  * Backpressure, kovan.h: with one CPU's reclaim worker held up,
  * kovan_synchronize() on that CPU returns, retires from preemption-off
- * sections, RCU readers and free functions go on without waiting, and the
- * first retire that may sleep and finds the backlog above kovan.backlog
- * waits until the worker caught up.
+ * sections, RCU readers, tasks about to sleep, real-time tasks and free
+ * functions go on without waiting, and the first retire that may sleep
+ * and finds the backlog above kovan.backlog waits until the worker caught
+ * up.
  */
 static void kovan_backpressure(struct kunit *test)
 {
 	struct kt_backpressure *bp = kunit_kzalloc(test, sizeof(*bp), GFP_KERNEL);
 	struct kt_ctx *ctx = kt_ctx_new(test);
 	unsigned int cpu, other, waited_at = 0;
-	struct kt_obj *objs[72];
+	struct kt_obj *objs[74];
 	struct task_struct *t;
 	struct kovan_stats s;
 	struct kt_obj *o;
@@ -1783,7 +1784,8 @@ static void kovan_backpressure(struct kunit *test)
 	kovan_synchronize(bp->d);
 
 	/*
-	 * Above the limit with preemption off, in an RCU reader: no wait.
+	 * Above the limit with preemption off, in an RCU reader, about to
+	 * sleep (a wait_event() condition), at real-time priority: no wait.
 	 * Allocated before: PREEMPT_RT's slab may not be entered with
 	 * preemption off.
 	 */
@@ -1796,9 +1798,15 @@ static void kovan_backpressure(struct kunit *test)
 		kovan_retire(bp->d, &objs[i]->node, kt_free);
 	preempt_enable();
 	rcu_read_lock();
-	for (; i < ARRAY_SIZE(objs); i++)
+	for (; i < ARRAY_SIZE(objs) - 2; i++)
 		kovan_retire(bp->d, &objs[i]->node, kt_free);
 	rcu_read_unlock();
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	kovan_retire(bp->d, &objs[i++]->node, kt_free);
+	__set_current_state(TASK_RUNNING);
+	sched_set_fifo_low(current);
+	kovan_retire(bp->d, &objs[i++]->node, kt_free);
+	sched_set_normal(current, 0);
 	kovan_domain_stats(bp->d, &s);
 	KUNIT_EXPECT_EQ(test, s.throttles, 0UL);
 	KUNIT_EXPECT_GT(test, s.queued, 16UL);
