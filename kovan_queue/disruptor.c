@@ -55,7 +55,6 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include <kovan/fault.h>
@@ -102,10 +101,6 @@ EXPORT_SYMBOL_NS_GPL(kovan_wait_phased_backoff, KOVAN_NS);
 /* Naps of an idle yielding wait, microseconds. */
 #define DIS_NAP_US	100
 
-struct kovan_dis_seq {
-	atomic64_t value;
-} ____cacheline_aligned_in_smp;
-
 struct kovan_dis_handler {
 	struct kovan_dis_seq seq;
 	struct kovan_event_handler h;
@@ -139,20 +134,10 @@ enum kovan_dis_state {
 	KOVAN_DIS_HALTED,
 };
 
-struct kovan_disruptor {
-	struct kovan_dis_seq cursor;
-	/* Single producer: its highest claim. */
-	s64 claimed ____cacheline_aligned_in_smp;
-	/* A recent minimum of the gating sequences (shared by multiple producers). */
-	s64 gating_cache;
-	u32 *available;
-	void *events;
-	size_t event_size;
-	unsigned int mask;
-	unsigned int shift;
-	enum kovan_producer_type producer;
+/* The disruptor: the fast paths' state (disruptor.h), then the rest. */
+struct dis_private {
+	struct kovan_disruptor pub;
 	struct kovan_wait_strategy wait;
-	bool can_block;
 	bool halting;
 	s64 halt_target;
 	enum kovan_dis_state state;
@@ -161,9 +146,13 @@ struct kovan_disruptor {
 	unsigned int nstages;
 	struct list_head stages;
 	struct list_head pollers;
-	wait_queue_head_t wq;
 	struct work_struct wake_work;
 };
+
+static struct dis_private *dis_priv(struct kovan_disruptor *d)
+{
+	return container_of(d, struct dis_private, pub);
+}
 
 static s64 dis_seq_read(struct kovan_dis_seq *s)
 {
@@ -177,26 +166,25 @@ static u32 dis_lap(const struct kovan_disruptor *d, s64 seq)
 
 static void dis_wake_deferred(struct work_struct *work)
 {
-	wake_up_all(&container_of(work, struct kovan_disruptor, wake_work)->wq);
+	wake_up_all(&container_of(work, struct dis_private, wake_work)->pub.wq);
 }
 
-/* E: wake sleepers, if any, after a sequence moved. */
-static void dis_wake(struct kovan_disruptor *d)
+/* __kovan_disruptor_moved() found a sleeper after E. */
+void __kovan_disruptor_wake(struct kovan_disruptor *d)
 {
-	if (!d->can_block || !wq_has_sleeper(&d->wq))
-		return;
 	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
-		queue_work(system_unbound_wq, &d->wake_work);
+		queue_work(system_unbound_wq, &dis_priv(d)->wake_work);
 	else
 		wake_up_all(&d->wq);
 }
+EXPORT_SYMBOL_NS_GPL(__kovan_disruptor_wake, KOVAN_NS);
 
-static s64 dis_min_gating(struct kovan_disruptor *d, s64 floor)
+static s64 dis_min_gating(struct dis_private *p, s64 floor)
 {
 	unsigned int i;
 
-	for (i = 0; i < d->ngating; i++)
-		floor = min(floor, dis_seq_read(d->gating[i]));
+	for (i = 0; i < p->ngating; i++)
+		floor = min(floor, dis_seq_read(p->gating[i]));
 	return floor;
 }
 
@@ -259,9 +247,9 @@ static void dis_yield(void)
 		schedule();
 }
 
-static bool dis_pause(struct kovan_disruptor *d, struct dis_waiter *w)
+static bool dis_pause(struct dis_private *p, struct dis_waiter *w)
 {
-	const struct kovan_wait_strategy *s = &d->wait;
+	const struct kovan_wait_strategy *s = &p->wait;
 	u64 waited;
 
 	switch (s->kind) {
@@ -315,6 +303,7 @@ static s64 dis_wait_for(struct kovan_dis_handler *h, s64 next)
 {
 	struct kovan_stage *st = h->stage;
 	struct kovan_disruptor *d = st->d;
+	struct dis_private *p = dis_priv(d);
 	struct dis_waiter w = {};
 	s64 avail;
 
@@ -322,14 +311,14 @@ static s64 dis_wait_for(struct kovan_dis_handler *h, s64 next)
 		avail = dis_available(d, st->deps, st->ndeps, next);
 		if (avail >= next || kthread_should_stop())
 			return avail;
-		if (!dis_pause(d, &w))
+		if (!dis_pause(p, &w))
 			continue;
-		if (d->wait.kind != KOVAN_WAIT_TIMEOUT_BLOCKING) {
+		if (p->wait.kind != KOVAN_WAIT_TIMEOUT_BLOCKING) {
 			wait_event_idle(d->wq, dis_handler_may_go(h, next));
 			continue;
 		}
 		if (!wait_event_idle_timeout(d->wq, dis_handler_may_go(h, next),
-					     usecs_to_jiffies(d->wait.timeout_us))) {
+					     usecs_to_jiffies(p->wait.timeout_us))) {
 			if (h->h.on_timeout)
 				h->h.on_timeout(next - 1, h->h.ctx);
 			return next - 1;
@@ -341,6 +330,7 @@ static int dis_handler_thread(void *arg)
 {
 	struct kovan_dis_handler *h = arg;
 	struct kovan_disruptor *d = h->stage->d;
+	struct dis_private *p = dis_priv(d);
 	s64 next = 0, avail, seq;
 	int ret;
 
@@ -353,7 +343,7 @@ static int dis_handler_thread(void *arg)
 			if (!kthread_should_stop())
 				continue;
 			smp_rmb(); /* F: stop request, then halt_target; pairs with F in halt. */
-			if (next > READ_ONCE(d->halt_target))
+			if (next > READ_ONCE(p->halt_target))
 				break;
 			continue;
 		}
@@ -362,11 +352,11 @@ static int dis_handler_thread(void *arg)
 					    seq == avail, h->h.ctx);
 			if (ret && seq < avail) {
 				atomic64_set_release(&h->seq.value, seq);	/* B */
-				dis_wake(d);
+				__kovan_disruptor_moved(d);
 			}
 		}
 		atomic64_set_release(&h->seq.value, avail);	/* B */
-		dis_wake(d);
+		__kovan_disruptor_moved(d);
 		next = avail + 1;
 	}
 	if (h->h.on_shutdown)
@@ -396,6 +386,7 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
 {
 	const struct kovan_wait_strategy *wait;
 	struct kovan_disruptor *d;
+	struct dis_private *p;
 	unsigned int i;
 
 	if (!cfg || !cfg->size || !is_power_of_2(cfg->size) ||
@@ -407,11 +398,12 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
 	if (!dis_wait_valid(wait))
 		return ERR_PTR(-EINVAL);
 
-	if (kovan_should_fail_alloc(gfp, sizeof(*d)))
+	if (kovan_should_fail_alloc(gfp, sizeof(*p)))
 		return ERR_PTR(-ENOMEM);
-	d = kzalloc(sizeof(*d), gfp);
-	if (!d)
+	p = kzalloc(sizeof(*p), gfp);
+	if (!p)
 		return ERR_PTR(-ENOMEM);
+	d = &p->pub;
 	if (!kovan_should_fail_alloc(gfp, array_size(cfg->size, cfg->event_size)))
 		d->events = kvzalloc(array_size(cfg->size, cfg->event_size), gfp);
 	if (!d->events)
@@ -433,36 +425,36 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
 	d->mask = cfg->size - 1;
 	d->shift = ilog2(cfg->size);
 	d->producer = cfg->producer;
-	d->wait = *wait;
+	p->wait = *wait;
 	d->can_block = wait->kind == KOVAN_WAIT_BLOCKING ||
 		       wait->kind == KOVAN_WAIT_TIMEOUT_BLOCKING ||
 		       wait->kind == KOVAN_WAIT_PHASED_BACKOFF;
-	INIT_LIST_HEAD(&d->stages);
-	INIT_LIST_HEAD(&d->pollers);
+	INIT_LIST_HEAD(&p->stages);
+	INIT_LIST_HEAD(&p->pollers);
 	init_waitqueue_head(&d->wq);
-	INIT_WORK(&d->wake_work, dis_wake_deferred);
+	INIT_WORK(&p->wake_work, dis_wake_deferred);
 	if (cfg->event_init)
 		for (i = 0; i < cfg->size; i++)
 			cfg->event_init(d->events + i * d->event_size, cfg->ctx);
 	return d;
 nomem:
 	kvfree(d->events);
-	kfree(d);
+	kfree(p);
 	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_disruptor_create, KOVAN_NS);
 
 /* The producers must not pass the handlers of stages nothing depends on, nor pollers. */
-static int dis_rebuild_gating(struct kovan_disruptor *d)
+static int dis_rebuild_gating(struct dis_private *p)
 {
 	struct kovan_dis_seq **gating;
 	struct kovan_stage *st;
-	struct kovan_poller *p;
+	struct kovan_poller *pl;
 	unsigned int n = 0, i;
 
-	list_for_each_entry(st, &d->stages, node)
+	list_for_each_entry(st, &p->stages, node)
 		n += st->has_dependents ? 0 : st->nhandlers;
-	list_for_each_entry(p, &d->pollers, node)
+	list_for_each_entry(pl, &p->pollers, node)
 		n++;
 	if (kovan_should_fail_alloc(GFP_KERNEL, array_size(n, sizeof(*gating))))
 		return -ENOMEM;
@@ -470,15 +462,15 @@ static int dis_rebuild_gating(struct kovan_disruptor *d)
 	if (!gating)
 		return -ENOMEM;
 	n = 0;
-	list_for_each_entry(st, &d->stages, node)
+	list_for_each_entry(st, &p->stages, node)
 		if (!st->has_dependents)
 			for (i = 0; i < st->nhandlers; i++)
 				gating[n++] = &st->handlers[i]->seq;
-	list_for_each_entry(p, &d->pollers, node)
-		gating[n++] = &p->seq;
-	kfree(d->gating);
-	d->gating = gating;
-	d->ngating = n;
+	list_for_each_entry(pl, &p->pollers, node)
+		gating[n++] = &pl->seq;
+	kfree(p->gating);
+	p->gating = gating;
+	p->ngating = n;
 	return 0;
 }
 
@@ -496,6 +488,7 @@ static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
 					 const struct kovan_event_handler *handlers,
 					 unsigned int n)
 {
+	struct dis_private *p = dis_priv(d);
 	struct kovan_stage *st;
 	bool had_dependents[KOVAN_STAGE_MAX_HANDLERS];
 	unsigned int i;
@@ -511,7 +504,7 @@ static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
 	for (i = 0; i < ndeps; i++)
 		if (!deps[i] || deps[i]->d != d)
 			return ERR_PTR(-EINVAL);
-	if (d->state != KOVAN_DIS_CREATED)
+	if (p->state != KOVAN_DIS_CREATED)
 		return ERR_PTR(-EBUSY);
 
 	if (kovan_should_fail_alloc(GFP_KERNEL, sizeof(*st)))
@@ -520,7 +513,7 @@ static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
 	if (!st)
 		return ERR_PTR(-ENOMEM);
 	st->d = d;
-	st->index = d->nstages;
+	st->index = p->nstages;
 	st->ndeps = ndeps;
 	if (ndeps)
 		memcpy(st->deps, deps, ndeps * sizeof(*deps));
@@ -537,12 +530,12 @@ static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
 		init_completion(&st->handlers[i]->started);
 		atomic64_set(&st->handlers[i]->seq.value, -1);
 	}
-	list_add_tail(&st->node, &d->stages);
+	list_add_tail(&st->node, &p->stages);
 	for (i = 0; i < ndeps; i++) {
 		had_dependents[i] = deps[i]->has_dependents;
 		deps[i]->has_dependents = true;
 	}
-	ret = dis_rebuild_gating(d);
+	ret = dis_rebuild_gating(p);
 	if (ret) {
 		for (i = ndeps; i-- > 0;)
 			deps[i]->has_dependents = had_dependents[i];
@@ -550,7 +543,7 @@ static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
 		dis_free_stage(st);
 		return ERR_PTR(ret);
 	}
-	d->nstages++;
+	p->nstages++;
 	return st;
 }
 
@@ -596,7 +589,7 @@ struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
 
 	if (!d || IS_ERR(after) || (after && after->d != d))
 		return ERR_PTR(-EINVAL);
-	if (d->state != KOVAN_DIS_CREATED)
+	if (dis_priv(d)->state != KOVAN_DIS_CREATED)
 		return ERR_PTR(-EBUSY);
 	if (kovan_should_fail_alloc(GFP_KERNEL, sizeof(*p)))
 		return ERR_PTR(-ENOMEM);
@@ -606,11 +599,11 @@ struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
 	p->d = d;
 	p->after = after;
 	atomic64_set(&p->seq.value, -1);
-	list_add_tail(&p->node, &d->pollers);
+	list_add_tail(&p->node, &dis_priv(d)->pollers);
 	had_dependents = after && after->has_dependents;
 	if (after)
 		after->has_dependents = true;
-	ret = dis_rebuild_gating(d);
+	ret = dis_rebuild_gating(dis_priv(d));
 	if (ret) {
 		if (after)
 			after->has_dependents = had_dependents;
@@ -640,8 +633,9 @@ unsigned int kovan_poller_poll(struct kovan_poller *p,
 			break;
 	}
 	if (handled) {
-		atomic64_set_release(&p->seq.value, next + handled - 1);	/* B */
-		dis_wake(d);
+		/* B: the events' use before the poller's sequence; pairs with dis_seq_read(). */
+		atomic64_set_release(&p->seq.value, next + handled - 1);
+		__kovan_disruptor_moved(d);
 	}
 	return handled;
 }
@@ -652,18 +646,20 @@ int kovan_disruptor_start(struct kovan_disruptor *d)
 	struct kovan_dis_handler *h;
 	struct kovan_stage *st;
 	struct task_struct *task;
+	struct dis_private *p;
 	unsigned int i;
 	int ret = 0;
 
 	if (!d)
 		return -EINVAL;
-	if (d->state != KOVAN_DIS_CREATED)
+	p = dis_priv(d);
+	if (p->state != KOVAN_DIS_CREATED)
 		return -EBUSY;
-	list_for_each_entry(st, &d->stages, node)
+	list_for_each_entry(st, &p->stages, node)
 		for (i = 0; i < st->nhandlers; i++)
 			if (st->handlers[i]->h.cpu >= 0 && !cpu_online(st->handlers[i]->h.cpu))
 				return -EINVAL;
-	list_for_each_entry(st, &d->stages, node) {
+	list_for_each_entry(st, &p->stages, node) {
 		for (i = 0; i < st->nhandlers; i++) {
 			h = st->handlers[i];
 			/* Creating a kthread allocates its task and stack. */
@@ -681,17 +677,17 @@ int kovan_disruptor_start(struct kovan_disruptor *d)
 			h->task = task;
 		}
 	}
-	d->state = KOVAN_DIS_STARTED;
-	list_for_each_entry(st, &d->stages, node)
+	p->state = KOVAN_DIS_STARTED;
+	list_for_each_entry(st, &p->stages, node)
 		for (i = 0; i < st->nhandlers; i++)
 			wake_up_process(st->handlers[i]->task);
-	list_for_each_entry(st, &d->stages, node)
+	list_for_each_entry(st, &p->stages, node)
 		for (i = 0; i < st->nhandlers; i++)
 			wait_for_completion(&st->handlers[i]->started);
 	return 0;
 unwind:
 	/* Never woken: kthread_stop() ends them before their function runs. */
-	list_for_each_entry(st, &d->stages, node)
+	list_for_each_entry(st, &p->stages, node)
 		for (i = 0; i < st->nhandlers; i++)
 			if (st->handlers[i]->task) {
 				kthread_stop(st->handlers[i]->task);
@@ -701,27 +697,28 @@ unwind:
 }
 EXPORT_SYMBOL_NS_GPL(kovan_disruptor_start, KOVAN_NS);
 
-static bool dis_room_or_halt(struct kovan_disruptor *d, s64 wrap, s64 cur)
+static bool dis_room_or_halt(struct dis_private *p, s64 wrap, s64 cur)
 {
 	/* halting is set by kovan_disruptor_halt() before it wakes the queue. */
-	return dis_min_gating(d, cur) >= wrap || READ_ONCE(d->halting);
+	return dis_min_gating(p, cur) >= wrap || READ_ONCE(p->halting);
 }
 
 /* Wait for every gating sequence to reach @wrap. */
-static int dis_wait_room(struct kovan_disruptor *d, s64 wrap, s64 cur)
+static int dis_wait_room(struct dis_private *p, s64 wrap, s64 cur)
 {
 	struct dis_waiter w = {};
 
 	for (;;) {
-		if (dis_room_or_halt(d, wrap, cur))
-			return dis_min_gating(d, cur) >= wrap ? 0 : -ESHUTDOWN;
-		if (dis_pause(d, &w))
-			wait_event_idle(d->wq, dis_room_or_halt(d, wrap, cur));
+		if (dis_room_or_halt(p, wrap, cur))
+			return dis_min_gating(p, cur) >= wrap ? 0 : -ESHUTDOWN;
+		if (dis_pause(p, &w))
+			wait_event_idle(p->pub.wq, dis_room_or_halt(p, wrap, cur));
 	}
 }
 
-static s64 dis_claim(struct kovan_disruptor *d, unsigned int n, bool may_wait)
+s64 __kovan_disruptor_claim(struct kovan_disruptor *d, unsigned int n, bool may_wait)
 {
+	struct dis_private *p = dis_priv(d);
 	s64 cur, next, wrap, gating;
 	int ret;
 
@@ -737,14 +734,14 @@ static s64 dis_claim(struct kovan_disruptor *d, unsigned int n, bool may_wait)
 		next = d->claimed + n;
 		wrap = next - (d->mask + 1);
 		if (wrap > d->gating_cache) {
-			gating = dis_min_gating(d, d->claimed);
+			gating = dis_min_gating(p, d->claimed);
 			if (wrap > gating) {
 				if (!may_wait)
 					return -EBUSY;
-				ret = dis_wait_room(d, wrap, d->claimed);
+				ret = dis_wait_room(p, wrap, d->claimed);
 				if (ret)
 					return ret;
-				gating = dis_min_gating(d, d->claimed);
+				gating = dis_min_gating(p, d->claimed);
 			}
 			d->gating_cache = gating;
 		}
@@ -759,14 +756,14 @@ static s64 dis_claim(struct kovan_disruptor *d, unsigned int n, bool may_wait)
 		/* A hint shared by the producers; D orders the event writes after it. */
 		gating = READ_ONCE(d->gating_cache);
 		if (wrap > gating || gating > cur) {
-			gating = dis_min_gating(d, cur);
+			gating = dis_min_gating(p, cur);
 			if (wrap > gating) {
 				if (!may_wait)
 					return -EBUSY;
-				ret = dis_wait_room(d, wrap, cur);
+				ret = dis_wait_room(p, wrap, cur);
 				if (ret)
 					return ret;
-				gating = dis_min_gating(d, cur);
+				gating = dis_min_gating(p, cur);
 			}
 			WRITE_ONCE(d->gating_cache, gating);	/* A hint; see D. */
 			cur = atomic64_read(&d->cursor.value);
@@ -777,48 +774,14 @@ static s64 dis_claim(struct kovan_disruptor *d, unsigned int n, bool may_wait)
 			return next;
 	}
 }
+EXPORT_SYMBOL_NS_GPL(__kovan_disruptor_claim, KOVAN_NS);
 
-s64 kovan_disruptor_next(struct kovan_disruptor *d, unsigned int n)
+int __kovan_disruptor_publish_unclaimed(struct kovan_disruptor *d, s64 lo, s64 hi)
 {
-	might_sleep();
-	return dis_claim(d, n, true);
+	WARN_ONCE(1, "kovan_disruptor: publish of [%lld, %lld], not claimed\n", lo, hi);
+	return -EINVAL;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_next, KOVAN_NS);
-
-s64 kovan_disruptor_try_next(struct kovan_disruptor *d, unsigned int n)
-{
-	return dis_claim(d, n, false);
-}
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_try_next, KOVAN_NS);
-
-void *kovan_disruptor_get(struct kovan_disruptor *d, s64 seq)
-{
-	return d->events + (seq & d->mask) * d->event_size;
-}
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_get, KOVAN_NS);
-
-int kovan_disruptor_publish(struct kovan_disruptor *d, s64 lo, s64 hi)
-{
-	s64 seq, cursor;
-
-	if (d->producer == KOVAN_PRODUCER_SINGLE) {
-		cursor = atomic64_read(&d->cursor.value);
-		if (WARN_ONCE(lo != cursor + 1 || hi < lo || hi > READ_ONCE(d->claimed),
-			      "kovan_disruptor: publish of [%lld, %lld], not claimed\n", lo, hi))
-			return -EINVAL;
-		atomic64_set_release(&d->cursor.value, hi);	/* A */
-	} else {
-		cursor = atomic64_read(&d->cursor.value);
-		if (WARN_ONCE(hi < lo || hi > cursor || lo <= cursor - (d->mask + 1),
-			      "kovan_disruptor: publish of [%lld, %lld], not claimed\n", lo, hi))
-			return -EINVAL;
-		for (seq = lo; seq <= hi; seq++)
-			smp_store_release(&d->available[seq & d->mask], dis_lap(d, seq)); /* C */
-	}
-	dis_wake(d);
-	return 0;
-}
-EXPORT_SYMBOL_NS_GPL(kovan_disruptor_publish, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(__kovan_disruptor_publish_unclaimed, KOVAN_NS);
 
 int kovan_disruptor_publish_event(struct kovan_disruptor *d,
 				  void (*fill)(void *event, s64 seq, void *arg), void *arg)
@@ -840,45 +803,49 @@ static s64 dis_published(struct kovan_disruptor *d)
 	if (d->producer == KOVAN_PRODUCER_SINGLE)
 		return cursor;
 	/* Every handler and poller is past what the ring no longer holds. */
-	low = max(dis_min_gating(d, cursor), cursor - d->mask - 1);
+	low = max(dis_min_gating(dis_priv(d), cursor), cursor - d->mask - 1);
 	return dis_highest_published(d, low + 1, cursor);
 }
 
 void kovan_disruptor_halt(struct kovan_disruptor *d)
 {
 	struct kovan_stage *st;
+	struct dis_private *p;
 	unsigned int i;
 
-	if (!d || d->state != KOVAN_DIS_STARTED)
+	if (!d || dis_priv(d)->state != KOVAN_DIS_STARTED)
 		return;
-	WRITE_ONCE(d->halt_target, dis_published(d));	/* Read by the stopped handlers. */
-	WRITE_ONCE(d->halting, true);	/* Read by producers waiting for room. */
+	p = dis_priv(d);
+	WRITE_ONCE(p->halt_target, dis_published(d));	/* Read by the stopped handlers. */
+	WRITE_ONCE(p->halting, true);	/* Read by producers waiting for room. */
 	smp_wmb(); /* F: halt_target before the stop requests; pairs with F in the handler. */
 	wake_up_all(&d->wq);
-	list_for_each_entry(st, &d->stages, node)
+	list_for_each_entry(st, &p->stages, node)
 		for (i = 0; i < st->nhandlers; i++)
 			kthread_stop(st->handlers[i]->task);
-	d->state = KOVAN_DIS_HALTED;
+	p->state = KOVAN_DIS_HALTED;
 }
 EXPORT_SYMBOL_NS_GPL(kovan_disruptor_halt, KOVAN_NS);
 
 void kovan_disruptor_destroy(struct kovan_disruptor *d)
 {
 	struct kovan_stage *st, *st_next;
-	struct kovan_poller *p, *p_next;
+	struct kovan_poller *pl, *pl_next;
+	struct dis_private *p;
 
 	if (!d)
 		return;
+	p = dis_priv(d);
 	kovan_disruptor_halt(d);
-	cancel_work_sync(&d->wake_work);	/* Halted: nobody waits any more. */
-	list_for_each_entry_safe(st, st_next, &d->stages, node)
+	cancel_work_sync(&p->wake_work);	/* Halted: nobody waits any more. */
+	list_for_each_entry_safe(st, st_next, &p->stages, node)
 		dis_free_stage(st);
-	list_for_each_entry_safe(p, p_next, &d->pollers, node)
-		kfree(p);
-	kfree(d->gating);
+	list_for_each_entry_safe(pl, pl_next, &p->pollers, node)
+		kfree(pl);
+	kfree(p->gating);
 	kvfree(d->available);
 	kvfree(d->events);
-	kfree(d);
+	kfree(p);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_disruptor_destroy, KOVAN_NS);
 

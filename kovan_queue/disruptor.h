@@ -42,9 +42,14 @@
  * bytes per slot of availability state; a cache line per handler sequence.
  */
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/cache.h>
+#include <linux/compiler.h>
 #include <linux/gfp.h>
+#include <linux/kcsan-checks.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 #include <kovan/compat.h>
 
@@ -270,6 +275,84 @@ unsigned int kovan_poller_poll(struct kovan_poller *p,
  */
 int kovan_disruptor_start(struct kovan_disruptor *d);
 
+/*
+ * Private: the state of the inline fast paths below, which disruptor.c
+ * extends with the rest. Use the functions, not the fields. The barriers
+ * and their letters are those of disruptor.c's opening comment.
+ */
+
+struct kovan_dis_seq {
+	atomic64_t value;
+} ____cacheline_aligned_in_smp;
+
+struct kovan_disruptor {
+	/* The producers' sequence (see disruptor.c). */
+	struct kovan_dis_seq cursor;
+	/* Single producer: its highest claim. */
+	s64 claimed ____cacheline_aligned_in_smp;
+	/* A recent minimum of the gating sequences (shared by multiple producers). */
+	s64 gating_cache;
+	/* Multiple producers: the lap each slot was last published for. */
+	u32 *available;
+	void *events;
+	size_t event_size;
+	unsigned int mask;
+	unsigned int shift;
+	enum kovan_producer_type producer;
+	/* The wait strategy may block: moves look for sleepers. */
+	bool can_block;
+	/* Where handlers and producers block. */
+	wait_queue_head_t wq;
+};
+
+/* The slow paths of the inline functions below; not for callers. */
+s64 __kovan_disruptor_claim(struct kovan_disruptor *d, unsigned int n, bool may_wait);
+int __kovan_disruptor_publish_unclaimed(struct kovan_disruptor *d, s64 lo, s64 hi);
+void __kovan_disruptor_wake(struct kovan_disruptor *d);
+
+/* After a sequence moved: wake the tasks blocked, only if there are any. */
+static __always_inline void __kovan_disruptor_moved(struct kovan_disruptor *d)
+{
+	/*
+	 * E: wq_has_sleeper()'s full barrier orders the move before the look
+	 * at the queue; pairs with the sleeper's barrier between queueing
+	 * itself and checking its condition (prepare_to_wait_event()).
+	 */
+	if (d->can_block && wq_has_sleeper(&d->wq))
+		__kovan_disruptor_wake(d);
+}
+
+/* Claim with the room the producers last saw; the slow path for the rest. */
+static __always_inline s64 __kovan_disruptor_claim_fast(struct kovan_disruptor *d,
+							unsigned int n, bool may_wait)
+{
+	s64 cur, next, gating;
+
+	/* n - 1 wraps for 0: both 0 and too big take the slow path's -EINVAL. */
+	if (unlikely(n - 1 > d->mask))
+		return __kovan_disruptor_claim(d, n, may_wait);
+	if (d->producer == KOVAN_PRODUCER_SINGLE) {
+		/* One producer thread: KCSAN reports a second one claiming at once. */
+		ASSERT_EXCLUSIVE_WRITER(d->claimed);
+		next = d->claimed + n;
+		if (likely(next - d->mask - 1 <= d->gating_cache)) {
+			/* Read by kovan_disruptor_publish() and _cursor() of other threads. */
+			WRITE_ONCE(d->claimed, next);
+			return next;
+		}
+		return __kovan_disruptor_claim(d, n, may_wait);
+	}
+	cur = atomic64_read(&d->cursor.value);
+	next = cur + n;
+	/* A hint shared by the producers; D orders the event writes after it. */
+	gating = READ_ONCE(d->gating_cache);
+	/* D: fully ordered; the claim's event writes come after the room check. */
+	if (likely(next - d->mask - 1 <= gating && gating <= cur &&
+		   atomic64_try_cmpxchg(&d->cursor.value, &cur, next)))
+		return next;
+	return __kovan_disruptor_claim(d, n, may_wait);
+}
+
 /**
  * kovan_disruptor_next() - claim the next n sequences
  * @d: a started disruptor
@@ -283,7 +366,11 @@ int kovan_disruptor_start(struct kovan_disruptor *d);
  *	   -EINVAL for @n of 0 or above the size; -ESHUTDOWN when the
  *	   disruptor halts while waiting.
  */
-s64 kovan_disruptor_next(struct kovan_disruptor *d, unsigned int n);
+static inline s64 kovan_disruptor_next(struct kovan_disruptor *d, unsigned int n)
+{
+	might_sleep();
+	return __kovan_disruptor_claim_fast(d, n, true);
+}
 
 /**
  * kovan_disruptor_try_next() - claim the next n sequences if there is room
@@ -294,7 +381,10 @@ s64 kovan_disruptor_next(struct kovan_disruptor *d, unsigned int n);
  * Return: the highest claimed sequence; -EBUSY when the ring has no room for
  *	   @n events; -EINVAL for @n of 0 or above the size.
  */
-s64 kovan_disruptor_try_next(struct kovan_disruptor *d, unsigned int n);
+static inline s64 kovan_disruptor_try_next(struct kovan_disruptor *d, unsigned int n)
+{
+	return __kovan_disruptor_claim_fast(d, n, false);
+}
 
 /**
  * kovan_disruptor_get() - the event of a sequence
@@ -304,7 +394,10 @@ s64 kovan_disruptor_try_next(struct kovan_disruptor *d, unsigned int n);
  * Context: any.
  * Return: the event's address in the ring.
  */
-void *kovan_disruptor_get(struct kovan_disruptor *d, s64 seq);
+static inline void *kovan_disruptor_get(struct kovan_disruptor *d, s64 seq)
+{
+	return d->events + (seq & d->mask) * d->event_size;
+}
 
 /**
  * kovan_disruptor_publish() - make claimed events visible to the handlers
@@ -320,7 +413,27 @@ void *kovan_disruptor_get(struct kovan_disruptor *d, s64 seq);
  * Ordering: release of the events' contents.
  * Return: 0, or -EINVAL for a range that was not claimed.
  */
-int kovan_disruptor_publish(struct kovan_disruptor *d, s64 lo, s64 hi);
+static inline int kovan_disruptor_publish(struct kovan_disruptor *d, s64 lo, s64 hi)
+{
+	/* Only a producer's own claim moves the cursor past its range. */
+	s64 cursor = atomic64_read(&d->cursor.value), seq;
+
+	if (d->producer == KOVAN_PRODUCER_SINGLE) {
+		/* The producer's own claim, written with WRITE_ONCE() on its thread. */
+		if (unlikely(lo != cursor + 1 || hi < lo || hi > READ_ONCE(d->claimed)))
+			return __kovan_disruptor_publish_unclaimed(d, lo, hi);
+		/* A: the events' contents before the cursor; pairs with dis_seq_read(). */
+		atomic64_set_release(&d->cursor.value, hi);
+	} else {
+		if (unlikely(hi < lo || hi > cursor || lo <= cursor - d->mask - 1))
+			return __kovan_disruptor_publish_unclaimed(d, lo, hi);
+		for (seq = lo; seq <= hi; seq++)
+			/* C: the event's contents before its slot's lap; pairs with C's acquire. */
+			smp_store_release(&d->available[seq & d->mask], (u32)(seq >> d->shift));
+	}
+	__kovan_disruptor_moved(d);
+	return 0;
+}
 
 /**
  * kovan_disruptor_publish_event() - claim, fill and publish one event
