@@ -26,15 +26,24 @@
  * the fully ordered claim (D), and the producer that stored the cache had
  * acquired what it stored.
  *
- * Waking. With a strategy that can block, whoever moves a sequence checks
- * the wait queue after a full barrier (wq_has_sleeper(), E) and wakes it
- * only when someone sleeps there; a sleeper queues itself and sets its task
- * state with a full barrier before it re-checks the condition
- * (prepare_to_wait_event()), so one of the two sees the other. On
+ * Waking. Every sequence has a wait queue of its own, and a blocked thread
+ * sleeps on the queue of one sequence that holds it back: a first-stage
+ * handler on the cursor, another handler on a handler of a stage it
+ * depends on that has not handled its next event yet, a producer on a
+ * gating sequence below the room it needs. It sleeps until that sequence
+ * passes the point it waits for (or it is asked to stop), then looks
+ * again, so it never sleeps on a sequence that can no longer wake it.
+ * Whoever moves a sequence checks that sequence's queue after a full
+ * barrier (wq_has_sleeper(), E) and wakes it only when someone sleeps
+ * there: a publish wakes the first stages only, a handler the stages after
+ * it (or a producer waiting for room). A sleeper queues itself and sets its
+ * task state with a full barrier before it reads the sequence again (G, in
+ * prepare_to_wait_event()), so one of the two sees the other. On
  * PREEMPT_RT a wait queue's lock sleeps: a mover that may not sleep (hard
  * interrupt, a raw spinlock held, interrupts off) passes the wake-up to a
  * work item on an unbound workqueue, whose queueing takes only raw locks
- * and which runs on a housekeeping CPU that is online.
+ * and which runs on a housekeeping CPU that is online; it wakes every
+ * queue that has sleepers then.
  *
  * Halt. The target is the highest event published contiguously; stages are
  * stopped in creation order, which puts each stage after the stages it
@@ -147,6 +156,10 @@ struct dis_private {
 	struct list_head stages;
 	struct list_head pollers;
 	struct work_struct wake_work;
+#ifdef CONFIG_KOVAN_DEBUG
+	/* Calls of __kovan_disruptor_wake(), for the KUnit tests. */
+	atomic_long_t wake_calls;
+#endif
 };
 
 static struct dis_private *dis_priv(struct kovan_disruptor *d)
@@ -156,7 +169,14 @@ static struct dis_private *dis_priv(struct kovan_disruptor *d)
 
 static s64 dis_seq_read(struct kovan_dis_seq *s)
 {
-	return atomic64_read_acquire(&s->value);	/* Pairs with A or B. */
+	/* The events' contents, as released with it; pairs with A or B. */
+	return atomic64_read_acquire(&s->value);
+}
+
+static void dis_seq_init(struct kovan_dis_seq *s)
+{
+	atomic64_set(&s->value, -1);
+	init_waitqueue_head(&s->sleepers);
 }
 
 static u32 dis_lap(const struct kovan_disruptor *d, s64 seq)
@@ -164,20 +184,52 @@ static u32 dis_lap(const struct kovan_disruptor *d, s64 seq)
 	return (u32)(seq >> d->shift);
 }
 
-static void dis_wake_deferred(struct work_struct *work)
+/* Wake every queue with sleepers: at a halt, and for movers that may not. */
+static void dis_wake_every_queue(struct dis_private *p)
 {
-	wake_up_all(&container_of(work, struct dis_private, wake_work)->pub.wq);
+	struct kovan_stage *st;
+	struct kovan_poller *pl;
+	unsigned int i;
+
+	/* E: as in __kovan_disruptor_moved(), for the halt's or a deferred move. */
+	if (wq_has_sleeper(&p->pub.cursor.sleepers))
+		wake_up_all(&p->pub.cursor.sleepers);
+	list_for_each_entry(st, &p->stages, node)
+		for (i = 0; i < st->nhandlers; i++)
+			if (wq_has_sleeper(&st->handlers[i]->seq.sleepers))
+				wake_up_all(&st->handlers[i]->seq.sleepers);
+	list_for_each_entry(pl, &p->pollers, node)
+		if (wq_has_sleeper(&pl->seq.sleepers))
+			wake_up_all(&pl->seq.sleepers);
 }
 
-/* __kovan_disruptor_moved() found a sleeper after E. */
-void __kovan_disruptor_wake(struct kovan_disruptor *d)
+static void dis_wake_deferred(struct work_struct *work)
 {
+	dis_wake_every_queue(container_of(work, struct dis_private, wake_work));
+}
+
+/* __kovan_disruptor_moved() found a sleeper on @s after E. */
+void __kovan_disruptor_wake(struct kovan_disruptor *d, struct kovan_dis_seq *s)
+{
+	struct dis_private *p = dis_priv(d);
+
+#ifdef CONFIG_KOVAN_DEBUG
+	atomic_long_inc(&p->wake_calls);
+#endif
 	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
-		queue_work(system_unbound_wq, &dis_priv(d)->wake_work);
+		queue_work(system_unbound_wq, &p->wake_work);
 	else
-		wake_up_all(&d->wq);
+		wake_up_all(&s->sleepers);
 }
 EXPORT_SYMBOL_NS_GPL(__kovan_disruptor_wake, KOVAN_NS);
+
+#ifdef CONFIG_KOVAN_DEBUG
+unsigned long kovan_disruptor_debug_wake_calls(struct kovan_disruptor *d)
+{
+	return atomic_long_read(&dis_priv(d)->wake_calls);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_debug_wake_calls, KOVAN_NS);
+#endif
 
 static s64 dis_min_gating(struct dis_private *p, s64 floor)
 {
@@ -186,6 +238,17 @@ static s64 dis_min_gating(struct dis_private *p, s64 floor)
 	for (i = 0; i < p->ngating; i++)
 		floor = min(floor, dis_seq_read(p->gating[i]));
 	return floor;
+}
+
+/* A gating sequence below @wrap, or NULL when none is. */
+static struct kovan_dis_seq *dis_gating_below(struct dis_private *p, s64 wrap)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->ngating; i++)
+		if (dis_seq_read(p->gating[i]) < wrap)
+			return p->gating[i];
+	return NULL;
 }
 
 /* Highest published sequence in [lo, hi], or lo - 1. */
@@ -288,11 +351,50 @@ static bool dis_pause(struct dis_private *p, struct dis_waiter *w)
 	}
 }
 
-static bool dis_handler_may_go(struct kovan_dis_handler *h, s64 next)
+/*
+ * Has @s reached @target? For the cursor of multiple producers: is the
+ * event @target published?
+ */
+static bool dis_reached(struct kovan_disruptor *d, struct kovan_dis_seq *s, s64 target)
+{
+	if (s == &d->cursor && d->producer == KOVAN_PRODUCER_MULTI)
+		return dis_highest_published(d, target, target) == target;
+	return dis_seq_read(s) >= target;
+}
+
+/* The sequence that keeps a handler from @next, or NULL when none does now. */
+static struct kovan_dis_seq *dis_handler_blocker(struct kovan_dis_handler *h, s64 next)
 {
 	struct kovan_stage *st = h->stage;
+	struct kovan_dis_seq *s;
+	unsigned int i, j;
 
-	return dis_available(st->d, st->deps, st->ndeps, next) >= next || kthread_should_stop();
+	if (!st->ndeps)
+		return dis_reached(st->d, &st->d->cursor, next) ? NULL : &st->d->cursor;
+	for (i = 0; i < st->ndeps; i++)
+		for (j = 0; j < st->deps[i]->nhandlers; j++) {
+			s = &st->deps[i]->handlers[j]->seq;
+			if (dis_seq_read(s) < next)
+				return s;
+		}
+	return NULL;
+}
+
+/*
+ * Block a handler on @s until it reaches @next or the handler is asked to
+ * stop, for at most *@left jiffies with a timeout (NULL: none). G: the
+ * queueing, a full barrier, then the condition (prepare_to_wait_event());
+ * pairs with E in the mover.
+ */
+static void dis_handler_block(struct kovan_dis_seq *s, struct kovan_disruptor *d, s64 next,
+			      long *left)
+{
+	if (!left)
+		wait_event_idle(s->sleepers, dis_reached(d, s, next) || kthread_should_stop());
+	else
+		*left = wait_event_idle_timeout(s->sleepers,
+						dis_reached(d, s, next) || kthread_should_stop(),
+						*left);
 }
 
 /*
@@ -304,7 +406,10 @@ static s64 dis_wait_for(struct kovan_dis_handler *h, s64 next)
 	struct kovan_stage *st = h->stage;
 	struct kovan_disruptor *d = st->d;
 	struct dis_private *p = dis_priv(d);
+	bool timed = p->wait.kind == KOVAN_WAIT_TIMEOUT_BLOCKING;
+	long left = timed ? usecs_to_jiffies(p->wait.timeout_us) : 0;
 	struct dis_waiter w = {};
+	struct kovan_dis_seq *blocker;
 	s64 avail;
 
 	for (;;) {
@@ -313,12 +418,11 @@ static s64 dis_wait_for(struct kovan_dis_handler *h, s64 next)
 			return avail;
 		if (!dis_pause(p, &w))
 			continue;
-		if (p->wait.kind != KOVAN_WAIT_TIMEOUT_BLOCKING) {
-			wait_event_idle(d->wq, dis_handler_may_go(h, next));
+		blocker = dis_handler_blocker(h, next);
+		if (!blocker)
 			continue;
-		}
-		if (!wait_event_idle_timeout(d->wq, dis_handler_may_go(h, next),
-					     usecs_to_jiffies(p->wait.timeout_us))) {
+		dis_handler_block(blocker, d, next, timed ? &left : NULL);
+		if (timed && !left) {
 			if (h->h.on_timeout)
 				h->h.on_timeout(next - 1, h->h.ctx);
 			return next - 1;
@@ -351,12 +455,14 @@ static int dis_handler_thread(void *arg)
 			ret = h->h.on_event(d->events + (seq & d->mask) * d->event_size, seq,
 					    seq == avail, h->h.ctx);
 			if (ret && seq < avail) {
-				atomic64_set_release(&h->seq.value, seq);	/* B */
-				__kovan_disruptor_moved(d);
+				/* B: the handled events, then the sequence; see dis_seq_read(). */
+				atomic64_set_release(&h->seq.value, seq);
+				__kovan_disruptor_moved(d, &h->seq);
 			}
 		}
-		atomic64_set_release(&h->seq.value, avail);	/* B */
-		__kovan_disruptor_moved(d);
+		/* B: the handled events, then the sequence; see dis_seq_read(). */
+		atomic64_set_release(&h->seq.value, avail);
+		__kovan_disruptor_moved(d, &h->seq);
 		next = avail + 1;
 	}
 	if (h->h.on_shutdown)
@@ -418,7 +524,7 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
 		/* No slot is on lap 0 until its first publish. */
 		memset(d->available, 0xff, cfg->size * sizeof(*d->available));
 	}
-	atomic64_set(&d->cursor.value, -1);
+	dis_seq_init(&d->cursor);
 	d->claimed = -1;
 	d->gating_cache = -1;
 	d->event_size = cfg->event_size;
@@ -431,7 +537,6 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
 		       wait->kind == KOVAN_WAIT_PHASED_BACKOFF;
 	INIT_LIST_HEAD(&p->stages);
 	INIT_LIST_HEAD(&p->pollers);
-	init_waitqueue_head(&d->wq);
 	INIT_WORK(&p->wake_work, dis_wake_deferred);
 	if (cfg->event_init)
 		for (i = 0; i < cfg->size; i++)
@@ -528,7 +633,7 @@ static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
 		st->handlers[i]->h = handlers[i];
 		st->handlers[i]->stage = st;
 		init_completion(&st->handlers[i]->started);
-		atomic64_set(&st->handlers[i]->seq.value, -1);
+		dis_seq_init(&st->handlers[i]->seq);
 	}
 	list_add_tail(&st->node, &p->stages);
 	for (i = 0; i < ndeps; i++) {
@@ -598,7 +703,7 @@ struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
 		return ERR_PTR(-ENOMEM);
 	p->d = d;
 	p->after = after;
-	atomic64_set(&p->seq.value, -1);
+	dis_seq_init(&p->seq);
 	list_add_tail(&p->node, &dis_priv(d)->pollers);
 	had_dependents = after && after->has_dependents;
 	if (after)
@@ -635,7 +740,7 @@ unsigned int kovan_poller_poll(struct kovan_poller *p,
 	if (handled) {
 		/* B: the events' use before the poller's sequence; pairs with dis_seq_read(). */
 		atomic64_set_release(&p->seq.value, next + handled - 1);
-		__kovan_disruptor_moved(d);
+		__kovan_disruptor_moved(d, &p->seq);
 	}
 	return handled;
 }
@@ -697,22 +802,28 @@ unwind:
 }
 EXPORT_SYMBOL_NS_GPL(kovan_disruptor_start, KOVAN_NS);
 
-static bool dis_room_or_halt(struct dis_private *p, s64 wrap, s64 cur)
-{
-	/* halting is set by kovan_disruptor_halt() before it wakes the queue. */
-	return dis_min_gating(p, cur) >= wrap || READ_ONCE(p->halting);
-}
-
-/* Wait for every gating sequence to reach @wrap. */
+/*
+ * Wait for every gating sequence to reach @wrap, sleeping on one below it,
+ * or for the halt: 0 or -ESHUTDOWN.
+ */
 static int dis_wait_room(struct dis_private *p, s64 wrap, s64 cur)
 {
+	struct kovan_dis_seq *blocker;
 	struct dis_waiter w = {};
 
 	for (;;) {
-		if (dis_room_or_halt(p, wrap, cur))
-			return dis_min_gating(p, cur) >= wrap ? 0 : -ESHUTDOWN;
-		if (dis_pause(p, &w))
-			wait_event_idle(p->pub.wq, dis_room_or_halt(p, wrap, cur));
+		if (dis_min_gating(p, cur) >= wrap)
+			return 0;
+		/* Set by kovan_disruptor_halt() before it wakes the queues. */
+		if (READ_ONCE(p->halting))
+			return -ESHUTDOWN;
+		if (!dis_pause(p, &w))
+			continue;
+		blocker = dis_gating_below(p, wrap);
+		/* G, as in dis_handler_block(); halting: see dis_wake_every_queue(). */
+		if (blocker)
+			wait_event_idle(blocker->sleepers,
+					dis_seq_read(blocker) >= wrap || READ_ONCE(p->halting));
 	}
 }
 
@@ -749,7 +860,7 @@ s64 __kovan_disruptor_claim(struct kovan_disruptor *d, unsigned int n, bool may_
 		WRITE_ONCE(d->claimed, next);
 		return next;
 	}
-	cur = atomic64_read(&d->cursor.value);
+	cur = atomic64_read(&d->cursor.value);	/* A guess; D checks it. */
 	for (;;) {
 		next = cur + n;
 		wrap = next - (d->mask + 1);
@@ -766,7 +877,7 @@ s64 __kovan_disruptor_claim(struct kovan_disruptor *d, unsigned int n, bool may_
 				gating = dis_min_gating(p, cur);
 			}
 			WRITE_ONCE(d->gating_cache, gating);	/* A hint; see D. */
-			cur = atomic64_read(&d->cursor.value);
+			cur = atomic64_read(&d->cursor.value);	/* A guess; D checks it. */
 			continue;
 		}
 		/* D: fully ordered; the claim's event writes come after the room check. */
@@ -817,9 +928,10 @@ void kovan_disruptor_halt(struct kovan_disruptor *d)
 		return;
 	p = dis_priv(d);
 	WRITE_ONCE(p->halt_target, dis_published(d));	/* Read by the stopped handlers. */
-	WRITE_ONCE(p->halting, true);	/* Read by producers waiting for room. */
+	WRITE_ONCE(p->halting, true);	/* Read by producers waiting for room; see E. */
 	smp_wmb(); /* F: halt_target before the stop requests; pairs with F in the handler. */
-	wake_up_all(&d->wq);
+	/* Producers blocked for room, wherever they sleep. */
+	dis_wake_every_queue(p);
 	list_for_each_entry(st, &p->stages, node)
 		for (i = 0; i < st->nhandlers; i++)
 			kthread_stop(st->handlers[i]->task);
@@ -853,6 +965,6 @@ s64 kovan_disruptor_cursor(struct kovan_disruptor *d)
 {
 	if (d->producer == KOVAN_PRODUCER_SINGLE)
 		return READ_ONCE(d->claimed);	/* The producer's, written with WRITE_ONCE(). */
-	return atomic64_read(&d->cursor.value);
+	return atomic64_read(&d->cursor.value);	/* A snapshot; orders nothing. */
 }
 EXPORT_SYMBOL_NS_GPL(kovan_disruptor_cursor, KOVAN_NS);

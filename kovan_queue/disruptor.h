@@ -39,7 +39,8 @@
  *    before the first claim.
  *
  * Memory: size * event_size bytes for the ring; with multiple producers four
- * bytes per slot of availability state; a cache line per handler sequence.
+ * bytes per slot of availability state; two cache lines (a sequence and its
+ * wait queue) per handler and poller.
  */
 
 #include <linux/atomic.h>
@@ -76,9 +77,11 @@ enum kovan_producer_type {
  *	ring does not keep a CPU busy
  * @KOVAN_WAIT_SLEEPING: spin briefly, then usleep_range(@sleep_us,
  *	2 * @sleep_us) until there is work: little CPU, latency ~@sleep_us
- * @KOVAN_WAIT_BLOCKING: sleep on a wait queue; publishers and handlers wake
- *	it only when someone sleeps there (the wait queue is the flag), with
- *	no missed wake-up
+ * @KOVAN_WAIT_BLOCKING: sleep on the wait queue of the sequence waited for
+ *	(the producers' for a first stage, a handler's of the stages depended
+ *	on, a last handler's or poller's for a producer); whoever moves a
+ *	sequence wakes its queue only when someone sleeps there, with no
+ *	missed wake-up
  * @KOVAN_WAIT_TIMEOUT_BLOCKING: as blocking, but a handler that waits
  *	@timeout_us without an event has its on_timeout() called
  * @KOVAN_WAIT_PHASED_BACKOFF: spin for @spin_ns, yield for @yield_ns, then
@@ -281,8 +284,13 @@ int kovan_disruptor_start(struct kovan_disruptor *d);
  * and their letters are those of disruptor.c's opening comment.
  */
 
+/*
+ * A sequence, and the tasks blocked until it moves: on a line of their own,
+ * so that a task queueing itself does not take the line the mover writes.
+ */
 struct kovan_dis_seq {
 	atomic64_t value;
+	wait_queue_head_t sleepers ____cacheline_aligned_in_smp;
 } ____cacheline_aligned_in_smp;
 
 struct kovan_disruptor {
@@ -301,25 +309,24 @@ struct kovan_disruptor {
 	enum kovan_producer_type producer;
 	/* The wait strategy may block: moves look for sleepers. */
 	bool can_block;
-	/* Where handlers and producers block. */
-	wait_queue_head_t wq;
 };
 
 /* The slow paths of the inline functions below; not for callers. */
 s64 __kovan_disruptor_claim(struct kovan_disruptor *d, unsigned int n, bool may_wait);
 int __kovan_disruptor_publish_unclaimed(struct kovan_disruptor *d, s64 lo, s64 hi);
-void __kovan_disruptor_wake(struct kovan_disruptor *d);
+void __kovan_disruptor_wake(struct kovan_disruptor *d, struct kovan_dis_seq *s);
 
-/* After a sequence moved: wake the tasks blocked, only if there are any. */
-static __always_inline void __kovan_disruptor_moved(struct kovan_disruptor *d)
+/* After @s moved: wake the tasks blocked on it, only if there are any. */
+static __always_inline void __kovan_disruptor_moved(struct kovan_disruptor *d,
+						    struct kovan_dis_seq *s)
 {
 	/*
 	 * E: wq_has_sleeper()'s full barrier orders the move before the look
-	 * at the queue; pairs with the sleeper's barrier between queueing
-	 * itself and checking its condition (prepare_to_wait_event()).
+	 * at the queue; pairs with G, the sleeper's barrier between queueing
+	 * itself and reading the sequence again.
 	 */
-	if (d->can_block && wq_has_sleeper(&d->wq))
-		__kovan_disruptor_wake(d);
+	if (d->can_block && wq_has_sleeper(&s->sleepers))
+		__kovan_disruptor_wake(d, s);
 }
 
 /* Claim with the room the producers last saw; the slow path for the rest. */
@@ -342,7 +349,7 @@ static __always_inline s64 __kovan_disruptor_claim_fast(struct kovan_disruptor *
 		}
 		return __kovan_disruptor_claim(d, n, may_wait);
 	}
-	cur = atomic64_read(&d->cursor.value);
+	cur = atomic64_read(&d->cursor.value);	/* A guess; D checks it. */
 	next = cur + n;
 	/* A hint shared by the producers; D orders the event writes after it. */
 	gating = READ_ONCE(d->gating_cache);
@@ -431,7 +438,7 @@ static inline int kovan_disruptor_publish(struct kovan_disruptor *d, s64 lo, s64
 			/* C: the event's contents before its slot's lap; pairs with C's acquire. */
 			smp_store_release(&d->available[seq & d->mask], (u32)(seq >> d->shift));
 	}
-	__kovan_disruptor_moved(d);
+	__kovan_disruptor_moved(d, &d->cursor);
 	return 0;
 }
 
@@ -480,5 +487,19 @@ void kovan_disruptor_destroy(struct kovan_disruptor *d);
  * Return: the highest claimed sequence, -1 before the first claim.
  */
 s64 kovan_disruptor_cursor(struct kovan_disruptor *d);
+
+#ifdef CONFIG_KOVAN_DEBUG
+/**
+ * kovan_disruptor_debug_wake_calls() - moves that found a sleeper to wake
+ * @d: the disruptor
+ *
+ * For tests: how many publishes, handler and poller advances found a task
+ * blocked on the sequence they moved and called into its wait queue.
+ *
+ * Context: any. A snapshot.
+ * Return: the count since creation.
+ */
+unsigned long kovan_disruptor_debug_wake_calls(struct kovan_disruptor *d);
+#endif
 
 #endif /* _KOVAN_QUEUE_DISRUPTOR_H */
