@@ -5,7 +5,8 @@
  * several producers, from kthreads and from hardirq, on rings of 1 to 1024
  * events; every wait strategy; end_of_batch; handler lifecycle and CPU
  * binding; halt with a backlog; pollers; missed wake-ups of the blocking
- * strategy; the timeout of timeout blocking; bad input.
+ * strategy, and that it wakes only who waits for what moved, only when
+ * someone sleeps; the timeout of timeout blocking; bad input.
  *
  * Producers stamp every event with its sequence and with (producer, count);
  * every handler and poller sets its bit in the events it handles. Consumers
@@ -56,6 +57,12 @@
 /* The blocking case: this many publishes, unless its time runs out first. */
 #define KD_BLOCKING_ROUNDS	1000000L
 #define KD_BLOCKING_MS		10000
+/* Each graph of the wake-up stress runs this long... */
+#define KD_WAKE_STRESS_MS	2000
+/* ... and its moves must find a sleeper at least this often to stress anything. */
+#define KD_WAKE_STRESS_MIN	50UL
+/* Events of the herd case, each published with every handler asleep. */
+#define KD_HERD_EVENTS		50
 
 struct kd_event {
 	unsigned long magic;		/* set by event_init */
@@ -193,6 +200,26 @@ static int kd_wait_for(atomic64_t *v, s64 want)
 
 	return read_poll_timeout(atomic64_read, now, now == want, 200,
 				 jiffies_to_usecs(KD_PATIENCE), false, v);
+}
+
+/* Wait until handler @c's kthread blocks (at most KD_PATIENCE): 0 or -ETIMEDOUT. */
+static int kd_wait_asleep(struct kd_consumer *c)
+{
+	unsigned int state;
+
+	/* A snapshot of the task's state; orders nothing. */
+	return read_poll_timeout(READ_ONCE, state, state == TASK_IDLE, 200,
+				 jiffies_to_usecs(KD_PATIENCE), false, c->task->__state);
+}
+
+/* Moves that called into a wait queue so far (CONFIG_KOVAN_DEBUG), else 0. */
+static unsigned long kd_wake_calls(struct kd_run *r)
+{
+#ifdef CONFIG_KOVAN_DEBUG
+	return kovan_disruptor_debug_wake_calls(r->d);
+#else
+	return 0;
+#endif
 }
 
 /* ---- Producers ---- */
@@ -1290,6 +1317,140 @@ static void kovan_disruptor_blocking_wakeups(struct kunit *test)
 		   kd_total(r), r->c[r->nconsumers - 1].batches);
 }
 
+static const struct kd_shape kd_wake_shapes[] = {
+	{ KD_PIPELINE, KOVAN_PRODUCER_SINGLE, 1, false, 4 },
+	{ KD_DIAMOND, KOVAN_PRODUCER_SINGLE, 1, false, 4 },
+	{ KD_PIPELINE, KOVAN_PRODUCER_MULTI, 2, false, 4 },
+	{ KD_DIAMOND, KOVAN_PRODUCER_MULTI, 2, false, 2 },
+};
+
+KUNIT_ARRAY_PARAM(kd_wake_shape, kd_wake_shapes, kd_shape_desc);
+
+/*
+ * Lost wake-ups of the per-sequence queues: a pipeline and a diamond on a
+ * tiny ring with random pauses on every side, so that handlers block on
+ * the cursor and on each other, and producers on the last stage, again
+ * and again. A move that fails to wake who sleeps on it stops the graph,
+ * which the watchdog reports; the halt then wakes everything, so the case
+ * fails instead of hanging.
+ */
+static void kovan_disruptor_wakeup_stress(struct kunit *test)
+{
+	const struct kd_shape *s = test->param_value;
+	struct kd_run *r = kd_new(test, s->size, s->type, &kovan_wait_blocking);
+
+	r->pauses = true;
+	kd_build(test, r, s->graph);
+	KUNIT_ASSERT_EQ(test, kovan_disruptor_start(r->d), 0);
+	kd_start_producers(test, r, s->producers, false, KD_WAKE_STRESS_MS);
+	kd_stop(test, r);
+	kd_expect(test, r);
+	if (IS_ENABLED(CONFIG_KOVAN_DEBUG))
+		KUNIT_EXPECT_GE_MSG(test, kd_wake_calls(r), KD_WAKE_STRESS_MIN,
+				    "too few sleeps to stress the wake-ups");
+	kunit_info(test, "%u CPUs: %lu events, %lu moves found a sleeper to wake\n",
+		   num_online_cpus(), kd_total(r), kd_wake_calls(r));
+}
+
+/*
+ * A move calls into a wait queue only when someone sleeps on it: never
+ * with pollers only, nor while the only handler is busy with an event; a
+ * publish to a handler asleep does, once.
+ */
+static void kovan_disruptor_wakes_only_sleepers(struct kunit *test)
+{
+	enum kovan_producer_type type;
+	unsigned long *count, before;
+	struct kd_consumer *c;
+	struct kd_run *r;
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_KOVAN_DEBUG))
+		kunit_skip(test, "counts wake-ups with CONFIG_KOVAN_DEBUG only");
+	for (type = KOVAN_PRODUCER_SINGLE; type <= KOVAN_PRODUCER_MULTI; type++) {
+		r = kd_new(test, 8, type, &kovan_wait_blocking);
+		count = &r->published[KD_TASK_PRODUCER];
+		c = kd_poller(test, r, NULL);
+		KUNIT_ASSERT_EQ(test, kovan_disruptor_start(r->d), 0);
+		for (i = 0; i < 100; i++) {
+			KUNIT_EXPECT_EQ(test, kd_publish(r, 1 + i % 4, KD_TASK_PRODUCER, count), 0);
+			kd_poll(c);
+		}
+		KUNIT_EXPECT_EQ_MSG(test, kd_wake_calls(r), 0UL, "%s producer, a poller",
+				    type == KOVAN_PRODUCER_MULTI ? "multi" : "single");
+		kovan_disruptor_halt(r->d);
+		kd_expect(test, r);
+	}
+
+	r = kd_new(test, 64, KOVAN_PRODUCER_SINGLE, &kovan_wait_blocking);
+	count = &r->published[KD_TASK_PRODUCER];
+	kd_stage(test, r, NULL, 0, 1, NULL);
+	c = &r->c[0];
+	c->hold_first = true;
+	KUNIT_ASSERT_EQ(test, kovan_disruptor_start(r->d), 0);
+	KUNIT_EXPECT_EQ(test, kd_publish(r, 1, KD_TASK_PRODUCER, count), 0);
+	KUNIT_ASSERT_EQ(test, kd_wait_for(&c->held, 1), 0);
+	before = kd_wake_calls(r);
+	for (i = 1; i <= 50; i++)
+		KUNIT_EXPECT_EQ(test, kd_publish(r, 1, KD_TASK_PRODUCER, count), 0);
+	KUNIT_EXPECT_EQ_MSG(test, kd_wake_calls(r), before, "publishes while the handler is busy");
+	/* Read by kd_hold() in the handler. */
+	WRITE_ONCE(c->released, true);
+	KUNIT_ASSERT_EQ(test, kd_wait_for(&c->handled, 50), 0);
+	KUNIT_ASSERT_EQ(test, kd_wait_asleep(c), 0);
+	before = kd_wake_calls(r);
+	KUNIT_EXPECT_EQ(test, kd_publish(r, 1, KD_TASK_PRODUCER, count), 0);
+	KUNIT_ASSERT_EQ(test, kd_wait_for(&c->handled, 51), 0);
+	KUNIT_EXPECT_EQ_MSG(test, kd_wake_calls(r), before + 1, "a publish to a handler asleep");
+	kovan_disruptor_halt(r->d);
+	kd_expect(test, r);
+}
+
+/*
+ * No thundering herd: in a pipeline A -> B -> C with every handler asleep,
+ * an event wakes A (the publish), then B (A's progress), then C (B's), so
+ * each handler sleeps once per event. Were they all woken by every move,
+ * B and C would wake for nothing, sleep again, and count two and three
+ * sleeps per event.
+ */
+static void kovan_disruptor_no_herd(struct kunit *test)
+{
+	struct kd_run *r = kd_new(test, 64, KOVAN_PRODUCER_SINGLE, &kovan_wait_blocking);
+	unsigned long *count = &r->published[KD_TASK_PRODUCER];
+	unsigned long sleeps[3], slept[3];
+	unsigned int i, j;
+
+	kd_build(test, r, KD_PIPELINE);
+	KUNIT_ASSERT_EQ(test, kovan_disruptor_start(r->d), 0);
+	for (j = 0; j < 3; j++) {
+		KUNIT_ASSERT_EQ(test, kd_wait_asleep(&r->c[j]), 0);
+		/* The kthread is blocked: its count of voluntary switches holds still. */
+		sleeps[j] = READ_ONCE(r->c[j].task->nvcsw);
+	}
+	for (i = 0; i < KD_HERD_EVENTS; i++) {
+		KUNIT_EXPECT_EQ(test, kd_publish(r, 1, KD_TASK_PRODUCER, count), 0);
+		KUNIT_ASSERT_EQ(test, kd_wait_for(&r->c[2].handled, i), 0);
+		for (j = 0; j < 3; j++)
+			KUNIT_ASSERT_EQ(test, kd_wait_asleep(&r->c[j]), 0);
+	}
+	for (j = 0; j < 3; j++) {
+		/* As above: the kthread is blocked. */
+		slept[j] = READ_ONCE(r->c[j].task->nvcsw) - sleeps[j];
+		/*
+		 * A fifth more: for a snapshot taken on its way to sleep, and
+		 * on PREEMPT_RT for a wait queue's lock found taken (a sleep
+		 * there too). A herd is two or three sleeps per event.
+		 */
+		KUNIT_EXPECT_LE_MSG(test, slept[j], KD_HERD_EVENTS + KD_HERD_EVENTS / 5UL,
+				    "handler %u slept %lu times for %u events", j, slept[j],
+				    KD_HERD_EVENTS);
+	}
+	kunit_info(test, "%u events: A, B and C slept %lu, %lu and %lu times\n", KD_HERD_EVENTS,
+		   slept[0], slept[1], slept[2]);
+	kovan_disruptor_halt(r->d);
+	kd_expect(test, r);
+}
+
 static const struct kovan_wait_strategy kd_timeout_1ms = {
 	.kind = KOVAN_WAIT_TIMEOUT_BLOCKING,
 	.timeout_us = 1000,
@@ -1327,6 +1488,10 @@ static struct kunit_case kovan_disruptor_cases[] = {
 	KUNIT_CASE_PARAM(kovan_disruptor_affinity, kd_cpu_gen_params),
 	KUNIT_CASE(kovan_disruptor_pollers),
 	KUNIT_CASE_SLOW(kovan_disruptor_blocking_wakeups),
+	KUNIT_CASE_PARAM_ATTR(kovan_disruptor_wakeup_stress, kd_wake_shape_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
+	KUNIT_CASE(kovan_disruptor_wakes_only_sleepers),
+	KUNIT_CASE(kovan_disruptor_no_herd),
 	KUNIT_CASE(kovan_disruptor_timeout),
 	{}
 };
