@@ -371,7 +371,9 @@ static __always_inline s64 __kovan_disruptor_claim_fast(struct kovan_disruptor *
  * where the caller may not sleep.
  * Return: the highest claimed sequence (the claim is [ret - @n + 1, ret]);
  *	   -EINVAL for @n of 0 or above the size; -ESHUTDOWN when the
- *	   disruptor halts while waiting.
+ *	   disruptor halts while waiting, or has halted and the ring has no
+ *	   room (with room, a claim after the halt succeeds; its events may
+ *	   never be handled).
  */
 static inline s64 kovan_disruptor_next(struct kovan_disruptor *d, unsigned int n)
 {
