@@ -1218,7 +1218,13 @@ void kovan_domain_quiesce(struct kovan_domain *d)
 	 */
 	if (!wait_event_timeout(kovan_wait, !atomic_long_read_acquire(&d->in_flight), 10 * HZ)) {
 		WARN_ONCE(1, "kovan: destroying %s waits for guards still pinned\n", d->name);
-		wait_event(kovan_wait, !atomic_long_read_acquire(&d->in_flight));
+		/*
+		 * Polled too: kovan_synchronize()'s empty batch, paid where a
+		 * wait queue may not be woken (kovan_reclaim()), wakes nobody.
+		 */
+		while (!wait_event_timeout(kovan_wait, !atomic_long_read_acquire(&d->in_flight),
+					   HZ))
+			;
 	}
 	/*
 	 * No batch waits on a slot of @d now, but an engine run may still be
