@@ -29,14 +29,33 @@ struct kmem_cache;
 void *us_alloc(size_t size, size_t align, gfp_t gfp);
 void us_free(void *ptr, size_t size);
 
+/*
+ * The kernel's kmalloc() caches hold power-of-two sizes, naturally aligned
+ * up to a page, besides 96 and 192 bytes (32- and 64-byte aligned), and
+ * kvmalloc()'s vmalloc() is page aligned: the same alignment here, so
+ * cache-line layouts behave alike.
+ */
+static inline size_t us_kmalloc_align(size_t size)
+{
+	size_t align = 16;
+
+	if (size > 64 && size <= 96)
+		return 32;
+	if (size > 128 && size <= 192)
+		return 64;
+	while (align < size && align < 4096)
+		align <<= 1;
+	return align;
+}
+
 static inline void *kmalloc(size_t size, gfp_t gfp)
 {
-	return us_alloc(size, 16, gfp);
+	return us_alloc(size, us_kmalloc_align(size), gfp);
 }
 
 static inline void *kzalloc(size_t size, gfp_t gfp)
 {
-	return us_alloc(size, 16, gfp | __GFP_ZERO);
+	return us_alloc(size, us_kmalloc_align(size), gfp | __GFP_ZERO);
 }
 
 static inline void kfree(const void *ptr)
