@@ -47,12 +47,13 @@ struct kovan_arrayq_slot {
 	void *item;
 };
 
+/* Lines are prefetched in pairs: head, tail and the rest a pair apart. */
 struct kovan_arrayq {
-	atomic_long_t head ____cacheline_aligned_in_smp;
-	atomic_long_t tail ____cacheline_aligned_in_smp;
-	unsigned int capacity ____cacheline_aligned_in_smp;
+	atomic_long_t head __aligned(2 * SMP_CACHE_BYTES);
+	atomic_long_t tail __aligned(2 * SMP_CACHE_BYTES);
+	unsigned int capacity __aligned(2 * SMP_CACHE_BYTES);
 	unsigned long one_lap;
-	struct kovan_arrayq_slot slots[];
+	struct kovan_arrayq_slot slots[] __aligned(2 * SMP_CACHE_BYTES);
 };
 
 static unsigned long kovan_arrayq_next(const struct kovan_arrayq *q, unsigned long pos)

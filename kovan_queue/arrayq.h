@@ -25,7 +25,9 @@
  *  - kovan_arrayq_create() and kovan_arrayq_destroy() run in process context,
  *    without concurrent users for destroy.
  *
- * Memory: two words per slot plus two cache lines for the head and tail.
+ * Memory: two words per slot plus six cache lines: head, tail and the
+ * read-mostly fields each on a pair of lines of their own, since CPUs
+ * prefetch lines in pairs.
  */
 
 #include <linux/bits.h>
