@@ -25,6 +25,13 @@
  * way (D): tail == head means empty. Otherwise a peer is between claim and
  * publish, and the caller retries.
  *
+ * Backoff. A one-item push or pop that lost its claim or waits for a
+ * peer's publish spins 1, 2, 4, ... 64 times before looking again: the
+ * losers stop pulling the contended line from the winner, and a consumer
+ * that caught up with its producer falls back far enough that the two stop
+ * sharing slot lines. The bulk claims retry at once and fall back to the
+ * one-item path when their run is not ready.
+ *
  * The claim-to-publish window runs with interrupts off, so a peer that holds
  * a claimed slot is always running: waits are bounded, also when the waiter
  * is an interrupt on the CPU of a task that uses the queue.
@@ -55,6 +62,17 @@ struct kovan_arrayq {
 	unsigned long one_lap;
 	struct kovan_arrayq_slot slots[] __aligned(2 * SMP_CACHE_BYTES);
 };
+
+/* Spin 2^@step times, and double that for the next call, up to 64. */
+static void kovan_arrayq_backoff(unsigned int *step)
+{
+	unsigned int i;
+
+	for (i = 0; i < 1U << *step; i++)
+		cpu_relax();
+	if (*step < 6)
+		(*step)++;
+}
 
 static unsigned long kovan_arrayq_next(const struct kovan_arrayq *q, unsigned long pos)
 {
@@ -111,6 +129,7 @@ static int kovan_arrayq_push_one(struct kovan_arrayq *q, void *item, void **disp
 {
 	struct kovan_arrayq_slot *slot;
 	unsigned long tail, head, stamp, flags;
+	unsigned int step = 0;
 
 	tail = atomic_long_read(&q->tail);
 	for (;;) {
@@ -126,6 +145,7 @@ static int kovan_arrayq_push_one(struct kovan_arrayq *q, void *item, void **disp
 				return 0;
 			}
 			local_irq_restore(flags);
+			kovan_arrayq_backoff(&step);
 			continue;
 		}
 		if (stamp + q->one_lap == tail + 1) {
@@ -153,7 +173,7 @@ static int kovan_arrayq_push_one(struct kovan_arrayq *q, void *item, void **disp
 				local_irq_restore(flags);
 			}
 		}
-		cpu_relax();
+		kovan_arrayq_backoff(&step);
 		tail = atomic_long_read(&q->tail);
 	}
 }
@@ -181,6 +201,7 @@ void *kovan_arrayq_pop(struct kovan_arrayq *q)
 {
 	struct kovan_arrayq_slot *slot;
 	unsigned long head, stamp, flags;
+	unsigned int step = 0;
 	void *item;
 
 	head = atomic_long_read(&q->head);
@@ -197,6 +218,7 @@ void *kovan_arrayq_pop(struct kovan_arrayq *q)
 				return item;
 			}
 			local_irq_restore(flags);
+			kovan_arrayq_backoff(&step);
 			continue;
 		}
 		if (stamp == head) {
@@ -204,7 +226,7 @@ void *kovan_arrayq_pop(struct kovan_arrayq *q)
 			if (atomic_long_read(&q->tail) == head)
 				return NULL;
 		}
-		cpu_relax();
+		kovan_arrayq_backoff(&step);
 		head = atomic_long_read(&q->head);
 	}
 }
