@@ -112,6 +112,7 @@
  * | test_and_set_bit            | full    | full    | test_and_set_bit(1, &ul)
  * | llist_add                   | full    | full+acquire | llist_add(&ln, &lh)
  * | llist_del_all               | full    | full    | llist_del_all(&lh)
+ * | llist_del_first             | full    | acquire+acquire+full | llist_del_first(&lh)
  * | this_cpu_inc                | cpu     | relaxed | this_cpu_inc(*pc)
  * | this_cpu_dec                | cpu     | relaxed | this_cpu_dec(*pc)
  * | this_cpu_inc_return         | cpu     | relaxed | this_cpu_inc_return(*pc)

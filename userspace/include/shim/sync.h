@@ -148,6 +148,22 @@ static inline bool llist_add(struct llist_node *new, struct llist_head *head)
 	return !first;
 }
 
+/* One consumer at a time, as in the kernel; concurrent llist_add()s are fine. */
+static inline struct llist_node *llist_del_first(struct llist_head *head)
+{
+	/* The first node's next pointer after its add; pairs with llist_add(). */
+	struct llist_node *entry = smp_load_acquire(&head->first), *next;
+
+	do {
+		if (!entry)
+			return NULL;
+		next = READ_ONCE(entry->next);
+	} while (!__us_full(__atomic_compare_exchange_n(&head->first, &entry, next, false,
+							__ATOMIC_SEQ_CST,
+							__ATOMIC_SEQ_CST)));
+	return entry;
+}
+
 static inline struct llist_node *llist_del_all(struct llist_head *head)
 {
 	return xchg(&head->first, NULL);
