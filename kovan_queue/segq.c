@@ -35,6 +35,15 @@
  * later reader (an rmw sequence in LKMM terms, tools/memory-model). The same
  * holds for head, J and head_segment.
  *
+ * Recycling. A retired segment, once kovan frees it, goes back to the queue
+ * (up to KOVAN_SEGQ_KEPT_MAX of them) rather than to the slab, and a push
+ * that needs a segment takes it from there first. The free function runs
+ * after every guard that could see the segment unpinned, so reuse is as
+ * safe as a free. The kept segments form an llist: the free functions add
+ * to it concurrently; the one push at a time that holds recycle_taker
+ * removes from it, as llist_del_first() requires of its callers. A push
+ * that finds another push taking allocates instead of waiting.
+ *
  * No guard for pushes. A push dereferences a segment only after its claim
  * of a place in it succeeded, and a segment is retired only after a pop
  * claimed its last place, which comes after every push into it claimed.
@@ -50,6 +59,7 @@
 
 #include <linux/err.h>
 #include <linux/irqflags.h>
+#include <linux/llist.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -73,6 +83,8 @@ struct kovan_segq_segment {
 		struct kovan_segq_segment *next;
 		/* Once retired (nobody reads next then): whose count the free updates. */
 		struct kovan_segq *queue;
+		/* Once freed and kept for reuse: the link in the queue's recycled list. */
+		struct llist_node recycle;
 	};
 	void *items[KOVAN_SEGQ_SEGMENT_ITEMS];
 };
@@ -86,11 +98,16 @@ struct kovan_segq {
 	atomic_long_t segments_allocated;
 	atomic_long_t segments_freed;
 	atomic_long_t alloc_failures;
+	atomic_long_t segments_recycled;
 	atomic_t alloc_attempts;
 	unsigned int fail_one_in;
 	/* PREEMPT_RT: the segment for a push that may not allocate; see below. */
 	struct kovan_segq_segment *reserve;
 	struct work_struct refill;
+	/* Freed segments kept for reuse, at most KOVAN_SEGQ_KEPT_MAX. */
+	struct llist_head recycled ____cacheline_aligned_in_smp;
+	atomic_t nr_recycled;
+	atomic_t recycle_taker;
 	struct kovan_domain own_domain;
 };
 
@@ -102,15 +119,59 @@ static void kovan_segq_free(struct kovan_segq *q, struct kovan_segq_segment *seg
 	kmem_cache_free(kovan_segq_cache, seg);
 }
 
-/* A zeroed segment, or NULL: failures injected by a test or by fault.h count. */
-static struct kovan_segq_segment *kovan_segq_zalloc(struct kovan_segq *q, gfp_t gfp)
+/* Whether a test (kovan_segq_fail_alloc()) or fault.h fails this segment allocation. */
+static bool kovan_segq_fail_injected(struct kovan_segq *q, gfp_t gfp)
 {
 	unsigned int one_in = READ_ONCE(q->fail_one_in);	/* A test's setting; no ordering. */
 
-	if ((one_in && !(atomic_inc_return(&q->alloc_attempts) % one_in)) ||
-	    kovan_should_fail_alloc(gfp, sizeof(struct kovan_segq_segment)))
+	return (one_in && !(atomic_inc_return(&q->alloc_attempts) % one_in)) ||
+	       kovan_should_fail_alloc(gfp, sizeof(struct kovan_segq_segment));
+}
+
+/* A zeroed segment from the slab, or NULL. */
+static struct kovan_segq_segment *kovan_segq_zalloc(struct kovan_segq *q, gfp_t gfp)
+{
+	if (kovan_segq_fail_injected(q, gfp))
 		return NULL;
 	return kmem_cache_zalloc(kovan_segq_cache, gfp);
+}
+
+/* A kept segment, zeroed, or NULL when none is kept or another push is taking one. */
+static struct kovan_segq_segment *kovan_segq_take_recycled(struct kovan_segq *q)
+{
+	struct kovan_segq_segment *seg;
+	struct llist_node *node;
+
+	/* Full barrier: after the previous taker's removal; pairs with the release below. */
+	if (llist_empty(&q->recycled) || atomic_xchg(&q->recycle_taker, 1))
+		return NULL;
+	node = llist_del_first(&q->recycled);
+	atomic_set_release(&q->recycle_taker, 0);	/* Pairs with the atomic_xchg() above. */
+	if (!node)
+		return NULL;
+	atomic_dec(&q->nr_recycled);
+	atomic_long_inc(&q->segments_recycled);
+	seg = llist_entry(node, struct kovan_segq_segment, recycle);
+	/* Published by G, a release, as a fresh segment's zeroes are. */
+	seg->next = NULL;
+	memset(seg->items, 0, sizeof(seg->items));
+	return seg;
+}
+
+/*
+ * Keep a segment that left use for reuse, unless KOVAN_SEGQ_KEPT_MAX are
+ * kept. nr_recycled is raised before the add and lowered after a removal,
+ * so the list never holds more. Safe in any context but NMI.
+ */
+static bool kovan_segq_keep(struct kovan_segq *q, struct kovan_segq_segment *seg)
+{
+	if (atomic_inc_return(&q->nr_recycled) > KOVAN_SEGQ_KEPT_MAX) {
+		atomic_dec(&q->nr_recycled);
+		return false;
+	}
+	atomic_long_inc(&q->segments_freed);
+	llist_add(&seg->recycle, &q->recycled);
+	return true;
 }
 
 /*
@@ -135,16 +196,22 @@ static void kovan_segq_refill(struct work_struct *work)
 
 static struct kovan_segq_segment *kovan_segq_alloc(struct kovan_segq *q, gfp_t gfp)
 {
-	struct kovan_segq_segment *seg;
+	struct kovan_segq_segment *seg = NULL;
 
+	if (kovan_segq_fail_injected(q, gfp))
+		goto out;
+	seg = kovan_segq_take_recycled(q);
+	if (seg)
+		goto out;
 	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible()) {
 		/* Full barrier; pairs with the refill's cmpxchg(). */
 		seg = xchg(&q->reserve, NULL);
 		/* An unbound worker: queueing takes raw locks only, legal here on RT. */
 		queue_work(system_unbound_wq, &q->refill);
 	} else {
-		seg = kovan_segq_zalloc(q, gfp);
+		seg = kmem_cache_zalloc(kovan_segq_cache, gfp);
 	}
+out:
 	if (!seg) {
 		atomic_long_inc(&q->alloc_failures);
 		return NULL;
@@ -158,16 +225,20 @@ static void kovan_segq_free_retired(struct kovan_node *n)
 {
 	struct kovan_segq_segment *seg = container_of(n, struct kovan_segq_segment, node);
 
-	kovan_segq_free(seg->queue, seg);
+	if (!kovan_segq_keep(seg->queue, seg))
+		kovan_segq_free(seg->queue, seg);
 }
 
 /*
- * A segment a push allocated and did not need. PREEMPT_RT frees nothing
- * where it may not sleep either: the segment goes back to the reserve,
- * or, when the worker refilled that meanwhile, to kovan's reclaim worker.
+ * A segment a push allocated and did not need: kept for reuse if there is
+ * room. PREEMPT_RT frees nothing where it may not sleep either: the
+ * segment goes back to the reserve, or, when the worker refilled that
+ * meanwhile, to kovan's reclaim worker.
  */
 static void kovan_segq_unused(struct kovan_segq *q, struct kovan_segq_segment *seg)
 {
+	if (kovan_segq_keep(q, seg))
+		return;
 	if (!IS_ENABLED(CONFIG_PREEMPT_RT) || preemptible()) {
 		kovan_segq_free(q, seg);
 	} else if (!cmpxchg(&q->reserve, NULL, seg)) {	/* Full barrier; as the refill's. */
@@ -221,6 +292,7 @@ EXPORT_SYMBOL_NS_GPL(kovan_segq_create, KOVAN_NS);
 
 void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item))
 {
+	struct kovan_segq_segment *seg, *next;
 	void *item;
 
 	if (!q)
@@ -238,6 +310,9 @@ void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item))
 		kovan_domain_destroy(q->domain);
 	else
 		kovan_barrier(q->domain);
+	/* The free functions ran: the kept segments are all on the list. */
+	llist_for_each_entry_safe(seg, next, llist_del_all(&q->recycled), recycle)
+		kmem_cache_free(kovan_segq_cache, seg);
 	kfree(q);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_segq_destroy, KOVAN_NS);
@@ -386,6 +461,8 @@ void kovan_segq_stats(struct kovan_segq *q, struct kovan_segq_stats *s)
 	s->segments_allocated = atomic_long_read(&q->segments_allocated);
 	s->segments_freed = atomic_long_read(&q->segments_freed);
 	s->alloc_failures = atomic_long_read(&q->alloc_failures);
+	s->segments_recycled = atomic_long_read(&q->segments_recycled);
+	s->segments_kept = atomic_read(&q->nr_recycled);
 	s->reserved = !!READ_ONCE(q->reserve);	/* A snapshot; set by cmpxchg() and xchg(). */
 }
 EXPORT_SYMBOL_NS_GPL(kovan_segq_stats, KOVAN_NS);

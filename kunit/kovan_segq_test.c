@@ -2,8 +2,9 @@
 /*
  * KUnit tests for kovan_segq: FIFO across segment boundaries, -ENOMEM that
  * leaves the queue intact, segment accounting (every segment allocated is
- * freed), bad input, destroy, MPMC with and without injected allocation
- * failures, and pushes and pops from hardirq and softirq.
+ * freed), reuse of freed segments, bad input, destroy, MPMC with and
+ * without injected allocation failures, and pushes and pops from hardirq
+ * and softirq.
  */
 
 #include <kunit/test.h>
@@ -105,6 +106,62 @@ static void kovan_segq_enomem(struct kunit *test)
 	kovan_segq_destroy(q, NULL);
 }
 
+/*
+ * Segments kovan frees come back for reuse, at most KOVAN_SEGQ_KEPT_MAX of
+ * them; reused ones read as fresh (a stale next pointer would let pops run
+ * past tail), and injected allocation failures still fail pushes.
+ */
+static void kovan_segq_recycles(struct kunit *test)
+{
+	struct kovan_segq *q = kq_segq_new(test, NULL);
+	const unsigned long many = (KOVAN_SEGQ_KEPT_MAX + 20UL) * KOVAN_SEGQ_SEGMENT_ITEMS;
+	const unsigned long some = 10UL * KOVAN_SEGQ_SEGMENT_ITEMS;
+	unsigned long next_in = 0, next_out = 0, allocated, recycled;
+	struct kovan_segq_stats s;
+	int ret;
+
+	while (next_in < many)
+		KUNIT_ASSERT_EQ(test, kovan_segq_push(q, kq_item(next_in++), GFP_KERNEL), 0);
+	while (next_out < next_in)
+		KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), next_out++);
+	kq_expect_segments_balanced(test, q);
+	kovan_segq_stats(q, &s);
+	KUNIT_EXPECT_EQ(test, s.segments_kept, (unsigned long)KOVAN_SEGQ_KEPT_MAX);
+	KUNIT_EXPECT_EQ(test, s.segments_recycled, 0UL);
+	allocated = s.segments_allocated;
+
+	/* Every segment these pushes need comes from the kept ones. */
+	while (next_in < many + some)
+		KUNIT_ASSERT_EQ(test, kovan_segq_push(q, kq_item(next_in++), GFP_KERNEL), 0);
+	kovan_segq_stats(q, &s);
+	recycled = s.segments_allocated - allocated;
+	KUNIT_EXPECT_GE(test, recycled, 9UL);
+	KUNIT_EXPECT_EQ(test, s.segments_recycled, recycled);
+	KUNIT_EXPECT_EQ(test, s.segments_kept, KOVAN_SEGQ_KEPT_MAX - recycled);
+	while (next_out < next_in)
+		KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), next_out++);
+	KUNIT_EXPECT_NULL(test, kovan_segq_pop(q));
+	KUNIT_EXPECT_EQ(test, kovan_segq_len(q), 0UL);
+
+	/* Kept segments do not bypass injected failures. */
+	kovan_segq_fail_alloc(q, 1);
+	while ((ret = kovan_segq_push(q, kq_item(next_in), GFP_KERNEL)) == 0)
+		next_in++;
+	KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+	kovan_segq_stats(q, &s);
+	KUNIT_EXPECT_GT(test, s.segments_kept, 0UL);
+	kovan_segq_fail_alloc(q, 0);
+	while (next_out < next_in)
+		KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), next_out++);
+	KUNIT_EXPECT_NULL(test, kovan_segq_pop(q));
+	kq_expect_segments_balanced(test, q);
+	kovan_segq_stats(q, &s);
+	KUNIT_EXPECT_LE(test, s.segments_kept, (unsigned long)KOVAN_SEGQ_KEPT_MAX);
+	kunit_info(test, "%lu segments reused, %lu kept at the end\n", s.segments_recycled,
+		   s.segments_kept);
+	kovan_segq_destroy(q, NULL);
+}
+
 static void kovan_segq_bad_input(struct kunit *test)
 {
 	struct kovan_segq *q = kq_segq_new(test, NULL);
@@ -178,18 +235,21 @@ static bool kq_segq_is_empty(void *q)
 struct kq_segq_shape {
 	unsigned int producers, consumers;
 	unsigned int fail_one_in;
-	bool robust_domain;
+	bool shared_domain;
+	unsigned int domain_flags;
 };
 
 static const struct kq_segq_shape kq_segq_shapes[] = {
 	{ 1, 1 }, { 2, 2 }, { 4, 4 }, { 4, 1 }, { 1, 4 },
-	{ 2, 2, 3 }, { 4, 4, 2, true }, { 3, 3, 7 },
+	{ 2, 2, 3 }, { 4, 4, 2, true, KOVAN_ROBUST }, { 3, 3, 7 },
 };
 
 static void kq_segq_shape_desc(const struct kq_segq_shape *s, char *desc)
 {
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%uP%uC %s domain, fail 1 in %u", s->producers,
-		 s->consumers, s->robust_domain ? "shared robust" : "own", s->fail_one_in);
+		 s->consumers, !s->shared_domain ? "own" :
+		 s->domain_flags & KOVAN_ROBUST ? "shared robust" : "shared fenceless",
+		 s->fail_one_in);
 }
 
 KUNIT_ARRAY_PARAM(kq_segq_shape, kq_segq_shapes, kq_segq_shape_desc);
@@ -212,10 +272,10 @@ static void kovan_segq_mpmc(struct kunit *test)
 	unsigned long refusals[2];
 	struct kovan_segq *q;
 
-	if (shape->robust_domain) {
+	if (shape->shared_domain) {
 		d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, d);
-		KUNIT_ASSERT_EQ(test, kovan_domain_init(d, KOVAN_ROBUST), 0);
+		KUNIT_ASSERT_EQ(test, kovan_domain_init(d, shape->domain_flags), 0);
 	}
 	q = kq_segq_new(test, d);
 	kovan_segq_fail_alloc(q, shape->fail_one_in);
@@ -307,6 +367,7 @@ static void kovan_segq_rt_reserve(struct kunit *test)
 static struct kunit_case kovan_segq_cases[] = {
 	KUNIT_CASE_PARAM(kovan_segq_sequential, kq_batch_gen_params),
 	KUNIT_CASE(kovan_segq_enomem),
+	KUNIT_CASE(kovan_segq_recycles),
 	KUNIT_CASE(kovan_segq_bad_input),
 	KUNIT_CASE(kovan_segq_destroy_dtor),
 	KUNIT_CASE_PARAM(kovan_segq_mpmc, kq_segq_shape_gen_params),

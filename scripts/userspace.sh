@@ -185,6 +185,7 @@ mutations=(
 	"M13 a fenceless retire that may not be preempted waits for IPIs itself|kovan/reclaim.c|	if (kovan_fenceless(d) && (!preemptible() |	if (0 && (!preemptible() |kovan_stress|caught"
 	"M14 a fenceless close sends no IPI (P lost; make model shows the use after free)|kovan/reclaim.c|		on_each_cpu_cond(kovan_cpu_unfenced, kovan_fence_ipi, d, true);|		(void)kovan_cpu_unfenced; (void)kovan_fence_ipi;|kovan_stress|caught"
 	"M15 retires never wait for a reclaim worker that falls behind|kovan/reclaim.c|	if (likely(atomic_long_read(&r->backlog) <= READ_ONCE(kovan_backlog)))|	if (1)|kovan_edges|caught"
+	"M16 SegQueue reuses a freed segment without clearing its places|kovan_queue/segq.c|	memset(seg->items, 0, sizeof(seg->items));|	barrier();|queue_stress -s 4 -W 16|caught"
 )
 
 selftest() {
