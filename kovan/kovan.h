@@ -709,7 +709,8 @@ static __always_inline void kovan_pin_unfenced(struct kovan_slot __percpu *ps)
  * read up to every slot first when the CPU's own are stalled, see the top
  * of this header.
  * Ordering: full barrier; in a %KOVAN_FENCELESS domain none of its own,
- * and closes fence the CPU with an IPI instead.
+ * and closes fence the CPU with an IPI instead. A pin of a destroyed or
+ * never initialised domain (a caller bug, which WARNs) orders nothing.
  */
 static __always_inline void kovan_pin(struct kovan_domain *d, struct kovan_guard *g)
 {

@@ -19,7 +19,8 @@
  * the boundary wait for H.
  *
  * Pop. A pop pins a kovan guard for its duration. One that does not know
- * tail to be ahead reads it after a full barrier (I): head at tail is empty,
+ * tail to be ahead reads it after head, with a full barrier before both
+ * (I): head at tail is empty,
  * and so is head one past tail, which J makes while tail waits at the
  * boundary for H. Otherwise it claims head with a compare-and-swap, taking
  * only a place a push has claimed, and waits for its place's item. The pop
@@ -28,6 +29,12 @@
  * old segment: every place of it has been claimed by a pop, and a push or
  * pop that still holds a pointer to it is pinned, so kovan frees it after
  * they unpin.
+ *
+ * I orders the caller's earlier accesses (a push to another queue, say)
+ * before the empty check, so two threads that each push and then pop the
+ * other's queue cannot both find it empty; head's acquire orders head before
+ * tail. kovan_pin() is that full barrier already, except in a fenceless
+ * domain, where the pop issues one of its own.
  *
  * The claims are relaxed compare-and-swaps, yet a pusher that reads a tail
  * value written by another claim still finds tail_segment current: each
@@ -95,6 +102,7 @@ struct kovan_segq {
 	atomic_long_t tail ____cacheline_aligned_in_smp;
 	struct kovan_segq_segment *tail_segment;
 	struct kovan_domain *domain ____cacheline_aligned_in_smp;
+	bool pin_is_barrier;
 	atomic_long_t segments_allocated;
 	atomic_long_t segments_freed;
 	atomic_long_t alloc_failures;
@@ -269,6 +277,7 @@ struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp)
 		d = &q->own_domain;
 	}
 	q->domain = d;
+	q->pin_is_barrier = !(kovan_domain_flags(d) & KOVAN_FENCELESS);
 	INIT_WORK(&q->refill, kovan_segq_refill);
 	seg = kovan_segq_alloc(q, gfp);
 	if (IS_ENABLED(CONFIG_PREEMPT_RT) && seg) {
@@ -371,6 +380,8 @@ void *kovan_segq_pop(struct kovan_segq *q)
 	void *item;
 
 	kovan_pin(q->domain, &g);
+	if (!q->pin_is_barrier)
+		smp_mb(); /* I: earlier accesses before head, tail; pairs with a peer's I. */
 	for (;;) {
 		head = atomic_long_read_acquire(&q->head);	/* Pairs with J. */
 		pos = head / SEGQ_HEAD_ONE;
@@ -381,8 +392,7 @@ void *kovan_segq_pop(struct kovan_segq *q)
 		}
 		new_head = head + SEGQ_HEAD_ONE;
 		if (!(head & SEGQ_HAS_NEXT)) {
-			smp_mb(); /* I: head before tail; pairs with the push's claim of tail. */
-			tail = atomic_long_read(&q->tail);
+			tail = atomic_long_read(&q->tail);	/* After head and I. */
 			/*
 			 * Empty, also when head is one past tail: the pop of
 			 * the last place moved head over the boundary (J)
