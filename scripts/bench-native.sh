@@ -8,9 +8,12 @@
 # offline from Debian's librust-crossbeam-*-dev). Scenarios: pin+load+unpin
 # with a writer replacing the object, retire throughput (and until all is
 # freed), a 90%-read hash table, MPMC queue throughput; threads 1, nproc
-# and 2x nproc. KOVAN_BENCH_RUNS (5) interleaved runs of
-# KOVAN_BENCH_NATIVE_SECS (0.5) per measurement; median (min-max) and
-# per-run ratios kovan/anchor, the headline judged against doc/targets.md.
+# and 2x nproc; and the Disruptor (1P1C, 1P3C pipeline, diamond; producer
+# batch 1 and 64; throughput and per-hop latency) against a crossbeam
+# ArrayQueue chain, at its topology's threads. KOVAN_BENCH_RUNS (5)
+# interleaved runs of KOVAN_BENCH_NATIVE_SECS (0.5) per measurement; median
+# (min-max) and per-run ratios kovan/anchor, the headline judged against
+# doc/targets.md.
 # Exits non-zero when a correctness check fails, never for a target. See
 # userspace/bench/README.
 #
@@ -86,6 +89,15 @@ for run in $(seq 1 "$runs"); do
 			measure "$work/bin/bench_native" -S "$scenario" -t "$t" -s "$secs"
 			if [ -n "$cbbin" ]; then
 				measure "$cbbin" -S "$scenario" -t "$t" -s "$secs"
+			fi
+		done
+	done
+	# The topology sets the Disruptor's threads.
+	for topology in 1p1c 1p3c diamond; do
+		for batch in 1 64; do
+			measure "$work/bin/bench_native" -S "disruptor-$topology-b$batch" -s "$secs"
+			if [ -n "$cbbin" ]; then
+				measure "$cbbin" -S "disruptor-$topology-b$batch" -s "$secs"
 			fi
 		done
 	done

@@ -13,6 +13,7 @@
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #define BENCH_MAX_THREADS	64
 
@@ -222,6 +223,101 @@ out:
  * the first one before setup() and frees the last one after teardown().
  */
 extern struct bench_obj *bench_read_obj;
+
+/*
+ * The Disruptor scenarios, disruptor-TOPOLOGY-bBATCH: a producer (the
+ * harness's thread 0) and 1 or 3 handlers (kovan's kthreads, which pin
+ * themselves as threads 1..3 with bench_pin()):
+ *
+ *   1p1c     producer -> h0
+ *   1p3c     producer -> h0 -> h1 -> h2, each after the one before
+ *   diamond  producer -> h0 and h1 in parallel -> h2 after both
+ *
+ * The producer claims and publishes BATCH (1 or 64) events at a time and
+ * stops when the time runs out; the run ends when every handler handled
+ * every event. Each handler checks that the events come in sequence, that
+ * an event holds its sequence number and that the handlers it comes after
+ * marked it; every handler but the last marks it in turn.
+ */
+enum bench_dis_topology { BENCH_DIS_1P1C, BENCH_DIS_1P3C, BENCH_DIS_DIAMOND };
+
+#define BENCH_DIS_RING		1024
+#define BENCH_DIS_MAX_HANDLERS	3
+#define BENCH_DIS_MAX_HOPS	4
+/* One event in BENCH_DIS_SAMPLE_MASK + 1 carries timestamps. */
+#define BENCH_DIS_SAMPLE_MASK	255
+
+struct bench_dis_shape {
+	enum bench_dis_topology topology;
+	unsigned int handlers;
+	unsigned int batch;
+	/* Per handler: the handlers it comes after, a bit each. */
+	unsigned int deps[BENCH_DIS_MAX_HANDLERS];
+};
+
+/* The shape of the scenario that runs; set by the harness. */
+extern struct bench_dis_shape bench_dis;
+
+/*
+ * One event, a cache line: @by[h] is handler h's mark (the sequence it
+ * handled there), @t[0] the producer's timestamp and @t[h + 1] handler h's
+ * on sampled events (nanoseconds, CLOCK_MONOTONIC).
+ */
+struct bench_dis_event {
+	alignas(64) unsigned long seq;
+	unsigned long by[BENCH_DIS_MAX_HANDLERS];
+	unsigned long t[BENCH_DIS_MAX_HANDLERS + 1];
+};
+
+static inline unsigned long bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000UL + ts.tv_nsec;
+}
+
+static inline bool bench_dis_sampled(unsigned long seq)
+{
+	return !(seq & BENCH_DIS_SAMPLE_MASK);
+}
+
+/* -F: the sequence whose event the producer fills wrongly; never otherwise. */
+extern unsigned long bench_dis_bad_seq;
+
+/* The producer's part: fill event @seq. */
+static inline void bench_dis_fill(struct bench_dis_event *e, unsigned long seq)
+{
+	e->seq = seq == bench_dis_bad_seq ? seq + 1 : seq;
+	if (bench_dis_sampled(seq))
+		e->t[0] = bench_now_ns();
+}
+
+/* Handler @h's check of event @seq: its number and its predecessors' marks. */
+static inline bool bench_dis_check(const struct bench_dis_event *e, unsigned long seq,
+				   unsigned int h)
+{
+	unsigned int deps = bench_dis.deps[h], i;
+	bool ok = e->seq == seq;
+
+	for (i = 0; i < BENCH_DIS_MAX_HANDLERS; i++)
+		if (deps & (1U << i))
+			ok &= e->by[i] == seq;
+	return ok;
+}
+
+/*
+ * The last handler's part of a sampled event, which the earlier ones
+ * stamped, reaching it at @now: its per-hop latencies join the samples.
+ * One caller at a time.
+ */
+void bench_dis_record(const struct bench_dis_event *e, unsigned long now);
+
+/*
+ * Pins the calling thread as the harness pins its thread @id; returns the
+ * index of its CPU in the affinity mask (for the kovan shim's CPUs).
+ */
+unsigned int bench_pin(unsigned int id);
 
 /* Implementations, NULL-terminated, per translation unit. */
 extern const struct bench_impl bench_kovan_impls[];

@@ -4,7 +4,8 @@
  * cores, one scenario and thread count per invocation, every
  * implementation of the scenario back to back:
  *
- *   bench_native -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F] [-C]
+ *   bench_native -S read|retire|hash|queue|disruptor-TOPO-bBATCH -t THREADS [-s SECONDS]
+ *                [-I IMPL] [-F] [-C]
  *
  * Thread i is pinned to the i-th CPU of the affinity mask (modulo its
  * size). kovan's thread i runs alone on shim CPU i, whose per-CPU
@@ -33,18 +34,34 @@
  * the time until the barrier saw every one of them freed.
  *   error SCENARIO IMPL THREADS: what   a failed correctness check
  *
+ * The Disruptor scenarios (bench.h) take their thread count from the
+ * topology, not from -t: disruptor-1p1c-b1, -1p1c-b64, -1p3c-b1, -1p3c-b64,
+ * -diamond-b1 and -diamond-b64. Their result is the events every handler
+ * handled per second, until the last one handled the last event; on the
+ * events sampled (one in BENCH_DIS_SAMPLE_MASK + 1) the last handler adds
+ * each hop's latency, and at the end
+ *
+ *   latency SCENARIO IMPL HOP P50 P99 P99.9 MAX SAMPLES   (nanoseconds)
+ *
+ * for the hops p-h1 (producer to h1), h1-h2, h2-h3 (1p3c), p-h2 and
+ * h1h2-h3 (diamond: from the later of h1 and h2 to h3), and the whole way
+ * p-h3 (1p3c, diamond).
+ *
  * Correctness checks: every retired object freed once teardown has waited
  * (kovan_barrier(), rcu_barrier(), ck_epoch_barrier()); every queue item
  * popped exactly once (count and sum per run); the readers read 1, the
  * value of every object the writer publishes (a freed one reads 0), and
- * the writer replaced at least one; no lookup finds a freed entry. The
- * exit code is 1 after any error line. -F proves the checks can fail: each
- * run loses one free from the count and one popped item, the hash table
- * holds an entry that reads as freed, and the writer's first object reads
- * as freed and stays published for 20 ms.
+ * the writer replaced at least one; no lookup finds a freed entry; every
+ * Disruptor handler handled every event, in order, each holding its
+ * sequence and its predecessors' marks. The exit code is 1 after any
+ * error line. -F proves the checks can fail: each run loses one free from
+ * the count and one popped item, the hash table holds an entry that reads
+ * as freed, the writer's first object reads as freed and stays published
+ * for 20 ms, and the Disruptor's event 1000 holds 1001.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <sys/prctl.h>
@@ -59,6 +76,9 @@
 #define FREE_SLOTS	256
 #define WRITER_PERIOD_NS	100000
 #define FAULT_HOLD_NS		20000000
+#define DIS_FAULT_SEQ		1000
+/* Latency samples kept per hop; later ones are dropped. */
+#define DIS_MAX_SAMPLES		(512 * 1024)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 int bench_stop;
@@ -75,6 +95,11 @@ static unsigned long retired;
 static int errors;
 static bool fault;
 static int fault_armed;
+
+struct bench_dis_shape bench_dis;
+unsigned long bench_dis_bad_seq = ULONG_MAX;
+static unsigned int *dis_samples[BENCH_DIS_MAX_HOPS];
+static unsigned int dis_nsamples;
 
 /* Frees counted per freeing thread, without a shared cache line. */
 static struct {
@@ -256,9 +281,8 @@ void bench_queue_account(bool popped, unsigned long n, unsigned long sum)
 	__atomic_fetch_add(popped ? &q_popped_sum : &q_pushed_sum, sum, __ATOMIC_RELAXED);
 }
 
-static void *thread_main(void *arg)
+unsigned int bench_pin(unsigned int id)
 {
-	unsigned int id = (unsigned long)arg;
 	unsigned int cpu = id % nr_cpus;
 	cpu_set_t set;
 
@@ -266,6 +290,109 @@ static void *thread_main(void *arg)
 	CPU_SET(cpus[cpu], &set);
 	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
 		fprintf(stderr, "warning: cannot pin thread %u to CPU %u\n", id, cpus[cpu]);
+	return cpu;
+}
+
+/* Hops of each topology, as the last handler measures them. */
+static const char *const dis_hops[][BENCH_DIS_MAX_HOPS] = {
+	[BENCH_DIS_1P1C] = { "p-h1" },
+	[BENCH_DIS_1P3C] = { "p-h1", "h1-h2", "h2-h3", "p-h3" },
+	[BENCH_DIS_DIAMOND] = { "p-h1", "p-h2", "h1h2-h3", "p-h3" },
+};
+
+void bench_dis_record(const struct bench_dis_event *e, unsigned long now)
+{
+	unsigned long hop[BENCH_DIS_MAX_HOPS] = { 0 };
+	unsigned int i;
+
+	if (dis_nsamples == DIS_MAX_SAMPLES)
+		return;
+	if (bench_dis.topology == BENCH_DIS_1P1C) {
+		hop[0] = now - e->t[0];
+	} else if (bench_dis.topology == BENCH_DIS_1P3C) {
+		hop[0] = e->t[1] - e->t[0];
+		hop[1] = e->t[2] - e->t[1];
+		hop[2] = now - e->t[2];
+		hop[3] = now - e->t[0];
+	} else if (bench_dis.topology == BENCH_DIS_DIAMOND) {
+		hop[0] = e->t[1] - e->t[0];
+		hop[1] = e->t[2] - e->t[0];
+		hop[2] = now - (e->t[1] > e->t[2] ? e->t[1] : e->t[2]);
+		hop[3] = now - e->t[0];
+	}
+	for (i = 0; i < BENCH_DIS_MAX_HOPS; i++)
+		dis_samples[i][dis_nsamples] = hop[i] > UINT_MAX ? UINT_MAX : hop[i];
+	dis_nsamples++;
+}
+
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The nearest-rank percentile @q of @n sorted samples. */
+static unsigned int percentile(const unsigned int *v, unsigned int n, double q)
+{
+	unsigned int rank = (unsigned int)(q * n + 0.999999);
+
+	return v[rank ? rank - 1 : 0];
+}
+
+static void dis_print_latency(const char *scenario)
+{
+	unsigned int n = dis_nsamples, i;
+	unsigned int *v;
+
+	for (i = 0; i < BENCH_DIS_MAX_HOPS && dis_hops[bench_dis.topology][i] && n; i++) {
+		v = dis_samples[i];
+		qsort(v, n, sizeof(*v), cmp_uint);
+		printf("latency %s %s %s %u %u %u %u %u\n", scenario, cur->name,
+		       dis_hops[bench_dis.topology][i], percentile(v, n, 0.5),
+		       percentile(v, n, 0.99), percentile(v, n, 0.999), v[n - 1], n);
+	}
+}
+
+/* Parses disruptor-TOPOLOGY-bBATCH into bench_dis. */
+static bool dis_parse(const char *scenario)
+{
+	static const char *const names[] = {
+		[BENCH_DIS_1P1C] = "1p1c", [BENCH_DIS_1P3C] = "1p3c",
+		[BENCH_DIS_DIAMOND] = "diamond",
+	};
+	static const struct bench_dis_shape shapes[] = {
+		[BENCH_DIS_1P1C] = { BENCH_DIS_1P1C, 1, 0, { 0 } },
+		[BENCH_DIS_1P3C] = { BENCH_DIS_1P3C, 3, 0, { 0, 1, 2 } },
+		[BENCH_DIS_DIAMOND] = { BENCH_DIS_DIAMOND, 3, 0, { 0, 0, 3 } },
+	};
+	const char *rest;
+	unsigned int i;
+	size_t len;
+
+	if (strncmp(scenario, "disruptor-", 10))
+		return false;
+	scenario += 10;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		len = strlen(names[i]);
+		if (strncmp(scenario, names[i], len) || strncmp(scenario + len, "-b", 2))
+			continue;
+		rest = scenario + len + 2;
+		bench_dis = shapes[i];
+		if (!strcmp(rest, "1"))
+			bench_dis.batch = 1;
+		else if (!strcmp(rest, "64"))
+			bench_dis.batch = 64;
+		return bench_dis.batch;
+	}
+	return false;
+}
+
+static void *thread_main(void *arg)
+{
+	unsigned int id = (unsigned long)arg;
+	unsigned int cpu = bench_pin(id);
+
 	if (cur->thread_init)
 		cur->thread_init(id, cpu);
 	__atomic_fetch_add(&ready, 1, __ATOMIC_RELEASE);
@@ -336,10 +463,18 @@ static void report_error(const char *scenario, const char *what)
 	errors++;
 }
 
-static void run(const struct bench_impl *impl, unsigned int threads, double secs)
+/*
+ * Measures @impl in @scenario: its own, or for the Disruptor one of the
+ * topologies that share the implementation.
+ */
+static void run(const char *scenario, const struct bench_impl *impl, unsigned int threads,
+		double secs)
 {
-	bool read = !strcmp(impl->scenario, "read"), queue = !strcmp(impl->scenario, "queue");
-	bool retire = !strcmp(impl->scenario, "retire"), reclaims = !queue;
+	bool read = !strcmp(scenario, "read"), queue = !strcmp(scenario, "queue");
+	bool dis = !strcmp(impl->scenario, "disruptor");
+	bool retire = !strcmp(scenario, "retire"), reclaims = !queue && !dis;
+	/* The Disruptor's handlers are the implementation's threads. */
+	unsigned int spawn = dis ? 1 : threads;
 	unsigned long total = 0, pending = 0;
 	pthread_t tid[BENCH_MAX_THREADS], writer;
 	struct timespec ts;
@@ -362,17 +497,19 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 	q_popped_sum = 0;
 	bench_q_producers_done = 0;
 	replaced = 0;
-	if (!strcmp(impl->scenario, "hash"))
+	dis_nsamples = 0;
+	bench_dis_bad_seq = dis && fault ? DIS_FAULT_SEQ : ULONG_MAX;
+	if (!strcmp(scenario, "hash"))
 		ht_reset();
 	if (read)
 		bench_read_obj = bench_alloc(0, 1);
 	if (impl->setup && impl->setup(threads)) {
-		report_error(impl->scenario, "setup failed");
+		report_error(scenario, "setup failed");
 		free(bench_read_obj);
 		bench_read_obj = NULL;
 		return;
 	}
-	for (i = 0; i < threads; i++)
+	for (i = 0; i < spawn; i++)
 		if (pthread_create(&tid[i], NULL, thread_main, (void *)(unsigned long)i)) {
 			fprintf(stderr, "pthread_create failed\n");
 			exit(2);
@@ -381,7 +518,7 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 		fprintf(stderr, "pthread_create failed\n");
 		exit(2);
 	}
-	while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < threads + read)
+	while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < spawn + read)
 		usleep(1000);	/* every thread pinned and registered */
 	t0 = now();
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
@@ -390,16 +527,16 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 	nanosleep(&ts, NULL);
 	__atomic_store_n(&bench_stop, 1, __ATOMIC_RELAXED);
 	t = now() - t0;
-	for (i = 0; i < threads; i++)
+	for (i = 0; i < spawn; i++)
 		pthread_join(tid[i], NULL);
 	if (read)
 		pthread_join(writer, NULL);
-	if (queue)
+	if (queue || dis)
 		t = now() - t0;	/* the consumers' drain included */
-	for (i = 0; i < threads; i++)
+	for (i = 0; i < spawn; i++)
 		total += ops[i];
 	if (worker_error)
-		report_error(impl->scenario, worker_error);
+		report_error(scenario, worker_error);
 	if (reclaims)
 		pending = retired - frees_sum();
 	if (impl->teardown)
@@ -414,27 +551,30 @@ static void run(const struct bench_impl *impl, unsigned int threads, double secs
 		bench_read_obj = NULL;
 		printf("replaced read %s %u %lu\n", impl->name, threads, replaced);
 		if (!replaced)
-			report_error(impl->scenario, "the writer replaced no object");
+			report_error(scenario, "the writer replaced no object");
 	}
 	if (reclaims) {
-		printf("pending %s %s %u %lu\n", impl->scenario, impl->name, threads, pending);
+		printf("pending %s %s %u %lu\n", scenario, impl->name, threads, pending);
 		if (frees_sum() != retired) {
 			snprintf(msg, sizeof(msg), "%lu retired, %lu freed after the barrier",
 				 retired, frees_sum());
-			report_error(impl->scenario, msg);
+			report_error(scenario, msg);
 		}
 	}
 	if (queue && (q_pushed_n != q_popped_n || q_pushed_sum != q_popped_sum)) {
 		snprintf(msg, sizeof(msg), "%lu items pushed (sum %lu), %lu popped (sum %lu)",
 			 q_pushed_n, q_pushed_sum, q_popped_n, q_popped_sum);
-		report_error(impl->scenario, msg);
+		report_error(scenario, msg);
 	}
 	if (read)
-		printf("result %s %s %u %.3f Mops/s/thread\n", impl->scenario, impl->name, threads,
+		printf("result %s %s %u %.3f Mops/s/thread\n", scenario, impl->name, threads,
 		       total / t / threads / 1e6);
 	else
-		printf("result %s %s %u %.3f %s\n", impl->scenario, impl->name, threads,
-		       total / t / 1e6, queue ? "Mitems/s" : retire ? "Mobjs/s" : "Mops/s");
+		printf("result %s %s %u %.3f %s\n", scenario, impl->name, threads,
+		       total / t / 1e6, queue ? "Mitems/s" : retire ? "Mobjs/s" :
+		       dis ? "Mevents/s" : "Mops/s");
+	if (dis)
+		dis_print_latency(scenario);
 	fflush(stdout);
 }
 
@@ -455,7 +595,7 @@ static const struct bench_impl *const impl_lists[] = {
 
 int main(int argc, char **argv)
 {
-	const char *scenario = NULL, *only = NULL;
+	const char *scenario = NULL, *only = NULL, *impls_of;
 	unsigned int threads = 1, i, c;
 	const struct bench_impl *impl;
 	double secs = 0.5;
@@ -489,6 +629,18 @@ int main(int argc, char **argv)
 	}
 	if (!scenario || !threads || threads > BENCH_MAX_THREADS || secs <= 0)
 		goto usage;
+	impls_of = scenario;
+	if (dis_parse(scenario)) {
+		impls_of = "disruptor";
+		threads = 1 + bench_dis.handlers;
+		/* Touched now: a page fault would show in the latencies. */
+		for (i = 0; i < BENCH_DIS_MAX_HOPS; i++) {
+			dis_samples[i] = malloc(DIS_MAX_SAMPLES * sizeof(*dis_samples[i]));
+			if (!dis_samples[i])
+				return 2;
+			memset(dis_samples[i], 0, DIS_MAX_SAMPLES * sizeof(*dis_samples[i]));
+		}
+	}
 	if (sched_getaffinity(0, sizeof(set), &set))
 		return 2;
 	for (c = 0; c < CPU_SETSIZE; c++)
@@ -505,14 +657,14 @@ int main(int argc, char **argv)
 	printf("cpus %s %u %s\n", scenario, threads, shared ? "shared" : "owned");
 	for (i = 0; i < ARRAY_SIZE(impl_lists); i++)
 		for (impl = impl_lists[i]; impl->name; impl++)
-			if (!strcmp(impl->scenario, scenario) &&
+			if (!strcmp(impl->scenario, impls_of) &&
 			    (!only || !strcmp(impl->name, only)))
-				run(impl, threads, secs);
+				run(scenario, impl, threads, secs);
 	bench_kovan_exit();
 	return errors ? 1 : 0;
 usage:
 	fprintf(stderr,
-		"usage: %s -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F] [-C]\n",
-		argv[0]);
+		"usage: %s -S read|retire|hash|queue|disruptor-1p1c|1p3c|diamond-b1|b64 -t THREADS\n"
+		"       [-s SECONDS] [-I IMPL] [-F] [-C]\n", argv[0]);
 	return 2;
 }

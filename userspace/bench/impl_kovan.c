@@ -8,6 +8,7 @@
 
 #include <kovan/kovan.h>
 #include <kovan_queue/arrayq.h>
+#include <kovan_queue/disruptor.h>
 #include <kovan_queue/segq.h>
 #include <shim/runtime.h>
 
@@ -286,6 +287,147 @@ static unsigned long sq_work(unsigned int id, unsigned int threads)
 	return bench_queue_loop(id, threads, sq_push, sq_pop);
 }
 
+/*
+ * The Disruptor scenarios (bench.h): one ring, its handler kthreads pinned
+ * and on shim CPUs as the harness's threads 1..3 would be.
+ */
+static struct kovan_disruptor *dis;
+
+struct dis_handler {
+	/* Written by its handler only, read after the halt joined it. */
+	alignas(64) unsigned long handled;
+	unsigned long bad;
+	unsigned int h;
+	bool last;
+};
+
+static struct dis_handler dis_handlers[BENCH_DIS_MAX_HANDLERS];
+
+static void dis_on_start(void *ctx)
+{
+	struct dis_handler *c = ctx;
+
+	thread_init(c->h + 1, bench_pin(c->h + 1));
+}
+
+static void dis_on_shutdown(void *ctx)
+{
+	struct dis_handler *c = ctx;
+
+	thread_exit(c->h + 1);
+}
+
+static int dis_on_event(void *event, s64 seq, bool end_of_batch, void *ctx)
+{
+	struct bench_dis_event *e = event;
+	struct dis_handler *c = ctx;
+
+	/* In sequence: the count so far is the sequence expected. */
+	if (seq != c->handled || !bench_dis_check(e, seq, c->h))
+		c->bad++;
+	if (bench_dis_sampled(seq)) {
+		if (c->last)
+			bench_dis_record(e, bench_now_ns());
+		else
+			e->t[c->h + 1] = bench_now_ns();
+	}
+	if (!c->last)
+		e->by[c->h] = seq;
+	c->handled++;
+	return 0;
+}
+
+static int dis_setup(const struct kovan_wait_strategy *wait)
+{
+	const struct kovan_disruptor_config cfg = {
+		.size = BENCH_DIS_RING,
+		.event_size = sizeof(struct bench_dis_event),
+		.producer = KOVAN_PRODUCER_SINGLE,
+		.wait = wait,
+	};
+	struct kovan_event_handler hs[BENCH_DIS_MAX_HANDLERS];
+	struct kovan_stage *st;
+	unsigned int i;
+
+	dis = kovan_disruptor_create(&cfg, GFP_KERNEL);
+	if (IS_ERR(dis))
+		return -1;
+	for (i = 0; i < bench_dis.handlers; i++) {
+		dis_handlers[i] = (struct dis_handler){
+			.h = i, .last = i == bench_dis.handlers - 1,
+		};
+		hs[i] = (struct kovan_event_handler){
+			.on_event = dis_on_event, .on_start = dis_on_start,
+			.on_shutdown = dis_on_shutdown, .ctx = &dis_handlers[i], .cpu = -1,
+		};
+	}
+	switch (bench_dis.topology) {
+	case BENCH_DIS_1P1C:
+		st = kovan_disruptor_handle_events_with(dis, hs, 1);
+		break;
+	case BENCH_DIS_1P3C:
+		st = kovan_disruptor_handle_events_with(dis, &hs[0], 1);
+		if (!IS_ERR(st))
+			st = kovan_stage_then(st, &hs[1], 1);
+		if (!IS_ERR(st))
+			st = kovan_stage_then(st, &hs[2], 1);
+		break;
+	default:
+		/* h1 and h2 are one stage, h3 the stage after it. */
+		st = kovan_disruptor_handle_events_with(dis, &hs[0], 2);
+		if (!IS_ERR(st))
+			st = kovan_stage_then(st, &hs[2], 1);
+	}
+	if (IS_ERR(st) || kovan_disruptor_start(dis)) {
+		kovan_disruptor_destroy(dis);
+		return -1;
+	}
+	return 0;
+}
+
+static int dis_setup_busy_spin(unsigned int threads)
+{
+	return dis_setup(&kovan_wait_busy_spin);
+}
+
+static int dis_setup_blocking(unsigned int threads)
+{
+	return dis_setup(&kovan_wait_blocking);
+}
+
+/* The producer; halts the disruptor, so the time includes the drain. */
+static unsigned long dis_work(unsigned int id, unsigned int threads)
+{
+	unsigned int batch = bench_dis.batch, i;
+	unsigned long n = 0;
+	s64 hi, seq;
+
+	while (!bench_stopped()) {
+		hi = kovan_disruptor_next(dis, batch);
+		if (hi < 0) {
+			bench_fail("kovan_disruptor_next() failed");
+			break;
+		}
+		for (seq = hi - batch + 1; seq <= hi; seq++)
+			bench_dis_fill(kovan_disruptor_get(dis, seq), seq);
+		kovan_disruptor_publish(dis, hi - batch + 1, hi);
+		n += batch;
+	}
+	kovan_disruptor_halt(dis);
+	for (i = 0; i < bench_dis.handlers; i++) {
+		if (dis_handlers[i].bad)
+			bench_fail("a handler found an event out of sequence or not marked");
+		else if (dis_handlers[i].handled != n)
+			bench_fail("a handler did not handle every event");
+	}
+	return n;
+}
+
+static void dis_teardown(void)
+{
+	kovan_disruptor_destroy(dis);
+}
+
 /* Every kovan implementation runs its threads on shim CPUs (thread_init()). */
 #define KOVAN_THREADS	.thread_init = thread_init, .thread_exit = thread_exit
 
@@ -309,5 +451,9 @@ const struct bench_impl bench_kovan_impls[] = {
 	  .work = aq_work, .teardown = aq_teardown },
 	{ .scenario = "queue", .name = "kovan-segq", KOVAN_THREADS, .setup = sq_setup,
 	  .work = sq_work, .teardown = sq_teardown },
+	{ .scenario = "disruptor", .name = "kovan-disruptor", KOVAN_THREADS,
+	  .setup = dis_setup_busy_spin, .work = dis_work, .teardown = dis_teardown },
+	{ .scenario = "disruptor", .name = "kovan-disruptor(blocking)", KOVAN_THREADS,
+	  .setup = dis_setup_blocking, .work = dis_work, .teardown = dis_teardown },
 	{ }
 };
