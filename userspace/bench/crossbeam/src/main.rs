@@ -8,7 +8,8 @@
 //!   pending SCENARIO IMPL THREADS N
 //!   error SCENARIO IMPL THREADS: what
 //!
-//! bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]
+//! bench-crossbeam -S read|retire|hash|queue|disruptor-TOPO-bBATCH -t THREADS [-s SECONDS]
+//!                 [-I IMPL] [-F]
 //!
 //! The read scenario has a writer thread besides the readers, as in
 //! bench_native.c: about every 100 us it swaps a fresh object (val 1) into
@@ -16,15 +17,23 @@
 //! they read 1. It is pinned to the CPU after the readers' when there are
 //! fewer readers than CPUs, and left unpinned otherwise.
 //!
+//! The Disruptor scenarios' anchor is a chain of ArrayQueues shaped like
+//! bench_native's topology (userspace/bench/bench.h): a queue in front of
+//! each handler thread, which forwards each event by value to the queue of
+//! the next; in the diamond the producer pushes each event to h1's and
+//! h2's queues and h3 takes one from each of theirs. The events, checks,
+//! marks, timestamps and "latency" lines are bench_native's.
+//!
 //! -F proves the checks can fail, as bench_native -F does: each run loses
 //! one free from the count and one popped item, the hash table holds an
-//! entry that reads as freed, and the writer's first object reads as freed
-//! and stays published for 20 ms.
+//! entry that reads as freed, the writer's first object reads as freed
+//! and stays published for 20 ms, and the Disruptor's event 1000 holds 1001.
 
 use crossbeam_epoch::{self as epoch, Atomic, Owned};
 use crossbeam_queue::{ArrayQueue, SegQueue};
 use crossbeam_epoch::Guard;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const QUEUE_CAPACITY: usize = 4096;
@@ -34,10 +43,19 @@ const WRITER_PERIOD: Duration = Duration::from_micros(100);
 const FAULT_HOLD: Duration = Duration::from_millis(20);
 const PR_SET_TIMERSLACK: i32 = 29;
 
+#[repr(C)]
+struct Timespec {
+    sec: i64,
+    nsec: i64,
+}
+
+const CLOCK_MONOTONIC: i32 = 1;
+
 extern "C" {
     fn sched_getaffinity(pid: i32, size: usize, mask: *mut u64) -> i32;
     fn sched_setaffinity(pid: i32, size: usize, mask: *const u64) -> i32;
     fn prctl(option: i32, ...) -> i32;
+    fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
 }
 
 fn allowed_cpus() -> Vec<usize> {
@@ -112,14 +130,14 @@ fn new_obj(val: u64) -> Obj {
     Obj { val, _pad: [0; 4] }
 }
 
-struct Run {
-    scenario: &'static str,
+struct Run<'a> {
+    scenario: &'a str,
     name: &'static str,
     threads: usize,
     errors: usize,
 }
 
-impl Run {
+impl Run<'_> {
     fn error(&mut self, what: &str) {
         println!("error {} {} {}: {}", self.scenario, self.name, self.threads, what);
         self.errors += 1;
@@ -533,8 +551,261 @@ fn queue<Q: Queue>(r: &mut Run, secs: f64, q: &Q) {
     println!("result queue {} {} {:.3} Mitems/s", r.name, threads, total as f64 / t / 1e6);
 }
 
+/// The Disruptor scenarios' shapes, as bench.h's.
+#[derive(Clone, Copy, PartialEq)]
+enum Topology {
+    OneOne,
+    OneThree,
+    Diamond,
+}
+
+const DIS_RING: usize = 1024;
+const DIS_MAX_HANDLERS: usize = 3;
+const DIS_MAX_HOPS: usize = 4;
+const DIS_SAMPLE_MASK: u64 = 255;
+const DIS_FAULT_SEQ: u64 = 1000;
+const DIS_MAX_SAMPLES: usize = 1 << 19;
+/// Spins between two yields of a thread that waits, as kovan's shim
+/// cpu_relax() yields every 64th time.
+const DIS_SPINS: u32 = 64;
+
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct Event {
+    seq: u64,
+    by: [u64; DIS_MAX_HANDLERS],
+    t: [u64; DIS_MAX_HANDLERS + 1],
+}
+
+struct Shape {
+    topology: Topology,
+    handlers: usize,
+    batch: u64,
+    /// Per handler: the handlers it comes after, a bit each.
+    deps: [u32; DIS_MAX_HANDLERS],
+    hops: &'static [&'static str],
+}
+
+fn dis_parse(scenario: &str) -> Option<Shape> {
+    let rest = scenario.strip_prefix("disruptor-")?;
+    let (topo, batch) = rest.split_once("-b")?;
+    let batch = match batch {
+        "1" => 1,
+        "64" => 64,
+        _ => return None,
+    };
+    let (topology, handlers, deps, hops): (_, _, _, &'static [&'static str]) = match topo {
+        "1p1c" => (Topology::OneOne, 1, [0, 0, 0], &["p-h1"]),
+        "1p3c" => (Topology::OneThree, 3, [0, 1, 2], &["p-h1", "h1-h2", "h2-h3", "p-h3"]),
+        "diamond" => (Topology::Diamond, 3, [0, 0, 3], &["p-h1", "p-h2", "h1h2-h3", "p-h3"]),
+        _ => return None,
+    };
+    Some(Shape { topology, handlers, batch, deps, hops })
+}
+
+fn now_ns() -> u64 {
+    let mut ts = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: a valid timespec to write.
+    unsafe { clock_gettime(CLOCK_MONOTONIC, &mut ts) };
+    ts.sec as u64 * 1_000_000_000 + ts.nsec as u64
+}
+
+fn sampled(seq: u64) -> bool {
+    seq & DIS_SAMPLE_MASK == 0
+}
+
+/// A pause, and a yield every DIS_SPINS: on shared cores the thread waited
+/// for may need this one's CPU.
+fn backoff(spins: &mut u32) {
+    std::hint::spin_loop();
+    *spins += 1;
+    if *spins % DIS_SPINS == 0 {
+        std::thread::yield_now();
+    }
+}
+
+fn push_wait(q: &ArrayQueue<Event>, mut e: Event, spins: &mut u32) {
+    while let Err(back) = q.push(e) {
+        e = back;
+        backoff(spins);
+    }
+}
+
+/// The next event of @q, or None once @upstream is done and @q is empty.
+fn pop_wait(q: &ArrayQueue<Event>, upstream: &AtomicBool, spins: &mut u32) -> Option<Event> {
+    loop {
+        if let Some(e) = q.pop() {
+            return Some(e);
+        }
+        // Acquire: the upstream's pushes come before its done flag.
+        if upstream.load(Ordering::Acquire) {
+            return q.pop();
+        }
+        backoff(spins);
+    }
+}
+
+/// Per-hop latencies of the sampled events, as the last handler saw them.
+struct Samples {
+    hops: Vec<Vec<u32>>,
+    n: usize,
+}
+
+impl Samples {
+    fn new() -> Self {
+        // Written now, not zero pages: a page fault would show in the latencies.
+        Samples { hops: (0..DIS_MAX_HOPS).map(|_| vec![u32::MAX; DIS_MAX_SAMPLES]).collect(), n: 0 }
+    }
+
+    fn record(&mut self, topology: Topology, e: &Event, now: u64) {
+        if self.n == DIS_MAX_SAMPLES {
+            return;
+        }
+        let hop = match topology {
+            Topology::OneOne => [now - e.t[0], 0, 0, 0],
+            Topology::OneThree => [e.t[1] - e.t[0], e.t[2] - e.t[1], now - e.t[2], now - e.t[0]],
+            Topology::Diamond => [e.t[1] - e.t[0], e.t[2] - e.t[0], now - e.t[1].max(e.t[2]),
+                                  now - e.t[0]],
+        };
+        for (v, h) in self.hops.iter_mut().zip(hop) {
+            v[self.n] = h.min(u32::MAX as u64) as u32;
+        }
+        self.n += 1;
+    }
+
+    /// The nearest-rank percentile @q, as bench_native computes it.
+    fn percentile(v: &[u32], q: f64) -> u32 {
+        let rank = (q * v.len() as f64 + 0.999999) as usize;
+        v[rank.max(1) - 1]
+    }
+
+    fn print(&mut self, r: &Run, shape: &Shape) {
+        let n = self.n;
+        if n == 0 {
+            return;
+        }
+        for (name, v) in shape.hops.iter().zip(self.hops.iter_mut()) {
+            let v = &mut v[..n];
+            v.sort_unstable();
+            println!("latency {} {} {} {} {} {} {} {}", r.scenario, r.name, name,
+                     Samples::percentile(v, 0.5), Samples::percentile(v, 0.99),
+                     Samples::percentile(v, 0.999), v[n - 1], n);
+        }
+    }
+}
+
+/// The Disruptor scenarios' anchor: thread 0 produces, threads 1..3 are
+/// the handlers h1..h3, with a queue in front of each (two in front of the
+/// diamond's h3). Throughput is the events every handler handled over the
+/// time until the last handler ended.
+fn disruptor(r: &mut Run, secs: f64, shape: &Shape) {
+    let nq = if shape.topology == Topology::Diamond { 4 } else { shape.handlers };
+    let queues: Vec<ArrayQueue<Event>> = (0..nq).map(|_| ArrayQueue::new(DIS_RING)).collect();
+    // done[0]: the producer pushed its last event; done[h + 1]: handler h.
+    let done: Vec<AtomicBool> = (0..=shape.handlers).map(|_| AtomicBool::new(false)).collect();
+    let produced = AtomicU64::new(0);
+    let handled: Vec<AtomicU64> = (0..shape.handlers).map(|_| AtomicU64::new(0)).collect();
+    let bad = AtomicBool::new(false);
+    let samples = Mutex::new(Samples::new());
+    let bad_seq = if FAULT.load(Ordering::Relaxed) { DIS_FAULT_SEQ } else { u64::MAX };
+    let diamond = shape.topology == Topology::Diamond;
+    let check = |e: &Event, seq: u64, h: usize| {
+        e.seq == seq
+            && (0..DIS_MAX_HANDLERS).all(|i| shape.deps[h] & (1 << i) == 0 || e.by[i] == seq)
+    };
+    let (total, t, _, _) = measure(1 + shape.handlers, secs, true, None, |id, stop| {
+        let mut spins = 0u32;
+        if id == 0 {
+            let mut buf = [Event::default(); 64];
+            let mut seq = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                for (i, e) in buf[..shape.batch as usize].iter_mut().enumerate() {
+                    let s = seq + i as u64;
+                    e.seq = if s == bad_seq { s + 1 } else { s };
+                    if sampled(s) {
+                        e.t[0] = now_ns();
+                    }
+                }
+                for e in &buf[..shape.batch as usize] {
+                    push_wait(&queues[0], *e, &mut spins);
+                    if diamond {
+                        push_wait(&queues[1], *e, &mut spins);
+                    }
+                }
+                seq += shape.batch;
+            }
+            produced.store(seq, Ordering::Relaxed);
+            done[0].store(true, Ordering::Release);
+            return 0;
+        }
+        let h = id - 1;
+        let last = h == shape.handlers - 1;
+        // Where handler h pops from and pushes to, and whose done flags say
+        // its input ended.
+        let (input, up, output) = match (shape.topology, h) {
+            (Topology::Diamond, 0) => (0, 0, Some(2)),
+            (Topology::Diamond, 1) => (1, 0, Some(3)),
+            (Topology::Diamond, _) => (2, 1, None),
+            (_, _) => (h, h, if last { None } else { Some(h + 1) }),
+        };
+        let mut guard = if last { Some(samples.lock().unwrap()) } else { None };
+        let (mut n, mut nbad) = (0u64, 0u64);
+        while let Some(mut e) = pop_wait(&queues[input], &done[up], &mut spins) {
+            let seq = n;
+            n += 1;
+            if diamond && last {
+                // h2's copy of the event: its mark and timestamp join h1's.
+                match pop_wait(&queues[3], &done[2], &mut spins) {
+                    Some(b) => {
+                        if b.seq != seq {
+                            nbad += 1;
+                        }
+                        e.by[1] = b.by[1];
+                        e.t[2] = b.t[2];
+                    }
+                    None => break,
+                }
+            }
+            if !check(&e, seq, h) {
+                nbad += 1;
+            }
+            if sampled(seq) {
+                let now = now_ns();
+                match guard.as_mut() {
+                    Some(s) => s.record(shape.topology, &e, now),
+                    None => e.t[h + 1] = now,
+                }
+            }
+            if let Some(o) = output {
+                e.by[h] = seq;
+                push_wait(&queues[o], e, &mut spins);
+            }
+        }
+        // Events h2 forwarded beyond h1's would leave it waiting for room.
+        while diamond && last && pop_wait(&queues[3], &done[2], &mut spins).is_some() {
+            nbad += 1;
+        }
+        handled[h].store(n, Ordering::Relaxed);
+        if nbad > 0 {
+            bad.store(true, Ordering::Relaxed);
+        }
+        done[h + 1].store(true, Ordering::Release);
+        if last { n } else { 0 }
+    });
+    let produced = produced.load(Ordering::Relaxed);
+    if bad.load(Ordering::Relaxed) {
+        r.error("a handler found an event out of sequence or not marked");
+    } else if handled.iter().any(|c| c.load(Ordering::Relaxed) != produced) {
+        r.error("a handler did not handle every event");
+    }
+    println!("result {} {} {} {:.3} Mevents/s", r.scenario, r.name, r.threads,
+             total as f64 / t / 1e6);
+    samples.lock().unwrap().print(r, shape);
+}
+
 fn usage() -> ! {
-    eprintln!("usage: bench-crossbeam -S read|retire|hash|queue -t THREADS [-s SECONDS] [-I IMPL] [-F]");
+    eprintln!("usage: bench-crossbeam -S read|retire|hash|queue|disruptor-1p1c|1p3c|diamond-b1|b64 \
+               -t THREADS [-s SECONDS] [-I IMPL] [-F]");
     std::process::exit(2);
 }
 
@@ -560,6 +831,16 @@ fn main() {
     }
     if scenario.is_empty() || threads == 0 || secs <= 0.0 {
         usage();
+    }
+    if let Some(shape) = dis_parse(&scenario) {
+        let name = "crossbeam-arrayq-chain";
+        if only.as_deref().map_or(false, |o| o != name) {
+            std::process::exit(0);
+        }
+        // The topology sets the threads, as in bench_native.
+        let mut r = Run { scenario: &scenario, name, threads: 1 + shape.handlers, errors: 0 };
+        disruptor(&mut r, secs, &shape);
+        std::process::exit(if r.errors > 0 { 1 } else { 0 });
     }
     let impls: &[(&str, &str)] = &[
         ("read", "crossbeam-epoch"),
