@@ -5,9 +5,12 @@
 Usage: report.py --log RAW --out REPORT --runs N --secs S --commit C --rustc V
 
 RAW holds "run N" markers and the lines of bench_native and bench-crossbeam
-(result / pending / replaced / error). Cells are median (min-max) over the
-runs; ratios kovan/anchor are taken run by run (both measured within a few
-seconds of each other), then summarised the same way.
+(result / pending / replaced / latency / error). Cells are median (min-max)
+over the runs; ratios kovan/anchor are taken run by run (both measured
+within a few seconds of each other), then summarised the same way. The
+Disruptor scenarios (disruptor-TOPOLOGY-bBATCH) run at the thread count
+their topology has and get sections of their own: throughput, and the
+per-hop latency percentiles of the "latency" lines.
 
 The headline judges the native targets of doc/targets.md (read through
 scripts/targets.py): each row's ratio at each thread count it judges must
@@ -124,6 +127,22 @@ MEASURED = {
     'queue-native': [('queue', 'kovan-arrayq', '-', 'crossbeam-arrayq', None),
                      ('queue', 'kovan-segq', '-', 'crossbeam-segq', None)],
 }
+# The Disruptor targets: 1P1C throughput against the crossbeam handoff, at
+# the two threads of its topology.
+MEASURED.update({
+    'disruptor-native-b64': [('disruptor-1p1c-b64', 'kovan-disruptor', 'busy spin',
+                              'crossbeam-arrayq-chain', [2])],
+    'disruptor-native-b1': [('disruptor-1p1c-b1', 'kovan-disruptor', 'busy spin',
+                             'crossbeam-arrayq-chain', [2])],
+})
+# Targets that are reported, not judged: their scenarios, whose p99 per hop
+# the headline prints for kovan and the anchor.
+REPORTED = {
+    'disruptor-native-latency': [('disruptor-1p3c-b1', 'kovan-disruptor', 'busy spin',
+                                  'crossbeam-arrayq-chain'),
+                                 ('disruptor-1p3c-b64', 'kovan-disruptor', 'busy spin',
+                                  'crossbeam-arrayq-chain')],
+}
 # Targets without a measurement, and why.
 NOT_MEASURED = {}
 # Rows whose pending counts (retired - freed when the clock stopped) the
@@ -142,11 +161,27 @@ CPU_MODES = {
     'owned shared': 'mixed: some runs owned, some shared (-C); see the log',
 }
 
+DIS_TOPOLOGIES = OrderedDict([
+    ('1p1c', 'producer -> h1'),
+    ('1p3c', 'producer -> h1 -> h2 -> h3'),
+    ('diamond', 'producer -> h1 and h2 -> h3'),
+])
+DIS_SCENARIOS = ['disruptor-%s-b%d' % (t, b) for t in DIS_TOPOLOGIES for b in (1, 64)]
+DIS_KOVAN = ('kovan-disruptor', 'kovan-disruptor(blocking)')
+DIS_ANCHOR = 'crossbeam-arrayq-chain'
+DIS_IMPLS = DIS_KOVAN + (DIS_ANCHOR,)
+DIS_PERCENTILES = ('p50', 'p99', 'p99.9', 'max')
+
+
+def is_dis(scen):
+    return scen.startswith('disruptor-')
+
 
 def parse(path):
     results = OrderedDict()   # (scenario, impl) -> {threads: {run: value}}
     pending = OrderedDict()
     replaced = OrderedDict()
+    latency = OrderedDict()   # (scenario, impl) -> {hop: {run: (p50, p99, p99.9, max)}}
     errors = []
     cpus = set()
     run = 0
@@ -167,13 +202,18 @@ def parse(path):
             into = pending if m.group(1) == 'pending' else replaced
             into.setdefault((s, i), {}).setdefault(t, {})[run] = v
             continue
+        m = re.match(r'^latency (\S+) (\S+) (\S+) (\d+) (\d+) (\d+) (\d+) \d+$', line)
+        if m:
+            per_hop = latency.setdefault((m.group(1), m.group(2)), OrderedDict())
+            per_hop.setdefault(m.group(3), {})[run] = tuple(int(m.group(i)) for i in range(4, 8))
+            continue
         m = re.match(r'^cpus \S+ \d+ (owned|shared)$', line)
         if m:
             cpus.add(m.group(1))
             continue
         if line.startswith('error'):
             errors.append(line)
-    return results, pending, replaced, errors, cpus
+    return results, pending, replaced, latency, errors, cpus
 
 
 def summary(values, fmt='%.2f'):
@@ -191,12 +231,13 @@ def ratios(results, scen, kovan, anchor, t):
     return [k[r] / a[r] for r in sorted(k) if r in a and a[r] > 0]
 
 
-def judge_row(tgt, results, scen, k, a, threads, judged):
+def judge_row(tgt, results, scen, k, a, threads, judged, ran):
     """The cells of one headline row and its verdict: met, not met,
-    unstable or not measured."""
+    unstable or not measured. A row that judges every thread count (judged
+    None) judges those of @ran, the thread ran the scenarios ran at."""
     cells, verdicts = [], []
     for t in threads:
-        if judged is not None and t not in judged:
+        if t not in (ran if judged is None else judged):
             cells.append('')
             continue
         r = ratios(results, scen, k, a, t)
@@ -216,15 +257,41 @@ def judge_row(tgt, results, scen, k, a, threads, judged):
     return cells, 'not met'
 
 
-def headline(results, pending, threads):
+def dis_cell(latency, scen, impl, hop, pct):
+    """Median (min-max) over the runs of one percentile of one hop, in ns."""
+    runs = latency.get((scen, impl), {}).get(hop, {})
+    return summary([v[DIS_PERCENTILES.index(pct)] for v in runs.values()], '%d')
+
+
+def reported_row(ident, tgt, latency, scen, k, mode, a, threads):
+    """A headline row of a reported target: each hop's p99, kovan and anchor."""
+    notes = []
+    for impl in (k, a):
+        hops = latency.get((scen, impl), {})
+        notes.append('%s %s' % (impl, ', '.join(
+            '%s %s' % (hop, dis_cell(latency, scen, impl, hop, 'p99')) for hop in hops) or '-'))
+    return '| %s | %s | %s | %s | %s | %s | %s | %s: p99 per hop, ns: %s |' % (
+        ident, k, mode, a, ' | '.join('' for _ in threads), tgt.text,
+        'reported' if any((scen, i) in latency for i in (k, a)) else 'not measured',
+        scen, '; '.join(notes))
+
+
+def headline(results, pending, latency, threads, ran):
     """The targets table: one row per kovan variant and anchor of each
     native target of doc/targets.md, a cell per thread count it judges."""
     out, legend = [], []
-    tally = OrderedDict((v, 0) for v in ('met', 'not met', 'unstable', 'not measured'))
+    tally = OrderedDict((v, 0) for v in ('met', 'not met', 'unstable', 'not measured',
+                                         'reported'))
     for ident, tgt in targets.targets().items():
         if tgt.where != 'real cores':
             continue
         legend.append('- %s: %s; anchor %s; target %s' % (ident, tgt.what, tgt.anchor, tgt.text))
+        if ident in REPORTED:
+            for scen, k, mode, a in REPORTED[ident]:
+                row = reported_row(ident, tgt, latency, scen, k, mode, a, threads)
+                tally['reported' if '| reported |' in row else 'not measured'] += 1
+                out.append(row)
+            continue
         if ident not in MEASURED:
             k, mode, why = NOT_MEASURED.get(ident, ('kovan', '-', 'make bench-native has no '
                                                     'measurement for it'))
@@ -233,7 +300,7 @@ def headline(results, pending, threads):
             tally['not measured'] += 1
             continue
         for scen, k, mode, a, judged in MEASURED[ident]:
-            cells, verdict = judge_row(tgt, results, scen, k, a, threads, judged)
+            cells, verdict = judge_row(tgt, results, scen, k, a, threads, judged, ran)
             tally[verdict] += 1
             notes = ''
             if scen in PENDING_OF:
@@ -252,7 +319,8 @@ def headline(results, pending, threads):
             'target at every thread count it judges and the runs agree (largest per-run '
             'ratio at most %gx the smallest, scripts/targets.py); "unstable" counts as '
             'not met. Empty cells: thread counts the row does not judge. Mode: the kovan '
-            'domain\'s flags (plain: none; robust: KOVAN_ROBUST; fenceless: KOVAN_FENCELESS).'
+            'domain\'s flags (plain: none; robust: KOVAN_ROBUST; fenceless: KOVAN_FENCELESS), '
+            'or the Disruptor\'s wait strategy; "reported" rows are not judged.'
             % (', '.join('%d row%s %s' % (n, '' if n == 1 else 's', v)
                          for v, n in tally.items()), targets.UNSTABLE),
             '',
@@ -310,6 +378,125 @@ def plot(results, scen, threads, out):
     plt.close(fig)
 
 
+def dis_runs(results, scen, impl):
+    """The per-run values of a Disruptor scenario, which runs at one thread count."""
+    return [v for per_run in results.get((scen, impl), {}).values() for v in per_run.values()]
+
+
+def dis_plots(results, latency, outdir, base):
+    """Two plots: throughput per scenario, and p50 (dots) and p99 (bars) per
+    hop of each scenario. Returns their file names."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    scens = [s for s in DIS_SCENARIOS if any((s, i) in results for i in DIS_IMPLS)]
+    impls = [i for i in DIS_IMPLS if any((s, i) in results for s in scens)]
+    names = ['%s-disruptor.png' % base, '%s-disruptor-latency.png' % base]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    width = 0.8 / max(len(impls), 1)
+    for j, impl in enumerate(impls):
+        vals = [dis_runs(results, s, impl) for s in scens]
+        med = [statistics.median(v) if v else 0 for v in vals]
+        err = [[m - min(v) if v else 0 for m, v in zip(med, vals)],
+               [max(v) - m if v else 0 for m, v in zip(med, vals)]]
+        ax.bar([x + j * width for x in range(len(scens))], med, width, yerr=err, capsize=3,
+               label=impl)
+    ax.set_xticks([x + width * (len(impls) - 1) / 2 for x in range(len(scens))])
+    ax.set_xticklabels([s[len('disruptor-'):] for s in scens])
+    ax.set_ylabel('Mevents/s')
+    ax.set_title('Disruptor vs crossbeam ArrayQueue chain: throughput (median, min-max)')
+    ax.grid(True, axis='y', alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, names[0]), dpi=100)
+    plt.close(fig)
+
+    fig, axes = plt.subplots(len(DIS_TOPOLOGIES), 2, figsize=(11, 3.2 * len(DIS_TOPOLOGIES)),
+                             squeeze=False)
+    for row, topo in enumerate(DIS_TOPOLOGIES):
+        for col, batch in enumerate((1, 64)):
+            scen, ax = 'disruptor-%s-b%d' % (topo, batch), axes[row][col]
+            hops = []
+            for impl in impls:
+                hops += [h for h in latency.get((scen, impl), {}) if h not in hops]
+            for j, impl in enumerate(impls):
+                per_hop = latency.get((scen, impl), {})
+                xs = [x + j * width for x, h in enumerate(hops) if h in per_hop]
+                med = {p: [statistics.median(v[i] for v in per_hop[h].values())
+                           for h in hops if h in per_hop] for i, p in enumerate(DIS_PERCENTILES)}
+                ax.bar(xs, med['p99'], width, label=impl)
+                ax.plot(xs, med['p50'], 'o', color='black', markersize=3)
+            ax.set_xticks([x + width * (len(impls) - 1) / 2 for x in range(len(hops))])
+            ax.set_xticklabels(hops)
+            ax.set_yscale('log')
+            ax.set_ylabel('ns')
+            ax.set_title('%s: p99 per hop (bars), p50 (dots)' % scen, fontsize=9)
+            ax.grid(True, axis='y', alpha=0.3)
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(outdir, names[1]), dpi=100)
+    plt.close(fig)
+    return names
+
+
+def dis_sections(results, latency, outdir, base):
+    """The Disruptor's sections: throughput with ratios, then per-hop
+    latency percentiles, a table per topology and batch."""
+    scens = [s for s in DIS_SCENARIOS if any((s, i) in results for i in DIS_IMPLS)]
+    if not scens:
+        return []
+    impls = [i for i in DIS_IMPLS if any((s, i) in results for s in scens)]
+    names = dis_plots(results, latency, outdir, base)
+    L = ['## Disruptor against a crossbeam ArrayQueue chain (Mevents/s)', '',
+         'Topologies: %s. The producer claims and publishes 1 or 64 events at a time '
+         '(kovan_disruptor_next(d, 64) and one kovan_disruptor_publish() of the range); every '
+         'handler checks each event (in sequence, holding its sequence number, marked by the '
+         'handlers before it) and marks it for the next. kovan-disruptor waits with '
+         'kovan_wait_busy_spin (cpu_relax(): a pause, and in the shim a sched_yield() every '
+         '64th time; the Disruptor also yields every 1024 spins), kovan-disruptor(blocking) '
+         'with kovan_wait_blocking. The anchor is a chain of crossbeam ArrayQueues shaped '
+         'the same: a queue of 1024 events in front of each handler thread, which forwards '
+         'each event by value (64 bytes, as the Disruptor\'s events) to the next; in the '
+         'diamond the producer pushes each event to h1\'s and h2\'s queue and h3 takes one '
+         'from each of theirs. Its threads wait with a pause and a yield every 64th time, as '
+         'the shim\'s cpu_relax(). The Disruptor\'s ring holds 1024 events. Throughput is the '
+         'events every handler handled, per second until the last handled the last one. The '
+         'producer is thread 0, the handlers threads 1-3, pinned as every scenario\'s threads '
+         '(on 2 CPUs, 4 threads share them).' % '; '.join(
+             '%s: %s' % kv for kv in DIS_TOPOLOGIES.items()), '',
+         '![Disruptor throughput](%s)' % names[0], '',
+         '| scenario | threads | ' + ' | '.join(impls) + ' | ' +
+         ' | '.join('ratio %s/%s' % (k, DIS_ANCHOR) for k in DIS_KOVAN if k in impls) + ' |',
+         '|---|---|' + '---|' * (len(impls) + len([k for k in DIS_KOVAN if k in impls]))]
+    for scen in scens:
+        ts = sorted({t for i in impls for t in results.get((scen, i), {})})
+        for t in ts:
+            cells = [summary(list(results.get((scen, i), {}).get(t, {}).values())) for i in impls]
+            cells += [summary(ratios(results, scen, k, DIS_ANCHOR, t))
+                      for k in DIS_KOVAN if k in impls]
+            L.append('| %s | %d | %s |' % (scen, t, ' | '.join(cells)))
+    L += ['', '## Disruptor: latency per hop (ns)', '',
+          'One event in 256 carries timestamps (clock_gettime(CLOCK_MONOTONIC), the same '
+          'clock on both sides): the producer\'s when it fills the event, each handler\'s '
+          'when the event reaches it (the Disruptor: its handler\'s field of the event; the '
+          'chain: the field of the message it forwards). Hops: p-h1 producer to h1, h1-h2, '
+          'h2-h3, p-h2 (diamond), h1h2-h3 from the later of h1 and h2 to h3 (diamond), p-h3 '
+          'the whole way. The producer runs flat out, so the latencies are those of a full '
+          'ring or queue: mostly the time an event queues behind the ones before it. Each '
+          'cell: median (min-max) over the runs of that run\'s percentile.', '',
+          '![Disruptor latency](%s)' % names[1], '']
+    for scen in scens:
+        L += ['### %s' % scen, '',
+              '| implementation | hop | ' + ' | '.join(DIS_PERCENTILES) + ' |',
+              '|---|---|' + '---|' * len(DIS_PERCENTILES)]
+        for impl in impls:
+            for hop in latency.get((scen, impl), {}):
+                L.append('| %s | %s | %s |' % (impl, hop, ' | '.join(
+                    dis_cell(latency, scen, impl, hop, p) for p in DIS_PERCENTILES)))
+        L.append('')
+    return L
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--log', required=True)
@@ -319,8 +506,12 @@ def main():
     ap.add_argument('--commit', default='unknown')
     ap.add_argument('--rustc', default='unknown')
     args = ap.parse_args()
-    results, pending, replaced, errors, cpus = parse(args.log)
-    threads = sorted({t for per_t in results.values() for t in per_t})
+    results, pending, replaced, latency, errors, cpus = parse(args.log)
+    # The thread counts the scenarios ran at; the Disruptor's are its topologies'.
+    ran = sorted({t for (s, _), per_t in results.items() if not is_dis(s) for t in per_t})
+    judged = {t for rows in MEASURED.values() for s, _, _, _, ts in rows
+              if is_dis(s) and any(k[0] == s for k in results) for t in ts or []}
+    threads = sorted(set(ran) | judged)
     outdir = os.path.dirname(os.path.abspath(args.out))
     base = os.path.splitext(os.path.basename(args.out))[0]
     gcc = cmd('gcc', '--version').splitlines()
@@ -360,10 +551,12 @@ def main():
     else:
         L.append('Correctness checks: all passed (every retired object freed after the '
                  'barrier, every queue item popped exactly once, readers read the value of '
-                 'the objects the writer published, no lookup found a freed entry); '
-                 'bench_native -F and bench-crossbeam -F show each check can fail.')
+                 'the objects the writer published, no lookup found a freed entry, every '
+                 'Disruptor handler handled every event in sequence with the marks of the '
+                 'handlers before it); bench_native -F and bench-crossbeam -F show each '
+                 'check can fail.')
         L.append('')
-    L.extend(headline(results, pending, threads))
+    L.extend(headline(results, pending, latency, threads, ran))
     for scen, (title, unit, how) in SCENARIOS.items():
         impls = [i for (s, i) in results if s == scen]
         if not impls:
@@ -374,17 +567,17 @@ def main():
         L.append('')
         L.append('![%s](%s-%s.png)' % (title, base, scen.replace('+', '-')))
         L.append('')
-        L.append('| implementation | ' + ' | '.join('%d threads' % t for t in threads) + ' |')
-        L.append('|---|' + '---|' * len(threads))
+        L.append('| implementation | ' + ' | '.join('%d threads' % t for t in ran) + ' |')
+        L.append('|---|' + '---|' * len(ran))
         for i in impls:
             per_t = results[(scen, i)]
             L.append('| %s | %s |' % (i, ' | '.join(summary(list(per_t.get(t, {}).values()))
-                                                    for t in threads)))
+                                                    for t in ran)))
         for k, a in PAIRS[scen]:
             if (scen, k) not in results or (scen, a) not in results:
                 continue
             L.append('| ratio %s/%s | %s |' % (k, a, ' | '.join(
-                summary(ratios(results, scen, k, a, t)) for t in threads)))
+                summary(ratios(results, scen, k, a, t)) for t in ran)))
         L.append('')
         if scen in INCLUDES:
             L.append(INCLUDES[scen])
@@ -401,21 +594,22 @@ def main():
                 continue
             L.append(text)
             L.append('')
-            L.append('| implementation | ' + ' | '.join('%d threads' % t for t in threads) + ' |')
-            L.append('|---|' + '---|' * len(threads))
+            L.append('| implementation | ' + ' | '.join('%d threads' % t for t in ran) + ' |')
+            L.append('|---|' + '---|' * len(ran))
             for i in rows:
                 per_t = table[(src, i)]
                 L.append('| %s | %s |' % (i, ' | '.join(
-                    summary(list(per_t.get(t, {}).values()), '%d') for t in threads)))
+                    summary(list(per_t.get(t, {}).values()), '%d') for t in ran)))
             L.append('')
-        plot(results, scen, threads,
+        plot(results, scen, ran,
              os.path.join(outdir, '%s-%s.png' % (base, scen.replace('+', '-'))))
+    L.extend(dis_sections(results, latency, outdir, base))
     # Closing note: per anchor, the ratios over its scenarios and threads.
     L.append('## Closing note: kovan against each anchor')
     L.append('')
     L.append('Median ratio kovan/anchor per thread count (%s threads), every pair '
              'measured, targets or not; > 1: kovan is faster.'
-             % ', '.join(str(t) for t in threads))
+             % ', '.join(str(t) for t in ran))
     L.append('')
     anchors = OrderedDict()
     for scen, pairs in PAIRS.items():
@@ -426,11 +620,20 @@ def main():
         parts = []
         for scen, k in uses:
             meds = []
-            for t in threads:
+            for t in ran:
                 r = ratios(results, scen, k, a, t)
                 meds.append('%.2f' % statistics.median(r) if r else '-')
             parts.append('%s %s %sx' % (scen, k, '/'.join(meds)))
         L.append('- **%s**: %s' % (a, '; '.join(parts)))
+    parts = []
+    for scen in DIS_SCENARIOS:
+        for k in DIS_KOVAN:
+            r = [x for t in sorted(results.get((scen, k), {}))
+                 for x in ratios(results, scen, k, DIS_ANCHOR, t)]
+            if r:
+                parts.append('%s %s %.2fx' % (scen, k, statistics.median(r)))
+    if parts:
+        L.append('- **%s** (at the topology\'s threads): %s' % (DIS_ANCHOR, '; '.join(parts)))
     L.append('')
     with open(args.out, 'w') as f:
         f.write('\n'.join(L) + '\n')
