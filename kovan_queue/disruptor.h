@@ -296,10 +296,7 @@ struct kovan_dis_seq {
 struct kovan_disruptor {
 	/* The producers' sequence (see disruptor.c). */
 	struct kovan_dis_seq cursor;
-	/* Single producer: its highest claim. */
-	s64 claimed ____cacheline_aligned_in_smp;
-	/* A recent minimum of the gating sequences (shared by multiple producers). */
-	s64 gating_cache;
+	/* Read-mostly: set up by create, read by every claim, publish and handler. */
 	/* Multiple producers: the lap each slot was last published for. */
 	u32 *available;
 	void *events;
@@ -309,6 +306,15 @@ struct kovan_disruptor {
 	enum kovan_producer_type producer;
 	/* The wait strategy may block: moves look for sleepers. */
 	bool can_block;
+	/*
+	 * Written by the producers on their claims: a pair of lines of their
+	 * own (CPUs prefetch lines in pairs), or every claim takes a line the
+	 * handlers read, the fields above or disruptor.c's that follow.
+	 */
+	/* Single producer: its highest claim. */
+	s64 claimed __aligned(2 * SMP_CACHE_BYTES);
+	/* A recent minimum of the gating sequences (shared by multiple producers). */
+	s64 gating_cache;
 };
 
 /* The slow paths of the inline functions below; not for callers. */
