@@ -75,6 +75,12 @@ const struct kovan_wait_strategy kovan_wait_busy_spin = {
 };
 EXPORT_SYMBOL_NS_GPL(kovan_wait_busy_spin, KOVAN_NS);
 
+const struct kovan_wait_strategy kovan_wait_busy_spin_gathering = {
+	.kind = KOVAN_WAIT_BUSY_SPIN,
+	.gather_spins = 64,
+};
+EXPORT_SYMBOL_NS_GPL(kovan_wait_busy_spin_gathering, KOVAN_NS);
+
 const struct kovan_wait_strategy kovan_wait_yielding = {
 	.kind = KOVAN_WAIT_YIELDING,
 	.yield_ns = 1000000,
@@ -436,6 +442,7 @@ static int dis_handler_thread(void *arg)
 	struct kovan_disruptor *d = h->stage->d;
 	struct dis_private *p = dis_priv(d);
 	s64 next = 0, avail, seq;
+	unsigned int i;
 	int ret;
 
 	if (h->h.on_start)
@@ -463,6 +470,9 @@ static int dis_handler_thread(void *arg)
 		/* B: the handled events, then the sequence; see dis_seq_read(). */
 		atomic64_set_release(&h->seq.value, avail);
 		__kovan_disruptor_moved(d, &h->seq);
+		if (avail - next + 1 < KOVAN_WAIT_GATHER_BELOW)
+			for (i = 0; i < p->wait.gather_spins; i++)
+				cpu_relax();
 		next = avail + 1;
 	}
 	if (h->h.on_shutdown)
@@ -475,13 +485,14 @@ static bool dis_wait_valid(const struct kovan_wait_strategy *w)
 	switch (w->kind) {
 	case KOVAN_WAIT_BUSY_SPIN:
 	case KOVAN_WAIT_YIELDING:
+		return w->gather_spins <= KOVAN_WAIT_MAX_GATHER_SPINS;
 	case KOVAN_WAIT_BLOCKING:
 	case KOVAN_WAIT_PHASED_BACKOFF:
-		return true;
+		return !w->gather_spins;
 	case KOVAN_WAIT_SLEEPING:
-		return w->sleep_us >= 1 && w->sleep_us <= USEC_PER_SEC;
+		return !w->gather_spins && w->sleep_us >= 1 && w->sleep_us <= USEC_PER_SEC;
 	case KOVAN_WAIT_TIMEOUT_BLOCKING:
-		return w->timeout_us >= 1 && w->timeout_us <= INT_MAX / 1000;
+		return !w->gather_spins && w->timeout_us >= 1 && w->timeout_us <= INT_MAX / 1000;
 	default:
 		return false;
 	}

@@ -96,6 +96,11 @@ enum kovan_wait_kind {
 	KOVAN_WAIT_PHASED_BACKOFF,
 };
 
+/* Batches shorter than this make a gathering handler pause; see below. */
+#define KOVAN_WAIT_GATHER_BELOW		16
+/* Most cpu_relax() calls of a gathering pause. */
+#define KOVAN_WAIT_MAX_GATHER_SPINS	1024
+
 /**
  * struct kovan_wait_strategy - a wait kind and its timings
  * @kind: the wait kind
@@ -105,6 +110,17 @@ enum kovan_wait_kind {
  * @sleep_us: sleeping: the nap length (1..1000000)
  * @timeout_us: timeout blocking: the wait after which on_timeout() runs
  *		(1..INT_MAX / 1000)
+ * @gather_spins: busy spin and yielding, 0..%KOVAN_WAIT_MAX_GATHER_SPINS:
+ *		  a handler that has just handled fewer than
+ *		  %KOVAN_WAIT_GATHER_BELOW events spins this many cpu_relax()
+ *		  before it looks for more. A handler that keeps pace with its
+ *		  producer otherwise takes events one or two at a time, each
+ *		  a cache-line exchange with the producer; pausing lets the
+ *		  producer get ahead, and the handler then takes whole runs.
+ *		  More throughput, at the cost of up to @gather_spins
+ *		  cpu_relax() of latency for an event that arrives during the
+ *		  pause. 0 (the predefined strategies but
+ *		  kovan_wait_busy_spin_gathering) never pauses.
  *
  * The predefined strategies below carry sensible timings; define your own
  * for others.
@@ -115,9 +131,11 @@ struct kovan_wait_strategy {
 	unsigned int yield_ns;
 	unsigned int sleep_us;
 	unsigned int timeout_us;
+	unsigned int gather_spins;
 };
 
 extern const struct kovan_wait_strategy kovan_wait_busy_spin;
+extern const struct kovan_wait_strategy kovan_wait_busy_spin_gathering;
 extern const struct kovan_wait_strategy kovan_wait_yielding;
 extern const struct kovan_wait_strategy kovan_wait_sleeping;
 extern const struct kovan_wait_strategy kovan_wait_blocking;
@@ -183,8 +201,9 @@ struct kovan_event_handler {
  * Context: process context.
  * Return: the disruptor; ERR_PTR(-EINVAL) for a NULL @cfg, a size that is
  *	   0, not a power of two or too big, an event_size of 0 or too big, an
- *	   unknown producer type or wait kind, or wait timings out of range;
- *	   ERR_PTR(-ENOMEM).
+ *	   unknown producer type or wait kind, wait timings out of range, or
+ *	   gather_spins above the maximum or set for a kind that does not
+ *	   spin; ERR_PTR(-ENOMEM).
  */
 struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_config *cfg,
 					       gfp_t gfp);

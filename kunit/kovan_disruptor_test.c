@@ -885,8 +885,26 @@ static void kovan_disruptor_bad_input(struct kunit *test)
 	kd_expect_create_einval(test, &cfg, "timeout_us 0");
 	wait.timeout_us = INT_MAX / 1000 + 1;
 	kd_expect_create_einval(test, &cfg, "timeout_us above INT_MAX / 1000");
+	wait = kovan_wait_busy_spin;
+	wait.gather_spins = KOVAN_WAIT_MAX_GATHER_SPINS + 1;
+	kd_expect_create_einval(test, &cfg, "gather_spins above the maximum");
+	wait = kovan_wait_yielding;
+	wait.gather_spins = UINT_MAX;
+	kd_expect_create_einval(test, &cfg, "gather_spins UINT_MAX");
+	wait = kovan_wait_blocking;
+	wait.gather_spins = 1;
+	kd_expect_create_einval(test, &cfg, "gather_spins with blocking");
+	wait = kovan_wait_sleeping;
+	wait.gather_spins = 1;
+	kd_expect_create_einval(test, &cfg, "gather_spins with sleeping");
 
 	/* The limits themselves are fine. */
+	wait = kovan_wait_yielding;
+	wait.gather_spins = KOVAN_WAIT_MAX_GATHER_SPINS;
+	d = kovan_disruptor_create(&cfg, GFP_KERNEL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(d));
+	if (!IS_ERR(d))
+		kovan_disruptor_destroy(d);
 	cfg = good;
 	cfg.size = 1;
 	cfg.event_size = KOVAN_DISRUPTOR_MAX_EVENT_SIZE;
@@ -1223,6 +1241,7 @@ struct kd_wait {
 
 static const struct kd_wait kd_waits[] = {
 	{ "busy_spin", &kovan_wait_busy_spin },
+	{ "busy_spin_gathering", &kovan_wait_busy_spin_gathering },
 	{ "yielding", &kovan_wait_yielding },
 	{ "sleeping", &kovan_wait_sleeping },
 	{ "blocking", &kovan_wait_blocking },
