@@ -390,6 +390,11 @@ static int dis_setup_busy_spin(unsigned int threads)
 	return dis_setup(&kovan_wait_busy_spin);
 }
 
+static int dis_setup_gathering(unsigned int threads)
+{
+	return dis_setup(&kovan_wait_busy_spin_gathering);
+}
+
 static int dis_setup_blocking(unsigned int threads)
 {
 	return dis_setup(&kovan_wait_blocking);
@@ -453,6 +458,8 @@ const struct bench_impl bench_kovan_impls[] = {
 	  .work = sq_work, .teardown = sq_teardown },
 	{ .scenario = "disruptor", .name = "kovan-disruptor", KOVAN_THREADS,
 	  .setup = dis_setup_busy_spin, .work = dis_work, .teardown = dis_teardown },
+	{ .scenario = "disruptor", .name = "kovan-disruptor(gathering)", KOVAN_THREADS,
+	  .setup = dis_setup_gathering, .work = dis_work, .teardown = dis_teardown },
 	{ .scenario = "disruptor", .name = "kovan-disruptor(blocking)", KOVAN_THREADS,
 	  .setup = dis_setup_blocking, .work = dis_work, .teardown = dis_teardown },
 	{ }

@@ -131,17 +131,25 @@ MEASURED = {
 # the two threads of its topology.
 MEASURED.update({
     'disruptor-native-b64': [('disruptor-1p1c-b64', 'kovan-disruptor', 'busy spin',
-                              'crossbeam-arrayq-chain', [2])],
+                              'crossbeam-arrayq-chain', [2]),
+                             ('disruptor-1p1c-b64', 'kovan-disruptor(gathering)',
+                              'busy spin, gathering', 'crossbeam-arrayq-chain', [2])],
     'disruptor-native-b1': [('disruptor-1p1c-b1', 'kovan-disruptor', 'busy spin',
-                             'crossbeam-arrayq-chain', [2])],
+                             'crossbeam-arrayq-chain', [2]),
+                            ('disruptor-1p1c-b1', 'kovan-disruptor(gathering)',
+                             'busy spin, gathering', 'crossbeam-arrayq-chain', [2])],
 })
 # Targets that are reported, not judged: their scenarios, whose p99 per hop
 # the headline prints for kovan and the anchor.
 REPORTED = {
     'disruptor-native-latency': [('disruptor-1p3c-b1', 'kovan-disruptor', 'busy spin',
                                   'crossbeam-arrayq-chain'),
+                                 ('disruptor-1p3c-b1', 'kovan-disruptor(gathering)',
+                                  'busy spin, gathering', 'crossbeam-arrayq-chain'),
                                  ('disruptor-1p3c-b64', 'kovan-disruptor', 'busy spin',
-                                  'crossbeam-arrayq-chain')],
+                                  'crossbeam-arrayq-chain'),
+                                 ('disruptor-1p3c-b64', 'kovan-disruptor(gathering)',
+                                  'busy spin, gathering', 'crossbeam-arrayq-chain')],
 }
 # Targets without a measurement, and why.
 NOT_MEASURED = {}
@@ -167,7 +175,7 @@ DIS_TOPOLOGIES = OrderedDict([
     ('diamond', 'producer -> h1 and h2 -> h3'),
 ])
 DIS_SCENARIOS = ['disruptor-%s-b%d' % (t, b) for t in DIS_TOPOLOGIES for b in (1, 64)]
-DIS_KOVAN = ('kovan-disruptor', 'kovan-disruptor(blocking)')
+DIS_KOVAN = ('kovan-disruptor', 'kovan-disruptor(gathering)', 'kovan-disruptor(blocking)')
 DIS_ANCHOR = 'crossbeam-arrayq-chain'
 DIS_IMPLS = DIS_KOVAN + (DIS_ANCHOR,)
 DIS_PERCENTILES = ('p50', 'p99', 'p99.9', 'max')
@@ -453,8 +461,10 @@ def dis_sections(results, latency, outdir, base):
          'handler checks each event (in sequence, holding its sequence number, marked by the '
          'handlers before it) and marks it for the next. kovan-disruptor waits with '
          'kovan_wait_busy_spin (cpu_relax(): a pause, and in the shim a sched_yield() every '
-         '64th time; the Disruptor also yields every 1024 spins), kovan-disruptor(blocking) '
-         'with kovan_wait_blocking. The anchor is a chain of crossbeam ArrayQueues shaped '
+         '64th time; the Disruptor also yields every 1024 spins), kovan-disruptor(gathering) '
+         'with kovan_wait_busy_spin_gathering (the same, and a handler that has just handled '
+         'fewer than 16 events spins 64 cpu_relax() before it looks for more), '
+         'kovan-disruptor(blocking) with kovan_wait_blocking. The anchor is a chain of crossbeam ArrayQueues shaped '
          'the same: a queue of 1024 events in front of each handler thread, which forwards '
          'each event by value (64 bytes, as the Disruptor\'s events) to the next; in the '
          'diamond the producer pushes each event to h1\'s and h2\'s queue and h3 takes one '
