@@ -162,6 +162,7 @@ static const struct db_impl db_impls[] = {
 	{ "ptr_ring/spin", NULL, false, true },
 	{ "ptr_ring/block", NULL, true, true },
 	{ "disruptor/busy_spin", &kovan_wait_busy_spin, false, true },
+	{ "disruptor/busy_spin_gathering", &kovan_wait_busy_spin_gathering },
 	{ "disruptor/yielding", &kovan_wait_yielding },
 	{ "disruptor/sleeping", &kovan_wait_sleeping },
 	{ "disruptor/blocking", &kovan_wait_blocking, false, true },

@@ -66,6 +66,7 @@ DIS_TITLES = {'1P1C': '1P1C unicast', '1P3C': '1P3C pipeline', '3P1C': '3P1C',
 # ptr_ring whose threads sleep on a wait queue.
 DIS_ANCHOR = {
     'busy_spin': 'ptr_ring/spin',
+    'busy_spin_gathering': 'ptr_ring/spin',
     'yielding': 'ptr_ring/spin',
     'sleeping': 'ptr_ring/spin',
     'blocking': 'ptr_ring/block',
