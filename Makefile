@@ -2,7 +2,8 @@
 #
 # kovan out-of-tree build and test entry points.
 #
-#   make [KDIR=<kernel build dir>] [ARCH=um]   build kovan.ko, kovan_queue.ko (+ tests)
+#   make [KDIR=<kernel build dir>] [ARCH=um]   build kovan.ko, kovan_queue.ko (+ tests);
+#                                               make -C <kernel build dir> M=$PWD does too
 #   make check                                  what CI runs: lint, 6.1 and arm64 compile,
 #                                               DKMS, model,
 #                                               KUnit suites, torture, harness self-test

@@ -70,17 +70,22 @@ static struct kovan_uint_param kovan_era_param = { &kovan_era_frequency, 1, 1 <<
 static struct kovan_uint_param kovan_backlog_param = { &kovan_backlog, 1, 1 << 30 };
 
 module_param_cb(batch, &kovan_uint_param_ops, &kovan_batch_param, 0644);
+__MODULE_PARM_TYPE(batch, "uint");
 MODULE_PARM_DESC(batch, "objects per batch, 1..4096 (default 64)");
 module_param_cb(stall_batches, &kovan_uint_param_ops, &kovan_stall_param, 0644);
+__MODULE_PARM_TYPE(stall_batches, "uint");
 MODULE_PARM_DESC(stall_batches,
 		 "robust: pins avoid a slot onto which more batches than this were closed during one cycle of its engine, 1..1048576 (default 64)");
 module_param_cb(flush_us, &kovan_uint_param_ops, &kovan_flush_us_param, 0644);
+__MODULE_PARM_TYPE(flush_us, "uint");
 MODULE_PARM_DESC(flush_us,
 		 "microseconds a partly filled batch may wait before it is closed, 0..1000000 (default 100)");
 module_param_cb(era_frequency, &kovan_uint_param_ops, &kovan_era_param, 0644);
+__MODULE_PARM_TYPE(era_frequency, "uint");
 MODULE_PARM_DESC(era_frequency,
 		 "robust: kovan_node_init() calls per CPU between era advances, 1..1048576 (default 64)");
 module_param_cb(backlog, &kovan_uint_param_ops, &kovan_backlog_param, 0644);
+__MODULE_PARM_TYPE(backlog, "uint");
 MODULE_PARM_DESC(backlog,
 		 "objects a CPU's reclaim worker may be behind before retires that may sleep wait for it, 1..1073741824 (default 4096)");
 
@@ -304,3 +309,4 @@ module_exit(kovan_exit);
 
 MODULE_DESCRIPTION("kovan: wait-free memory reclamation with per-CPU slots");
 MODULE_LICENSE("Dual MIT/GPL");
+MODULE_VERSION(KOVAN_VERSION);

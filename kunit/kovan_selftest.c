@@ -253,3 +253,4 @@ kunit_test_suites(&selftest_suite);
 
 MODULE_DESCRIPTION("kovan test harness self-test: deliberate failures");
 MODULE_LICENSE("Dual MIT/GPL");
+MODULE_VERSION(KOVAN_VERSION);

@@ -2213,4 +2213,5 @@ module_exit(kovan_test_exit);
 
 MODULE_DESCRIPTION("KUnit tests for kovan reclamation");
 MODULE_LICENSE("Dual MIT/GPL");
+MODULE_VERSION(KOVAN_VERSION);
 MODULE_IMPORT_NS(KOVAN_NS);

@@ -302,4 +302,5 @@ void kq_contexts(struct kunit *test, const struct kq_ops *ops, void *q)
 
 MODULE_DESCRIPTION("KUnit tests for kovan_queue: ArrayQueue and SegQueue");
 MODULE_LICENSE("Dual MIT/GPL");
+MODULE_VERSION(KOVAN_VERSION);
 MODULE_IMPORT_NS(KOVAN_NS);

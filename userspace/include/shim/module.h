@@ -39,8 +39,13 @@ void us_register_exitcall(const char *name, void (*fn)(void));
 
 #define MODULE_DESCRIPTION(s)		static_assert(sizeof(s), "modinfo")
 #define MODULE_LICENSE(s)		static_assert(sizeof(s), "modinfo")
+#define MODULE_VERSION(s)		static_assert(sizeof(s), "modinfo")
+#ifndef KOVAN_VERSION
+#define KOVAN_VERSION			"userspace"
+#endif
 #define MODULE_IMPORT_NS(ns)		static_assert(sizeof(#ns), "modinfo")
 #define MODULE_PARM_DESC(name, s)	static_assert(sizeof(#name s), "modinfo")
+#define __MODULE_PARM_TYPE(name, s)	static_assert(sizeof(#name s), "modinfo")
 #define THIS_MODULE			NULL
 
 struct kernel_param;
