@@ -55,7 +55,7 @@ step "6.15 simulated on the 6.12 tree (namespace strings, hrtimer_setup): compil
 step "arm64: cross-compile every module with W=1 (make check-arm64: boot)"
 "$KOVAN_ROOT/scripts/arm64.sh" --compile || arm64_failed=1
 
-step "DKMS: install against Debian's linux-headers, build a module on it"
+step "DKMS: install against Debian's linux-headers, build a module on it; plain kbuild"
 "$KOVAN_ROOT/scripts/dkms.sh" || dkms_failed=1
 
 step "spin model of the slot protocol, reduced sizes (make model: full)"

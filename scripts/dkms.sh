@@ -4,8 +4,10 @@
 # DKMS" tells a new user to (dkms add ., dkms build, dkms install), against
 # Debian's newest linux-headers-<abi>-amd64, then build a module that uses
 # kovan the documented way, once by hand and once as its own DKMS package
-# (BUILD_DEPENDS=kovan). Nothing is loaded: the running kernel need not be
-# the headers' kernel.
+# (BUILD_DEPENDS=kovan). Last, the plain "make -C <headers> M=<tree>" with
+# nothing set must build kovan.ko and kovan_queue.ko with a description, a
+# license, dkms.conf's version and a description for every parameter.
+# Nothing is loaded: the running kernel need not be the headers' kernel.
 #
 # dkms's trees (--sourcetree, --dkmstree, --installtree) and its module
 # signing key are in $KOVAN_CACHE/dkms, so apart from the Debian packages
@@ -269,4 +271,40 @@ left=$(find "$root/lib/modules" -name '*.ko*')
 [ -z "$left" ] || fail "dkms remove left $left"
 # Like /usr/src/kovan-<version>, the source tree copy stays after dkms remove.
 [ "$(system_state)" = "$state" ] || fail "files outside $work changed: $(diff <(echo "$state") <(system_state) | grep '^[<>]' | head -n 5)"
+# Plain kbuild, as a kernel developer tries first: no Makefile, no
+# CONFIG_KOVAN* on the command line.
+plain=$work/plain
+stage "plain kbuild: make -C $kdir M=$plain (a copy of the tree), nothing else set"
+mkdir -p "$plain"
+(cd "$KOVAN_ROOT" && git ls-files -z | xargs -0 cp --parents -t "$plain") ||
+	fail "copying the tree to $plain failed"
+plain_log=$work/plain.log
+if ! make -C "$kdir" M="$plain" >"$plain_log" 2>&1; then
+	cat "$plain_log" >>"$log"
+	fail "make -C $kdir M=$plain failed"
+fi
+cat "$plain_log" >>"$log"
+warnings "$plain_log" "the plain kbuild"
+# modinfo_entries MODULE KEY: the module's .modinfo entries KEY=..., one a line.
+modinfo_entries() {
+	objcopy -O binary --only-section=.modinfo "$1" /dev/stdout | tr '\0' '\n' | sed -n "s/^$2=//p"
+}
+for m in kovan/kovan kovan_queue/kovan_queue; do
+	ko=$plain/$m.ko
+	[ -f "$ko" ] || fail "the plain kbuild did not build $m.ko"
+	for field in description license; do
+		[ -n "$(modinfo_entries "$ko" $field)" ] || fail "${m##*/}.ko has no $field"
+	done
+	[ "$(modinfo_entries "$ko" version)" = "$version" ] ||
+		fail "${m##*/}.ko version '$(modinfo_entries "$ko" version)' is not dkms.conf's $version"
+	# module_param_cb() writes no parmtype: every parameter has a __param_ symbol.
+	params=$(nm "$ko" | sed -n '/ __param_str_/d; s/^[0-9a-f]* [a-zA-Z] __param_//p')
+	for p in $params $(modinfo_entries "$ko" parmtype | cut -d: -f1); do
+		modinfo_entries "$ko" parm | grep -q "^$p:." || fail "${m##*/}.ko parameter $p has no description"
+	done
+	printf '\n$ modinfo %s\n' "$ko" >>"$log"
+	modinfo "$ko" >>"$log"
+done
+stage "plain kbuild: kovan.ko and kovan_queue.ko, version $version, every parameter described"
+
 stage "dkms: install, module build against it and removal work with $headers"
