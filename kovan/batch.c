@@ -109,6 +109,7 @@ static void kovan_batch_reset(struct kovan_batch *b, struct kovan_domain *d)
 	b->count[1] = 0;
 	b->min_birth = 0;
 	b->done = NULL;
+	b->gp = 0;
 }
 
 /* Take a header off the free list; NULL when it is empty. */

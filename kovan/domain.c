@@ -177,6 +177,8 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
 	atomic_long_set(&d->batches_freed, 0);
 	atomic_long_set(&d->queued, 0);
 	atomic_long_set(&d->in_flight, 0);
+	atomic_long_set(&d->gp_started, 0);
+	atomic_long_set(&d->gp_done, 0);
 	strscpy(d->name, name, sizeof(d->name));
 	d->debugfs = NULL;
 	kovan_debugfs_add(d);

@@ -27,6 +27,7 @@ struct kovan_batch {
 	u64 min_birth;
 	int cpu;			/* whose reclaim worker frees it */
 	struct completion *done;	/* kovan_synchronize() waits for this batch */
+	unsigned long gp;		/* an empty batch: the grace period it is */
 	union {
 		struct llist_node reclaim;	/* on the reclaim worker's list */
 		struct kovan_batch *free_next;	/* on the pool's free list */
@@ -50,6 +51,7 @@ extern unsigned int kovan_backlog;
 #define KOVAN_BARRIER_RUNNING	0	/* a kovan_barrier() owns the parity switch */
 #define KOVAN_FLUSH_QUEUED	1	/* on the flush worker's list */
 #define KOVAN_DYING		2	/* destroy under way: no flush requests */
+#define KOVAN_GP_REQUESTED	3	/* kovan_start_poll() left its close to the flush worker */
 
 /* batch.c: the header pool. */
 int kovan_pool_init(void);

@@ -97,9 +97,12 @@
  *	kovan_pin(), kovan_unpin(), kovan_load(),
  *	kovan_assign_pointer() and friends		any context, NMI included
  *	kovan_node_init()				any context, NMI included
+ *	kovan_get_state(), kovan_poll_state()		any context, NMI included
  *	kovan_retire(), kovan_retire_kfree()		any context but NMI; may
  *							sleep where it could
  *							(backpressure below)
+ *	kovan_start_poll()				any context but NMI; never
+ *							sleeps
  *	kovan_synchronize(), kovan_barrier(),
  *	kovan_domain_init(), kovan_domain_destroy()	process context, may sleep
  *	kovan_domain_stats(), kovan_domain_flags(),
@@ -384,6 +387,9 @@ struct kovan_node {
  * @batches_freed: batches freed
  * @queued: objects in batches handed to the reclaim worker, not yet freed
  * @in_flight: batches closed and not yet freed
+ * @gp_started: grace periods started (kovan_synchronize(),
+ *		kovan_start_poll()): the number of the newest
+ * @gp_done: the newest grace period whose readers are all gone
  * @flush_node: on kovan's list of domains with partly filled batches
  * @name: for debugfs
  * @debugfs: /sys/kernel/debug/kovan/<name>
@@ -405,6 +411,8 @@ struct kovan_domain {
 	atomic_long_t batches_freed;
 	atomic_long_t queued;
 	atomic_long_t in_flight;
+	atomic_long_t gp_started;
+	atomic_long_t gp_done;
 	struct llist_node flush_node;
 	char name[32];
 	struct dentry *debugfs;
@@ -958,5 +966,58 @@ void kovan_synchronize(struct kovan_domain *d);
  * objects unpin.
  */
 void kovan_barrier(struct kovan_domain *d);
+
+/**
+ * kovan_get_state() - take a cookie for the readers of this moment
+ * @d: the domain
+ *
+ * Like get_state_synchronize_srcu(): the cookie stands for every guard
+ * pinned before the call. kovan_poll_state() says when they have all
+ * unpinned, once a grace period that started after this call has ended:
+ * one of a later kovan_start_poll() or kovan_synchronize(). This call
+ * starts none.
+ *
+ * Context: any, NMI included. Wait-free.
+ * Ordering: full barrier before it reads the grace-period count: the
+ * caller's earlier unpublishing is seen by the readers the cookie does
+ * not stand for.
+ * Return: the cookie.
+ */
+unsigned long kovan_get_state(struct kovan_domain *d);
+
+/**
+ * kovan_start_poll() - start a grace period, return its cookie
+ * @d: the domain
+ *
+ * Like start_poll_synchronize_srcu(): a cookie as kovan_get_state()'s,
+ * and a grace period that covers it is started, without waiting for it:
+ * kovan_poll_state() turns true microseconds after the last guard pinned
+ * before the call unpins. Where the close cannot run here (no batch
+ * header to be had; a %KOVAN_FENCELESS domain in a caller that may not
+ * be preempted or runs in softirq) the flush worker starts it.
+ *
+ * Context: any but NMI; never sleeps. Wait-free apart from the close of
+ * an empty batch (kovan_retire() closes full ones the same way).
+ * Ordering: as kovan_get_state().
+ * Return: the cookie.
+ */
+unsigned long kovan_start_poll(struct kovan_domain *d);
+
+/**
+ * kovan_poll_state() - whether the readers a cookie stands for are gone
+ * @d: the domain the cookie came from
+ * @cookie: from kovan_get_state() or kovan_start_poll() on @d
+ *
+ * Like poll_state_synchronize_srcu(). Cookies are compared modulo the
+ * counter's wrap, as jiffies are: one held across more than LONG_MAX
+ * grace periods of @d reads as not yet passed.
+ *
+ * Context: any, NMI included. Wait-free.
+ * Ordering: when it returns true, a full barrier: the readers' accesses
+ * happen before whatever the caller does next (a free).
+ * Return: true when every guard pinned before the cookie was taken has
+ * unpinned.
+ */
+bool kovan_poll_state(struct kovan_domain *d, unsigned long cookie);
 
 #endif /* _KOVAN_KOVAN_H */

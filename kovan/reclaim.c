@@ -155,6 +155,18 @@
  *  P A fenceless close reads every CPU's flag with an acquire after C and
  *    IPIs those set: it reads the slots after each handler ran or after
  *    the clear it saw, with the counts before it. Pairs with N and O.
+ *  Q Grace periods (kovan_synchronize(), kovan_start_poll()) are empty
+ *    batches numbered by a fully ordered increment of gp_started before
+ *    their close's C. kovan_get_state() runs smp_mb() before it reads the
+ *    count: a period whose increment the read missed closes after it and
+ *    sees every pin that happened before the call (against A, or P).
+ *  R A period ends with a fully ordered cmpxchg of gp_done after D;
+ *    kovan_poll_state() reads gp_done and, when the cookie has passed,
+ *    runs smp_mb(): the readers' accesses happen before the caller's next.
+ *  S A kovan_start_poll() that leaves its period to the flush worker sets
+ *    the request bit after reading its cookie (smp_mb__before_atomic());
+ *    the worker clears the bit with a fully ordered test_and_clear_bit()
+ *    before its increment, whose number is therefore above the cookie.
  */
 
 #include <linux/completion.h>
@@ -296,6 +308,19 @@ static bool kovan_slot_idle(struct kovan_slot *s)
 	return pins == unpins;
 }
 
+/* A grace period's readers are gone: say so to kovan_poll_state(). */
+static void kovan_end_gp(struct kovan_domain *d, unsigned long gp)
+{
+	long done = atomic_long_read(&d->gp_done);
+
+	/*
+	 * R: fully ordered, after D; pairs with kovan_poll_state(). Nothing
+	 * to do when a later period ended first: it covers this one.
+	 */
+	while ((long)(gp - done) > 0 && !atomic_long_try_cmpxchg(&d->gp_done, &done, gp))
+		;
+}
+
 /*
  * Hand a batch nobody references any more to the reclaim worker of the CPU
  * it was closed for. Never in NMI: only closers and engines pay shares.
@@ -309,18 +334,22 @@ static void kovan_reclaim(struct kovan_batch *b)
 	int cpu;
 
 	/*
-	 * kovan_synchronize()'s batch frees nothing: completed here, not
-	 * behind the frees its CPU's worker has queued.
+	 * A grace period's batch frees nothing: it ends here, not behind the
+	 * frees its CPU's worker has queued.
 	 */
 	if (!objects) {
+		unsigned long gp = b->gp;
+
 		kovan_batch_put(b);
 		atomic_long_inc(&d->batches_freed);
+		kovan_end_gp(d, gp);
 		/*
-		 * I: the last touch of d; the caller may destroy it only after
-		 * the completion below.
+		 * I: the last touch of d; kovan_synchronize()'s caller may
+		 * destroy it only after the completion below.
 		 */
 		atomic_long_dec_return_release(&d->in_flight);
-		complete(done);
+		if (done)
+			complete(done);
 		return;
 	}
 	cpu = b->cpu;	/* Read before the add: the worker may free @b after it. */
@@ -1000,6 +1029,39 @@ void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned
 EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN_NS);
 
 /*
+ * Start a grace period: close the empty batch @b, numbered, whose end
+ * kovan_poll_state() sees and @done (if any) is completed at. Returns its
+ * number. Any context but NMI; in a fenceless domain one that may wait
+ * for IPIs (P).
+ */
+static unsigned long kovan_start_gp(struct kovan_domain *d, struct kovan_batch *b,
+				    struct completion *done)
+{
+	/* Q: fully ordered, before C. */
+	unsigned long gp = atomic_long_inc_return(&d->gp_started);
+
+	b->gp = gp;
+	b->done = done;
+	/* min_birth 0: no slot is old enough to be skipped. */
+	kovan_close_batch(d, b);
+	return gp;
+}
+
+/* The flush worker's part of a kovan_start_poll() that could not close. */
+static void kovan_start_gp_deferred(struct kovan_domain *d)
+{
+	struct kovan_batch *b = kovan_batch_get(d);
+
+	if (b) {
+		kovan_start_gp(d, b, NULL);
+		return;
+	}
+	/* No header now: ask again once the reclaim worker freed some. */
+	set_bit(KOVAN_GP_REQUESTED, &d->state);
+	kovan_request_flush(d, false);
+}
+
+/*
  * Close @d's partly filled batches: every one (@all, kovan_barrier(), which
  * may sleep for a header), or those opened kovan.flush_us ago or earlier
  * (the flush worker, which never sleeps for one: it comes back later; the
@@ -1063,6 +1125,9 @@ static void kovan_flush_fn(struct work_struct *work)
 		if (unlikely(!READ_ONCE(d->debugfs)))
 			kovan_debugfs_add(d);
 		kovan_flush(d, false);
+		/* S: fully ordered when it clears the bit; pairs with kovan_start_poll(). */
+		if (test_and_clear_bit(KOVAN_GP_REQUESTED, &d->state))
+			kovan_start_gp_deferred(d);
 	}
 	/* kovan_domain_quiesce() waits for its domain to leave the list. */
 	if (wq_has_sleeper(&kovan_wait))
@@ -1140,16 +1205,46 @@ static void kovan_irq_fn(struct irq_work *work)
 void kovan_synchronize(struct kovan_domain *d)
 {
 	DECLARE_COMPLETION_ONSTACK(done);
-	struct kovan_batch *b;
 
 	might_sleep();
-	b = kovan_batch_get_wait(d);
-	b->done = &done;
-	/* min_birth 0: no slot is old enough to be skipped. */
-	kovan_close_batch(d, b);
+	kovan_start_gp(d, kovan_batch_get_wait(d), &done);
 	wait_for_completion(&done);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_synchronize, KOVAN_NS);
+
+unsigned long kovan_get_state(struct kovan_domain *d)
+{
+	smp_mb(); /* Q: the caller's earlier accesses before the count; pairs with C. */
+	return atomic_long_read(&d->gp_started) + 1;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_get_state, KOVAN_NS);
+
+unsigned long kovan_start_poll(struct kovan_domain *d)
+{
+	struct kovan_batch *b = NULL;
+	unsigned long cookie;
+
+	/* P waits for IPIs: as kovan_retire(), leave that to the worker where it may not. */
+	if (!kovan_fenceless(d) || (preemptible() && in_task()))
+		b = kovan_batch_get(d);
+	if (b)
+		return kovan_start_gp(d, b, NULL);
+	cookie = kovan_get_state(d);
+	smp_mb__before_atomic(); /* S: cookie read before the request; pairs with the worker. */
+	set_bit(KOVAN_GP_REQUESTED, &d->state);
+	kovan_request_flush(d, true);
+	return cookie;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_start_poll, KOVAN_NS);
+
+bool kovan_poll_state(struct kovan_domain *d, unsigned long cookie)
+{
+	if ((long)(atomic_long_read(&d->gp_done) - cookie) < 0)
+		return false;
+	smp_mb(); /* R: the period's end before the caller's next; pairs with kovan_end_gp(). */
+	return true;
+}
+EXPORT_SYMBOL_NS_GPL(kovan_poll_state, KOVAN_NS);
 
 static unsigned long kovan_retired_in(struct kovan_domain *d, unsigned int parity)
 {

@@ -51,19 +51,25 @@ struct kt_ctx {
 
 static struct kt_ctx *kt_ctx;
 
-static void kt_free(struct kovan_node *n)
+/* Poison @o, park it and kfree() the object it displaces from the quarantine. */
+static void kt_quarantine(struct kt_ctx *ctx, struct kt_obj *o)
 {
-	struct kt_obj *o = container_of(n, struct kt_obj, node);
-	struct kt_ctx *ctx = kt_ctx;
 	unsigned int i;
 
 	WRITE_ONCE(o->magic, KT_POISON);
-	if (!in_task() || !(current->flags & PF_WQ_WORKER))
-		atomic_long_inc(&ctx->freed_out_of_worker);
 	/* Free functions run on every CPU that retires, side by side. */
 	i = (unsigned int)atomic_inc_return(&ctx->next_quarantine) % ARRAY_SIZE(ctx->quarantine);
 	kfree(xchg(&ctx->quarantine[i], o));
 	atomic_long_inc(&ctx->freed);
+}
+
+static void kt_free(struct kovan_node *n)
+{
+	struct kt_ctx *ctx = kt_ctx;
+
+	if (!in_task() || !(current->flags & PF_WQ_WORKER))
+		atomic_long_inc(&ctx->freed_out_of_worker);
+	kt_quarantine(ctx, container_of(n, struct kt_obj, node));
 }
 
 static struct kt_ctx *kt_ctx_new(struct kunit *test)
@@ -399,6 +405,7 @@ struct kt_run {
 	atomic_long_t bad;
 	atomic_long_t updates;
 	atomic_long_t alloc_failures;
+	atomic_long_t polls_missed;
 	bool stop;
 };
 
@@ -862,6 +869,247 @@ static void kovan_synchronize_waits(struct kunit *test)
 	wait_for_completion(&s->synced);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->sync_done), 1);
 	kovan_domain_destroy(s->d);
+}
+
+/* ---- Polled grace periods ---- */
+
+/* Whether @cookie passes within 20 s: liveness, not timing. */
+static bool kt_poll_passes(struct kovan_domain *d, unsigned long cookie)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (kovan_poll_state(d, cookie))
+			return true;
+		msleep(20);
+	}
+	return false;
+}
+
+/*
+ * A cookie stands for the guards pinned before it was taken: polls stay
+ * false while one is pinned, however long, and turn true once it unpins;
+ * a guard pinned after the cookie does not hold it. A cookie of
+ * kovan_get_state() waits for a grace period started after it, which
+ * kovan_synchronize() is too.
+ */
+static void kovan_poll_state_readers(struct kunit *test)
+{
+	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
+	struct kt_holder *early, *late;
+	unsigned long got, started;
+
+	/* No reader: the period ends inside kovan_start_poll(). */
+	started = kovan_start_poll(d);
+	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, started));
+
+	early = kt_holder_start(test, d, -1);
+	got = kovan_get_state(d);
+	msleep(50);
+	KUNIT_EXPECT_FALSE_MSG(test, kovan_poll_state(d, got), "no period started after it");
+	started = kovan_start_poll(d);
+	late = kt_holder_start(test, d, -1);
+	/* Every chance to pass early; they must not. */
+	msleep(200);
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, got));
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, started));
+	kt_holder_release(early);
+	KUNIT_EXPECT_TRUE_MSG(test, kt_poll_passes(d, started), "the late guard held the cookie");
+	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, got));
+
+	started = kovan_start_poll(d);
+	msleep(50);
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, started));
+	kt_holder_release(late);
+	KUNIT_EXPECT_TRUE(test, kt_poll_passes(d, started));
+
+	got = kovan_get_state(d);
+	kovan_synchronize(d);
+	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, got));
+	kovan_domain_destroy(d);
+}
+
+/*
+ * kovan_start_poll() with interrupts off: a fenceless domain cannot wait
+ * for IPIs there and leaves the period to the flush worker, whose number
+ * must still cover the cookie; the others close at once.
+ */
+static void kovan_start_poll_atomic(struct kunit *test)
+{
+	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
+	struct kt_holder *h = kt_holder_start(test, d, -1);
+	unsigned long flags, cookie, idle;
+
+	local_irq_save(flags);
+	cookie = kovan_start_poll(d);
+	local_irq_restore(flags);
+	msleep(100);
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, cookie));
+	kt_holder_release(h);
+	KUNIT_EXPECT_TRUE(test, kt_poll_passes(d, cookie));
+
+	/* No reader: passes as soon as the worker ran, if it had to run. */
+	local_irq_save(flags);
+	idle = kovan_start_poll(d);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_TRUE(test, kt_poll_passes(d, idle));
+	kovan_domain_destroy(d);
+}
+
+/*
+ * Cookies compare modulo the counter's wrap: periods numbered across zero
+ * cover the cookies taken before it, an old cookie passes, one not yet
+ * started does not, and one held more than LONG_MAX periods reads as not
+ * passed (kovan.h says so).
+ */
+static void kovan_poll_state_wraps(struct kunit *test)
+{
+	struct kovan_domain *d = kt_domain(test, 0);
+	unsigned long before, last = 0;
+	struct kt_holder *h;
+	int i;
+
+	/* Three periods short of the wrap: private fields, set as only a test may. */
+	atomic_long_set(&d->gp_started, -3L);
+	atomic_long_set(&d->gp_done, -3L);
+	before = kovan_get_state(d);
+	KUNIT_EXPECT_EQ(test, before, ULONG_MAX - 1);
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, before));
+
+	h = kt_holder_start(test, d, -1);
+	for (i = 0; i < 4; i++)
+		last = kovan_start_poll(d);
+	KUNIT_EXPECT_EQ(test, last, 1UL);
+	msleep(50);
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, before));
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, last));
+	kt_holder_release(h);
+	KUNIT_EXPECT_TRUE(test, kt_poll_passes(d, last));
+	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, before));
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, last + 1));
+	KUNIT_EXPECT_EQ(test, kovan_get_state(d), 2UL);
+	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, last - LONG_MAX));
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, last - LONG_MAX - 1));
+	kovan_domain_destroy(d);
+}
+
+#define KT_POLL_PENDING	64
+#define KT_RECHECK_MAX	8
+
+/*
+ * A reader that yields inside its guard and checks again what it loaded
+ * before: the objects must outlive the yield, which is when the updaters
+ * of a one-CPU kernel run.
+ */
+static int kt_recheck_reader(void *arg)
+{
+	struct kt_obj *seen[KT_RECHECK_MAX];
+	struct kt_run *r = arg;
+	struct kovan_guard g;
+	unsigned long iter = 0;
+	unsigned int i, n;
+
+	while (!READ_ONCE(r->stop) && time_before(jiffies, r->deadline)) {
+		n = min(r->table_size, KT_RECHECK_MAX);
+		kovan_pin(r->d, &g);
+		for (i = 0; i < n; i++)
+			seen[i] = kovan_load(&r->table[i], &g);
+		if (++iter & 15)
+			cond_resched();
+		else
+			usleep_range(50, 100);
+		for (i = 0; i < n; i++)
+			if (seen[i] && READ_ONCE(seen[i]->magic) != KT_MAGIC)
+				atomic_long_inc(&r->bad);
+		kovan_unpin(&g);
+		atomic_long_inc(&r->reads);
+	}
+	atomic_dec(&r->running);
+	return 0;
+}
+
+/*
+ * An updater that frees what it unpublishes itself, once a cookie says its
+ * readers are gone: from kovan_start_poll() two times in three, from
+ * kovan_get_state() the third. With its window of cookies full it waits;
+ * a kovan_synchronize() started after a cookie must pass it.
+ */
+static int kt_poll_updater(void *arg)
+{
+	unsigned long cookies[KT_POLL_PENDING], iter = 0, head = 0, tail = 0;
+	struct kt_obj *pending[KT_POLL_PENDING], *o, *old;
+	struct kt_run *r = arg;
+
+	while (!READ_ONCE(r->stop) && time_before(jiffies, r->deadline)) {
+		o = kt_obj_new(r->d, r->ctx, GFP_KERNEL);
+		if (!o) {
+			atomic_long_inc(&r->alloc_failures);
+			continue;
+		}
+		old = kovan_replace_pointer(&r->table[get_random_u32_below(r->table_size)], o);
+		atomic_long_inc(&r->updates);
+		if (old) {
+			pending[tail % KT_POLL_PENDING] = old;
+			cookies[tail % KT_POLL_PENDING] = ++iter % 3 ? kovan_start_poll(r->d) :
+							   kovan_get_state(r->d);
+			tail++;
+		}
+		while (head != tail) {
+			if (!kovan_poll_state(r->d, cookies[head % KT_POLL_PENDING])) {
+				if (tail - head < KT_POLL_PENDING)
+					break;
+				kovan_synchronize(r->d);
+				if (!kovan_poll_state(r->d, cookies[head % KT_POLL_PENDING]))
+					atomic_long_inc(&r->polls_missed);
+			}
+			kt_quarantine(r->ctx, pending[head++ % KT_POLL_PENDING]);
+		}
+		if (!(iter & 63))
+			cond_resched();
+	}
+	kovan_synchronize(r->d);
+	for (; head != tail; head++) {
+		if (!kovan_poll_state(r->d, cookies[head % KT_POLL_PENDING]))
+			atomic_long_inc(&r->polls_missed);
+		kt_quarantine(r->ctx, pending[head % KT_POLL_PENDING]);
+	}
+	atomic_dec(&r->running);
+	return 0;
+}
+
+/*
+ * Safety of polled frees: readers on every CPU, holding what they loaded
+ * across a yield, against two polling updaters.
+ */
+static void kovan_poll_state_stress(struct kunit *test)
+{
+	struct kt_run *r = kt_run_new(test, kt_param_flags(test), 4, 2);
+	int cpu, i;
+
+	for_each_online_cpu(cpu) {
+		kt_start(test, r, kt_recheck_reader, cpu, "reader");
+		kt_start(test, r, kt_recheck_reader, -1, "reader");
+	}
+	for (i = 0; i < 2; i++)
+		kt_start(test, r, kt_poll_updater, -1, "poll_updater");
+	kt_wait(r);
+	for (i = 0; i < r->table_size; i++) {
+		struct kt_obj *o = xchg(&r->table[i], NULL);
+
+		if (o)
+			kovan_retire(r->d, &o->node, kt_free);
+	}
+	kovan_barrier(r->d);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->ctx->freed),
+			atomic_long_read(&r->ctx->allocated));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->bad), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&r->polls_missed), 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&r->updates), 0L);
+	kunit_info(test, "%u CPUs: reads %ld polled frees %ld poisoned %ld\n", num_online_cpus(),
+		   atomic_long_read(&r->reads), atomic_long_read(&r->ctx->freed),
+		   atomic_long_read(&r->bad));
+	kovan_domain_destroy(r->d);
+	kt_ctx_drain(r->ctx);
 }
 
 /* ---- A pin held off between its phase read and its count ---- */
@@ -2179,6 +2427,10 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE_PARAM(kovan_sleep_and_migrate, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_unpin_hardirq_elsewhere, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_synchronize_waits, kt_flags_gen_params),
+	KUNIT_CASE_PARAM(kovan_poll_state_readers, kt_flags_gen_params),
+	KUNIT_CASE_PARAM(kovan_start_poll_atomic, kt_flags_gen_params),
+	KUNIT_CASE(kovan_poll_state_wraps),
+	KT_CASE_SLOW(kovan_poll_state_stress),
 	KUNIT_CASE(kovan_pin_counts_late),
 	KUNIT_CASE(kovan_fenceless_ipis),
 	KUNIT_CASE(kovan_fenceless_atomic_retire),

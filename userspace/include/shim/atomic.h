@@ -110,6 +110,7 @@
  * | clear_bit                   | rfe     | acq_rel | clear_bit(1, &ul)
  * | clear_bit_unlock            | release | release | clear_bit_unlock(1, &ul)
  * | test_and_set_bit            | full    | full    | test_and_set_bit(1, &ul)
+ * | test_and_clear_bit          | full    | full    | test_and_clear_bit(1, &ul)
  * | llist_add                   | full    | full+acquire | llist_add(&ln, &lh)
  * | llist_del_all               | full    | full    | llist_del_all(&lh)
  * | llist_del_first             | full    | acquire+acquire+full | llist_del_first(&lh)
@@ -469,6 +470,12 @@ static inline bool test_and_set_bit(long nr, unsigned long *addr)
 {
 	return __us_full(__atomic_fetch_or(__us_bit_word(nr, addr), __us_bit_mask(nr),
 					   __ATOMIC_SEQ_CST)) & __us_bit_mask(nr);
+}
+
+static inline bool test_and_clear_bit(long nr, unsigned long *addr)
+{
+	return __us_full(__atomic_fetch_and(__us_bit_word(nr, addr), ~__us_bit_mask(nr),
+					    __ATOMIC_SEQ_CST)) & __us_bit_mask(nr);
 }
 
 #endif /* _US_SHIM_ATOMIC_H */
