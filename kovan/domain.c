@@ -147,7 +147,8 @@ out:
 	mutex_unlock(&kovan_debugfs_mutex);
 }
 
-int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name)
+int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name,
+			struct lock_class_key *key)
 {
 	int cpu, i;
 
@@ -179,6 +180,9 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
 	atomic_long_set(&d->in_flight, 0);
 	atomic_long_set(&d->gp_started, 0);
 	atomic_long_set(&d->gp_done, 0);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_init_map(&d->dep_map, name, key, 0);
+#endif
 	strscpy(d->name, name, sizeof(d->name));
 	d->debugfs = NULL;
 	kovan_debugfs_add(d);

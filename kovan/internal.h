@@ -53,6 +53,14 @@ extern unsigned int kovan_backlog;
 #define KOVAN_DYING		2	/* destroy under way: no flush requests */
 #define KOVAN_GP_REQUESTED	3	/* kovan_start_poll() left its close to the flush worker */
 
+/* A wait for every guard of @d: lockdep sees a write-side section of its map. */
+static inline void kovan_lockdep_sync(struct kovan_domain *d)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lock_map_sync(&d->dep_map);
+#endif
+}
+
 /* batch.c: the header pool. */
 int kovan_pool_init(void);
 void kovan_pool_exit(void);

@@ -98,6 +98,7 @@
  *	kovan_assign_pointer() and friends		any context, NMI included
  *	kovan_node_init()				any context, NMI included
  *	kovan_get_state(), kovan_poll_state()		any context, NMI included
+ *	kovan_guard_handoff(), kovan_pin_held()		any context, NMI included
  *	kovan_retire(), kovan_retire_kfree()		any context but NMI; may
  *							sleep where it could
  *							(backpressure below)
@@ -149,7 +150,9 @@
  * make check-rt checks this with lockdep and DEBUG_ATOMIC_SLEEP.
  *
  * Guards may sleep and migrate between kovan_pin() and kovan_unpin();
- * kovan_unpin() on another CPU is legal. A guard lives on the caller's
+ * kovan_unpin() on another CPU is legal, and from another task or an
+ * interrupt that did not pin the guard after kovan_guard_handoff() (for
+ * lockdep, which follows guards as read locks: see kovan_pin_held()). A guard lives on the caller's
  * stack and belongs to one pin/unpin pair; guards nest freely, also from
  * interrupts that arrive while the interrupted task holds a guard. Any
  * number of guards may be pinned at once (a slot counts in unsigned longs).
@@ -231,6 +234,7 @@
 #include <linux/compiler.h>
 #include <linux/hardirq.h>
 #include <linux/llist.h>
+#include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
@@ -381,6 +385,8 @@ struct kovan_node {
  * @era: robust domains: current era, advanced by kovan_node_init()
  * @pcpu: per-CPU reader slots and retire batch
  * @flags: KOVAN_* flags in effect
+ * @dep_map: lockdep: guards are read acquisitions of it,
+ *	     kovan_synchronize() and kovan_barrier() wait for it
  * @parity: which half of the retired/@freed counters new retires count in
  * @state: KOVAN_DOMAIN_* bits: barrier running, flush requested
  * @freed: objects freed, per barrier parity
@@ -405,6 +411,9 @@ struct kovan_domain {
 	atomic64_t era;
 	struct kovan_pcpu __percpu *pcpu;
 	unsigned int flags;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	struct lockdep_map dep_map;
+#endif
 	unsigned int parity ____cacheline_aligned_in_smp;
 	unsigned long state;
 	atomic_long_t freed[2];
@@ -431,6 +440,7 @@ struct kovan_domain {
  * @phase: the phase of @slot the guard counts in
  * @moved_phase: the phase of @moved it counts in
  * @robust: the domain is robust; kovan_load() maintains @era
+ * @lockdep: lockdep holds the pin in the pinning task or interrupt
  *
  * Fields are private to kovan. kovan_unpin() needs nothing but the guard
  * and the slots, so it stays legal after kovan_domain_destroy() (which
@@ -447,6 +457,9 @@ struct kovan_guard {
 	u8 phase;
 	u8 moved_phase;
 	bool robust;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	bool lockdep;
+#endif
 };
 
 /**
@@ -498,7 +511,13 @@ struct kovan_stats {
 	unsigned int backlog;
 };
 
-int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name);
+int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name,
+			struct lock_class_key *key);
+
+/*
+ * A static domain's lockdep map starts zeroed: lockdep keys its class by
+ * the domain's address and names it after the symbol.
+ */
 #define __DEFINE_KOVAN_DOMAIN(dom, domain_flags, storage)				\
 	static DEFINE_PER_CPU_ALIGNED(struct kovan_pcpu, dom##_kovan_pcpu) = {	\
 		.cb.lock = __RAW_SPIN_LOCK_UNLOCKED(dom##_kovan_pcpu.cb.lock),		\
@@ -545,13 +564,19 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
  *	   added.
  *
  * The expression @d names the domain's debugfs directory
- * (/sys/kernel/debug/kovan/<d>-<id>/stats).
+ * (/sys/kernel/debug/kovan/<d>-<id>/stats) and its lockdep class, one
+ * class per call site, as init_srcu_struct() has it.
  *
  * Context: process context; may sleep.
  * Return: 0 on success, -EINVAL for a NULL @d or unknown @flags,
  *	   -ENOMEM when the per-CPU slots cannot be allocated.
  */
-#define kovan_domain_init(d, flags) __kovan_domain_init((d), (flags), #d)
+#define kovan_domain_init(d, flags)						\
+({										\
+	static struct lock_class_key __kovan_key;				\
+										\
+	__kovan_domain_init((d), (flags), #d, &__kovan_key);			\
+})
 
 /**
  * kovan_domain_destroy() - tear down a domain set up by kovan_domain_init()
@@ -700,6 +725,70 @@ static __always_inline void kovan_pin_unfenced(struct kovan_slot __percpu *ps)
 	}
 }
 
+/*
+ * Lockdep: a pin is a recursive read acquisition of the domain's map, as
+ * srcu_read_lock() is of its srcu_struct's; none in NMI, where lockdep
+ * takes only trylocks, and none for a pin kovan refused. Lockdep holds at
+ * most MAX_LOCK_DEPTH locks per task and turns itself off past that, where
+ * kovan lets a task pin any number of guards: a pin made while the task
+ * holds KOVAN_LOCKDEP_DEPTH or more is not annotated.
+ */
+#define KOVAN_LOCKDEP_DEPTH	(MAX_LOCK_DEPTH / 2)
+
+static __always_inline void kovan_lockdep_pin(struct kovan_domain *d, struct kovan_guard *g)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	g->lockdep = g->domain && !in_nmi() && current->lockdep_depth < KOVAN_LOCKDEP_DEPTH;
+	if (g->lockdep)
+		lock_map_acquire_read(&d->dep_map);
+#endif
+}
+
+/**
+ * kovan_guard_handoff() - let another task or interrupt unpin a guard
+ * @g: a pinned guard
+ *
+ * Tells lockdep that the pinning task or interrupt no longer holds the
+ * guard, as percpu_rwsem_release() does for a semaphore handed over. Call
+ * it before the guard is unpinned by another task or in an interrupt that
+ * did not pin it, and before a guard outlives its domain's memory;
+ * lockdep would report the unpin (or the free) otherwise. The guard stays
+ * pinned. Without CONFIG_DEBUG_LOCK_ALLOC it does nothing.
+ *
+ * Context: the task or interrupt that pinned @g.
+ */
+static __always_inline void kovan_guard_handoff(struct kovan_guard *g)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	if (g->lockdep) {
+		g->lockdep = false;
+		lock_map_release(&g->domain->dep_map);
+	}
+#endif
+}
+
+/**
+ * kovan_pin_held() - whether lockdep sees a guard of a domain pinned here
+ * @d: the domain
+ *
+ * For lockdep assertions, as srcu_read_lock_held(): true when the calling
+ * task or interrupt pinned @d and has not unpinned it (or handed it off),
+ * and always true without CONFIG_DEBUG_LOCK_ALLOC or once lockdep has
+ * turned itself off after a report. A guard pinned in NMI, or while the
+ * task held %KOVAN_LOCKDEP_DEPTH locks or more, is not seen.
+ *
+ * Context: any.
+ * Return: whether the caller holds a guard of @d, as far as lockdep knows.
+ */
+static inline bool kovan_pin_held(struct kovan_domain *d)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	return !debug_locks || lock_is_held(&d->dep_map);
+#else
+	return true;
+#endif
+}
+
 /**
  * kovan_pin() - enter a read-side critical section
  * @d: the domain
@@ -763,9 +852,11 @@ static __always_inline void kovan_pin(struct kovan_domain *d, struct kovan_guard
 	g->phase = phase;
 	g->robust = robust;
 	g->era = access;
+	kovan_lockdep_pin(d, g);
 	return;
 slow:
 	kovan_pin_slow(d, g);
+	kovan_lockdep_pin(d, g);
 }
 
 /**
@@ -791,6 +882,8 @@ static __always_inline void kovan_unpin(struct kovan_guard *g)
 	struct kovan_slot __percpu *ps = g->slot;
 	unsigned int phase = g->phase, wait;
 
+	/* Before the count: the domain may be gone once it is in. */
+	kovan_guard_handoff(g);
 	if (unlikely(!ps || g->moved || !kovan_this_cpu_ok())) {
 		kovan_unpin_slow(g);
 		return;
@@ -949,6 +1042,10 @@ do {										\
  * for as well; guards pinned after that are not. It waits for readers
  * only: frees queued to a reclaim worker do not delay it.
  *
+ * Lockdep: a wait for the domain's map, as synchronize_srcu() is: called
+ * inside a guard of @d, or holding a lock that a guard of @d is taken
+ * before, it is a lockdep report rather than a silent hang.
+ *
  * Context: process context; sleeps.
  */
 void kovan_synchronize(struct kovan_domain *d);
@@ -961,6 +1058,8 @@ void kovan_synchronize(struct kovan_domain *d);
  * function returned) when kovan_barrier() returns. Objects retired while
  * it waits are not waited for. Call it before unloading a module whose
  * free functions or objects kovan still holds.
+ *
+ * Lockdep: as kovan_synchronize().
  *
  * Context: process context; sleeps until the readers that can see those
  * objects unpin.

@@ -1207,6 +1207,7 @@ void kovan_synchronize(struct kovan_domain *d)
 	DECLARE_COMPLETION_ONSTACK(done);
 
 	might_sleep();
+	kovan_lockdep_sync(d);
 	kovan_start_gp(d, kovan_batch_get_wait(d), &done);
 	wait_for_completion(&done);
 }
@@ -1267,6 +1268,7 @@ void kovan_barrier(struct kovan_domain *d)
 	unsigned long target;
 
 	might_sleep();
+	kovan_lockdep_sync(d);
 	wait_on_bit_lock(&d->state, KOVAN_BARRIER_RUNNING, TASK_UNINTERRUPTIBLE);
 	parity = d->parity;
 	/* G: retires after this count in the other half; kovan_flush() orders it. */

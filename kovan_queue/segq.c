@@ -257,6 +257,9 @@ static void kovan_segq_unused(struct kovan_segq *q, struct kovan_segq_segment *s
 	}
 }
 
+/* The lockdep class of every queue's own domain. */
+static struct lock_class_key kovan_segq_domain_key;
+
 struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp)
 {
 	struct kovan_segq_segment *seg;
@@ -269,7 +272,7 @@ struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp)
 	if (!q)
 		return ERR_PTR(-ENOMEM);
 	if (!d) {
-		ret = __kovan_domain_init(&q->own_domain, 0, "kovan_segq");
+		ret = __kovan_domain_init(&q->own_domain, 0, "kovan_segq", &kovan_segq_domain_key);
 		if (ret) {
 			kfree(q);
 			return ERR_PTR(ret);

@@ -6,7 +6,8 @@
 # model-checks a reduced size of the slot
 # protocol with spin (make model: the full sizes), runs the userspace
 # build's stress tests natively and under ThreadSanitizer, runs the KUnit suites on
-# UML (KASAN; once more with every domain robust) and on QEMU x86_64 (KCSAN)
+# UML (KASAN; once more with every domain robust; and a boot for each of the
+# two deadlocks lockdep must report) and on QEMU x86_64 (KCSAN)
 # with 2 vCPUs and 5-level paging and with 4 vCPUs, runs the torture
 # module for a minute on each (make torture: longer, and -smp 8), proves the
 # harness and the userspace checks still report failures, and ends with one line
@@ -21,7 +22,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=16
+total=17
 n=0
 step() {
 	n=$((n + 1))
@@ -72,6 +73,12 @@ results+=("$KOVAN_LOGDIR/uml-smp1.json")
 step "UML suites with CONFIG_KOVAN_ROBUST_DEFAULT=y: every user on robust domains"
 "$KOVAN_ROOT/scripts/run-tests.sh" --robust --label uml-robust uml
 results+=("$KOVAN_LOGDIR/uml-robust.json")
+
+step "UML lockdep: kovan_synchronize() in a guard, and under a mutex a reader takes, are reported"
+for c in recursive abba; do
+	"$KOVAN_ROOT/scripts/run-tests.sh" --provoke $c --label "uml-lockdep-$c" uml
+	results+=("$KOVAN_LOGDIR/uml-lockdep-$c.json")
+done
 
 smps=(${KOVAN_SMP:-2 4})
 step "QEMU x86_64 suites (KCSAN, lockdep), -smp ${smps[*]}; the first with 5-level paging"

@@ -25,13 +25,17 @@ END = 'KOVAN-TESTS-END'
 HARNESS = re.compile(r'kovan-harness: (ok|not ok) (.*)$')
 # A test that provokes a report on purpose (a documented WARN) brackets it;
 # reports inside a bracket are expected, and a bracket without one fails.
-EXPECT_BEGIN = re.compile(r'kovan-expect-report: begin (\w+): (.*)$')
+EXPECT_BEGIN = re.compile(r'kovan-expect-report: begin ([\w-]+): (.*)$')
 EXPECT_END = re.compile(r'kovan-expect-report: end')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 
 # Kernel reports that fail a run wherever they appear on the console:
 # a report in a helper kthread does not fail its KUnit case by itself.
+# The first pattern a line matches names its kind: the two lockdep reports
+# a bracket may expect come before the WARNING line they are printed on.
 REPORTS = [
+    ('lockdep-recursive', re.compile(r'possible recursive locking detected')),
+    ('lockdep-circular', re.compile(r'possible circular locking dependency detected')),
     ('BUG', re.compile(r'\bBUG:')),
     ('WARNING', re.compile(r'\bWARNING:')),
     ('KASAN', re.compile(r'\bKASAN\b')),

@@ -3,7 +3,8 @@
 # Build the modules against one test kernel, boot it, load kovan, kovan_queue
 # and every test module of kunit/SUITES, and judge the console log.
 #
-# Usage: run-tests.sh [--smp N] [--cpu MODEL] [--robust] [--selftest MODE] [--timeout S] [--label L] FLAVOUR
+# Usage: run-tests.sh [--smp N] [--cpu MODEL] [--robust] [--selftest MODE] [--provoke CASE]
+#                     [--timeout S] [--label L] FLAVOUR
 #   FLAVOUR   uml, x86_64 or arm64 (a kernel config in kunit/configs)
 #   --smp     vCPUs for QEMU (default 2); UML always has one CPU
 #   --cpu     x86_64: QEMU's -cpu (default QEMU's own); "max" gives the
@@ -15,6 +16,9 @@
 #   --selftest  make the harness see a failure of one kind (see kunit/kovan_selftest.c):
 #             fail, warn, kasan, hang, expect, poweroff, ktap, later, oops,
 #             panic, lockdep, rmmod, insmod, missing
+#   --provoke  load only kovan_lockdep_test, with provoke=CASE (recursive or
+#             abba): its case provokes one lockdep report inside an
+#             expect-report bracket, and the run passes only if it comes
 # Results: $KOVAN_LOGDIR/<label>.json; console: $KOVAN_LOGDIR/<label>.console
 # arm64: cross-compiled, booted with qemu-system-aarch64 -M virt -cpu
 # $KOVAN_ARM64_CPU (default max,pauth-impdef=on: LSE atomics, as kunit.py
@@ -24,13 +28,14 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-smp=2 cpu= robust=() selftest= timeout=${KOVAN_BOOT_TIMEOUT:-900} label=
+smp=2 cpu= robust=() selftest= provoke= timeout=${KOVAN_BOOT_TIMEOUT:-900} label=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--robust) robust=(CONFIG_KOVAN_ROBUST_DEFAULT=y); shift ;;
 	--selftest) selftest=$2; shift 2 ;;
+	--provoke) provoke=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--label) label=$2; shift 2 ;;
 	*) die "unknown option $1" ;;
@@ -65,6 +70,7 @@ while read -r mod suites; do
 		! { [ "$selftest" = later ] && [ "$mod" = kovan_consumer_test ]; }; then
 		continue
 	fi
+	[ -z "$provoke" ] || [ "$mod" = kovan_lockdep_test ] || continue
 	modules+=("$mod")
 	expect+=("$suites")
 done <"$KOVAN_ROOT/kunit/SUITES"
@@ -112,6 +118,8 @@ write_plan() {
 		for m in "${modules[@]}"; do
 			if [ "$m" = kovan_selftest ]; then
 				echo "load $dir/$(modpath "$m") $selftest_param"
+			elif [ -n "$provoke" ] && [ "$m" = kovan_lockdep_test ]; then
+				echo "load $dir/$(modpath "$m") provoke=$provoke"
 			else
 				echo "load $dir/$(modpath "$m")"
 			fi
@@ -211,6 +219,8 @@ timed_out=()
 [ $rc -eq 124 ] || [ $rc -eq 137 ] && timed_out=(--timed-out)
 required=()
 [ "$cpu" != max ] || required=(--require 'paging: 5 levels')
+# A provoked case that skipped (the parameter did not arrive) proves nothing.
+[ -z "$provoke" ] || required+=(--require 'kovan-expect-report: begin lockdep-')
 
 res=0
 summary=$(python3 "$KOVAN_ROOT/scripts/results.py" --log "$console" \
