@@ -180,6 +180,7 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
 	atomic_long_set(&d->in_flight, 0);
 	atomic_long_set(&d->gp_started, 0);
 	atomic_long_set(&d->gp_done, 0);
+	atomic_long_set(&d->gp_needed, 0);
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	lockdep_init_map(&d->dep_map, name, key, 0);
 #endif

@@ -396,6 +396,7 @@ struct kovan_node {
  * @gp_started: grace periods started (kovan_synchronize(),
  *		kovan_start_poll()): the number of the newest
  * @gp_done: the newest grace period whose readers are all gone
+ * @gp_needed: the newest cookie kovan_start_poll() needs a period for
  * @flush_node: on kovan's list of domains with partly filled batches
  * @name: for debugfs
  * @debugfs: /sys/kernel/debug/kovan/<name>
@@ -422,6 +423,7 @@ struct kovan_domain {
 	atomic_long_t in_flight;
 	atomic_long_t gp_started;
 	atomic_long_t gp_done;
+	atomic_long_t gp_needed;
 	struct llist_node flush_node;
 	char name[32];
 	struct dentry *debugfs;
@@ -1089,14 +1091,21 @@ unsigned long kovan_get_state(struct kovan_domain *d);
  * @d: the domain
  *
  * Like start_poll_synchronize_srcu(): a cookie as kovan_get_state()'s,
- * and a grace period that covers it is started, without waiting for it:
- * kovan_poll_state() turns true microseconds after the last guard pinned
- * before the call unpins. Where the close cannot run here (no batch
- * header to be had; a %KOVAN_FENCELESS domain in a caller that may not
- * be preempted or runs in softirq) the flush worker starts it.
+ * and a grace period that covers it is started, without waiting for it.
+ * Calls made while one is in flight share the next, which starts when it
+ * ends: a domain has one or two periods in flight however often it is
+ * called, also while a reader stalls. Where the close cannot run here (no
+ * batch header to be had; a %KOVAN_FENCELESS domain in a caller that may
+ * not be preempted, runs in softirq, or runs on a kernel without
+ * CONFIG_PREEMPT_COUNT) the flush worker starts it. kovan_poll_state()
+ * turns true once every guard pinned before the call has unpinned, and
+ * the guards the period's close found a slot's engine still counting with
+ * them (pinned before its next phase flip, as kovan_synchronize() says):
+ * typically microseconds after the last of them unpins.
  *
- * Context: any but NMI; never sleeps. Wait-free apart from the close of
- * an empty batch (kovan_retire() closes full ones the same way).
+ * Context: any but NMI (where it WARNs once and starts nothing); never
+ * sleeps. Neither wait-free nor lock-free when it closes: as a
+ * kovan_retire() that closes a batch.
  * Ordering: as kovan_get_state().
  * Return: the cookie.
  */
@@ -1114,8 +1123,10 @@ unsigned long kovan_start_poll(struct kovan_domain *d);
  * Context: any, NMI included. Wait-free.
  * Ordering: when it returns true, a full barrier: the readers' accesses
  * happen before whatever the caller does next (a free).
- * Return: true when every guard pinned before the cookie was taken has
- * unpinned.
+ * Return: true only once every guard pinned before the cookie was taken
+ * has unpinned and a grace period started after it has ended; a cookie of
+ * kovan_get_state() that no kovan_start_poll() or kovan_synchronize()
+ * followed stays false.
  */
 bool kovan_poll_state(struct kovan_domain *d, unsigned long cookie);
 

@@ -129,7 +129,7 @@
  *    Pairs with the fully ordered test_and_set_bit() of the listing side.
  *  I The reclaim worker's decrement of a domain's in_flight is a release,
  *    its last access to the domain: its frees' counts are written before
- *    (kovan_reclaim()'s, for kovan_synchronize()'s empty batch, likewise).
+ *    (kovan_reclaim()'s, for a grace period's empty batch, likewise).
  *    Pairs with the acquire in kovan_domain_quiesce(), after which the
  *    owner may free the domain.
  *  J Reads of unpins are acquires: what the readers did before B happens
@@ -163,10 +163,17 @@
  *  R A period ends with a fully ordered cmpxchg of gp_done after D;
  *    kovan_poll_state() reads gp_done and, when the cookie has passed,
  *    runs smp_mb(): the readers' accesses happen before the caller's next.
- *  S A kovan_start_poll() that leaves its period to the flush worker sets
- *    the request bit after reading its cookie (smp_mb__before_atomic());
- *    the worker clears the bit with a fully ordered test_and_clear_bit()
- *    before its increment, whose number is therefore above the cookie.
+ *  S A period is requested by setting a bit of d->state after the need
+ *    was read or written (smp_mb__before_atomic()); the flush worker
+ *    clears it with a fully ordered test_and_clear_bit() before it reads
+ *    the need and increments gp_started: the number is above the cookie.
+ *    The bit shares its word with KOVAN_FLUSH_QUEUED, whose clear by the
+ *    worker (H) therefore comes after the set in coherence order.
+ *  T kovan_start_poll() raises gp_needed, runs smp_mb() and reads
+ *    gp_started and gp_done; a period's end raises gp_done, runs smp_mb()
+ *    and reads gp_needed. A start that sees a period in flight leaves the
+ *    next one to its end, which then sees the need: one period in flight
+ *    serves any number of polls, also under a stalled reader.
  */
 
 #include <linux/completion.h>
@@ -231,6 +238,7 @@ static LLIST_HEAD(kovan_engine_list);	/* slots whose engine has work */
 static void kovan_reclaim_fn(struct work_struct *work);
 static void kovan_irq_fn(struct irq_work *work);
 static void kovan_flush_fn(struct work_struct *work);
+static void kovan_request_flush(struct kovan_domain *d, bool now);
 static void kovan_engine_fn(struct work_struct *work);
 static void kovan_engine_try(struct kovan_slot *s, bool looks);
 static DECLARE_WORK(kovan_engine_work, kovan_engine_fn);
@@ -308,7 +316,18 @@ static bool kovan_slot_idle(struct kovan_slot *s)
 	return pins == unpins;
 }
 
-/* A grace period's readers are gone: say so to kovan_poll_state(). */
+/* Ask the flush worker for a grace period (kovan_start_gp_deferred()). */
+static void kovan_request_gp(struct kovan_domain *d)
+{
+	smp_mb__before_atomic(); /* S: the need's access before the bit; pairs with the worker. */
+	set_bit(KOVAN_GP_REQUESTED, &d->state);
+	kovan_request_flush(d, true);
+}
+
+/*
+ * A grace period's readers are gone: say so to kovan_poll_state(), and
+ * start the next period if a poll needs one that has not started.
+ */
 static void kovan_end_gp(struct kovan_domain *d, unsigned long gp)
 {
 	long done = atomic_long_read(&d->gp_done);
@@ -319,6 +338,9 @@ static void kovan_end_gp(struct kovan_domain *d, unsigned long gp)
 	 */
 	while ((long)(gp - done) > 0 && !atomic_long_try_cmpxchg(&d->gp_done, &done, gp))
 		;
+	smp_mb(); /* T: the end before the need is read; pairs with kovan_start_poll(). */
+	if ((long)(atomic_long_read(&d->gp_needed) - atomic_long_read(&d->gp_started)) > 0)
+		kovan_request_gp(d);
 }
 
 /*
@@ -341,7 +363,6 @@ static void kovan_reclaim(struct kovan_batch *b)
 		unsigned long gp = b->gp;
 
 		kovan_batch_put(b);
-		atomic_long_inc(&d->batches_freed);
 		kovan_end_gp(d, gp);
 		/*
 		 * I: the last touch of d; kovan_synchronize()'s caller may
@@ -743,7 +764,8 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 				kovan_engine_try(s, false);
 			continue;
 		}
-		if (robust)
+		/* A grace period holds no memory: it cannot make the slot stalled. */
+		if (robust && b->objects)
 			kovan_count_push(s);
 		/* The same number every time; read by the engine after F. */
 		if (READ_ONCE(s->idx) != idx)
@@ -1047,11 +1069,19 @@ static unsigned long kovan_start_gp(struct kovan_domain *d, struct kovan_batch *
 	return gp;
 }
 
-/* The flush worker's part of a kovan_start_poll() that could not close. */
+/*
+ * The flush worker's part of kovan_request_gp(): a period, unless one
+ * numbered at or above the need has started since (its end serves it).
+ */
 static void kovan_start_gp_deferred(struct kovan_domain *d)
 {
-	struct kovan_batch *b = kovan_batch_get(d);
+	struct kovan_batch *b;
 
+	/* A domain being destroyed starts none; kovan_domain_quiesce() covers a race. */
+	if (test_bit(KOVAN_DYING, &d->state) ||
+	    (long)(atomic_long_read(&d->gp_needed) - atomic_long_read(&d->gp_started)) <= 0)
+		return;
+	b = kovan_batch_get(d);
 	if (b) {
 		kovan_start_gp(d, b, NULL);
 		return;
@@ -1125,7 +1155,7 @@ static void kovan_flush_fn(struct work_struct *work)
 		if (unlikely(!READ_ONCE(d->debugfs)))
 			kovan_debugfs_add(d);
 		kovan_flush(d, false);
-		/* S: fully ordered when it clears the bit; pairs with kovan_start_poll(). */
+		/* S: fully ordered when it clears the bit; pairs with kovan_request_gp(). */
 		if (test_and_clear_bit(KOVAN_GP_REQUESTED, &d->state))
 			kovan_start_gp_deferred(d);
 	}
@@ -1222,18 +1252,30 @@ EXPORT_SYMBOL_NS_GPL(kovan_get_state, KOVAN_NS);
 
 unsigned long kovan_start_poll(struct kovan_domain *d)
 {
+	unsigned long cookie = kovan_get_state(d);
 	struct kovan_batch *b = NULL;
-	unsigned long cookie;
+	long need, started;
 
+	if (WARN_ONCE(in_nmi(), "kovan: %s() in NMI\n", __func__))
+		return cookie;
+	need = atomic_long_read(&d->gp_needed);
+	while ((long)(cookie - need) > 0 && !atomic_long_try_cmpxchg(&d->gp_needed, &need, cookie))
+		;
+	smp_mb(); /* T: the need before the periods are read; pairs with kovan_end_gp(). */
+	started = atomic_long_read(&d->gp_started);
+	/* One numbered at or above the cookie started after it: it covers it. */
+	if ((long)(started - cookie) >= 0)
+		return cookie;
+	/* One in flight: its end sees the need (T) and starts the next. */
+	if (started != atomic_long_read(&d->gp_done))
+		return cookie;
 	/* P waits for IPIs: as kovan_retire(), leave that to the worker where it may not. */
 	if (!kovan_fenceless(d) || (preemptible() && in_task()))
 		b = kovan_batch_get(d);
 	if (b)
-		return kovan_start_gp(d, b, NULL);
-	cookie = kovan_get_state(d);
-	smp_mb__before_atomic(); /* S: cookie read before the request; pairs with the worker. */
-	set_bit(KOVAN_GP_REQUESTED, &d->state);
-	kovan_request_flush(d, true);
+		kovan_start_gp(d, b, NULL);
+	else
+		kovan_request_gp(d);
 	return cookie;
 }
 EXPORT_SYMBOL_NS_GPL(kovan_start_poll, KOVAN_NS);
@@ -1304,25 +1346,35 @@ void kovan_domain_quiesce(struct kovan_domain *d)
 	 * a pass that missed DYING and put @d back is seen below.
 	 */
 	smp_mb__after_atomic();
-	do {
-		wait_event(kovan_wait, !test_bit(KOVAN_FLUSH_QUEUED, &d->state));
-		flush_work(&kovan_flush_work);	/* The pass that took @d off the list is over. */
-	} while (test_bit(KOVAN_FLUSH_QUEUED, &d->state));
 	/*
-	 * I: the worker's last touch of d happened before; pairs with
-	 * kovan_reclaim_fn(). A batch still in flight now is held by a guard
-	 * pinned in its slot (a caller bug at this point): say so, and wait.
+	 * A grace period's end that missed DYING lists @d (its request for
+	 * the next) before its I, and the flush worker may start one: look
+	 * at both again until neither moved.
 	 */
-	if (!wait_event_timeout(kovan_wait, !atomic_long_read_acquire(&d->in_flight), 10 * HZ)) {
+	do {
+		do {
+			wait_event(kovan_wait, !test_bit(KOVAN_FLUSH_QUEUED, &d->state));
+			/* The pass that took @d off the list is over. */
+			flush_work(&kovan_flush_work);
+		} while (test_bit(KOVAN_FLUSH_QUEUED, &d->state));
+		/*
+		 * I: the worker's last touch of d happened before; pairs with
+		 * kovan_reclaim_fn(). A batch still in flight now is held by a
+		 * guard pinned in its slot (a caller bug at this point): say so,
+		 * and wait.
+		 */
+		if (wait_event_timeout(kovan_wait, !atomic_long_read_acquire(&d->in_flight),
+				       10 * HZ))
+			continue;
 		WARN_ONCE(1, "kovan: destroying %s waits for guards still pinned\n", d->name);
 		/*
-		 * Polled too: kovan_synchronize()'s empty batch, paid where a
-		 * wait queue may not be woken (kovan_reclaim()), wakes nobody.
+		 * Polled too: a grace period's empty batch, paid where a wait
+		 * queue may not be woken (kovan_reclaim()), wakes nobody.
 		 */
 		while (!wait_event_timeout(kovan_wait, !atomic_long_read_acquire(&d->in_flight),
 					   HZ))
 			;
-	}
+	} while (test_bit(KOVAN_FLUSH_QUEUED, &d->state));
 	/*
 	 * No batch waits on a slot of @d now, but an engine run may still be
 	 * on its way out of the last cycle there (a run that parked listed its

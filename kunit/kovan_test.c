@@ -890,29 +890,45 @@ static bool kt_poll_passes(struct kovan_domain *d, unsigned long cookie)
 	return false;
 }
 
+/* Wait until @cpu's home slot of @d leaves @phase (bounded: liveness). */
+static bool kt_slot_flipped(struct kovan_domain *d, int cpu, unsigned int phase)
+{
+	struct kovan_slot *s = per_cpu_ptr(&d->pcpu->slot[0], cpu);
+	int i;
+
+	for (i = 0; i < 1000 && READ_ONCE(s->phase) == phase; i++)
+		msleep(20);
+	return READ_ONCE(s->phase) != phase;
+}
+
 /*
  * A cookie stands for the guards pinned before it was taken: polls stay
- * false while one is pinned, however long, and turn true once it unpins;
- * a guard pinned after the cookie does not hold it. A cookie of
- * kovan_get_state() waits for a grace period started after it, which
- * kovan_synchronize() is too.
+ * false while one is pinned, however long, and turn true once it unpins.
+ * A guard pinned once the period's close flipped its slot's phase does not
+ * hold it (one pinned in between may: kovan.h). A cookie of
+ * kovan_get_state() waits for a period started after it, which
+ * kovan_synchronize() is too. Both holders pin the same slot.
  */
 static void kovan_poll_state_readers(struct kunit *test)
 {
 	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
+	int cpu = cpumask_first(cpu_online_mask);
 	struct kt_holder *early, *late;
 	unsigned long got, started;
+	unsigned int phase;
 
-	/* No reader: the period ends inside kovan_start_poll(). */
+	/* No reader: passes at once, or once the flush worker closed it. */
 	started = kovan_start_poll(d);
-	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, started));
+	KUNIT_EXPECT_TRUE(test, kt_poll_passes(d, started));
 
-	early = kt_holder_start(test, d, -1);
+	early = kt_holder_start(test, d, cpu);
 	got = kovan_get_state(d);
 	msleep(50);
 	KUNIT_EXPECT_FALSE_MSG(test, kovan_poll_state(d, got), "no period started after it");
+	phase = READ_ONCE(per_cpu_ptr(&d->pcpu->slot[0], cpu)->phase);
 	started = kovan_start_poll(d);
-	late = kt_holder_start(test, d, -1);
+	KUNIT_EXPECT_TRUE_MSG(test, kt_slot_flipped(d, cpu, phase), "the period never closed");
+	late = kt_holder_start(test, d, cpu);
 	/* Every chance to pass early; they must not. */
 	msleep(200);
 	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, got));
@@ -930,6 +946,38 @@ static void kovan_poll_state_readers(struct kunit *test)
 	got = kovan_get_state(d);
 	kovan_synchronize(d);
 	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, got));
+	kovan_domain_destroy(d);
+}
+
+/*
+ * kovan_start_poll() under a stalled reader, called over and over: the
+ * calls share one period rather than each closing its own, so the domain's
+ * share of batch headers and, in a robust domain, the slot's stall count
+ * stay untouched; the first cookie and the last both pass once the reader
+ * leaves.
+ */
+static void kovan_start_poll_combines(struct kunit *test)
+{
+	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
+	struct kt_holder *h = kt_holder_start(test, d, -1);
+	unsigned long first, last = 0;
+	long in_flight;
+	int i;
+
+	first = kovan_start_poll(d);
+	for (i = 0; i < 10000; i++) {
+		last = kovan_start_poll(d);
+		if (!(i & 255))
+			cond_resched();
+	}
+	/* The flush worker may be about to start the one the calls share. */
+	msleep(50);
+	in_flight = atomic_long_read(&d->in_flight);
+	KUNIT_EXPECT_LE_MSG(test, in_flight, 2L, "periods in flight after 10001 calls");
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, last));
+	kt_holder_release(h);
+	KUNIT_EXPECT_TRUE(test, kt_poll_passes(d, last));
+	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, first));
 	kovan_domain_destroy(d);
 }
 
@@ -969,29 +1017,40 @@ static void kovan_start_poll_atomic(struct kunit *test)
 static void kovan_poll_state_wraps(struct kunit *test)
 {
 	struct kovan_domain *d = kt_domain(test, 0);
-	unsigned long before, last = 0;
+	unsigned long before, shared, last = 0;
 	struct kt_holder *h;
 	int i;
 
 	/* Three periods short of the wrap: private fields, set as only a test may. */
 	atomic_long_set(&d->gp_started, -3L);
 	atomic_long_set(&d->gp_done, -3L);
+	atomic_long_set(&d->gp_needed, -3L);
 	before = kovan_get_state(d);
 	KUNIT_EXPECT_EQ(test, before, ULONG_MAX - 1);
 	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, before));
 
+	/* Period ULONG_MAX - 1 waits for the holder; the next calls share ULONG_MAX. */
 	h = kt_holder_start(test, d, -1);
-	for (i = 0; i < 4; i++)
-		last = kovan_start_poll(d);
-	KUNIT_EXPECT_EQ(test, last, 1UL);
+	KUNIT_EXPECT_EQ(test, kovan_start_poll(d), ULONG_MAX - 1);
+	shared = kovan_start_poll(d);
+	KUNIT_EXPECT_EQ(test, shared, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, kovan_start_poll(d), ULONG_MAX);
 	msleep(50);
 	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, before));
-	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, last));
+	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, shared));
 	kt_holder_release(h);
-	KUNIT_EXPECT_TRUE(test, kt_poll_passes(d, last));
+	KUNIT_EXPECT_TRUE(test, kt_poll_passes(d, shared));
 	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, before));
+
+	/* No reader: each call's period ends inside it, across zero. */
+	for (i = 0; i < 4; i++) {
+		last = kovan_start_poll(d);
+		KUNIT_EXPECT_TRUE(test, kt_poll_passes(d, last));
+	}
+	KUNIT_EXPECT_EQ(test, last, 3UL);
+	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, shared));
 	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, last + 1));
-	KUNIT_EXPECT_EQ(test, kovan_get_state(d), 2UL);
+	KUNIT_EXPECT_EQ(test, kovan_get_state(d), 4UL);
 	KUNIT_EXPECT_TRUE(test, kovan_poll_state(d, last - LONG_MAX));
 	KUNIT_EXPECT_FALSE(test, kovan_poll_state(d, last - LONG_MAX - 1));
 	kovan_domain_destroy(d);
@@ -1033,10 +1092,28 @@ static int kt_recheck_reader(void *arg)
 }
 
 /*
+ * A cookie from kovan_start_poll() (every fourth with interrupts off,
+ * which a fenceless domain leaves to the flush worker) or, every third,
+ * from kovan_get_state().
+ */
+static unsigned long kt_poll_cookie(struct kovan_domain *d, unsigned long iter)
+{
+	unsigned long flags, cookie;
+
+	if (!(iter % 3))
+		return kovan_get_state(d);
+	if (iter % 4)
+		return kovan_start_poll(d);
+	local_irq_save(flags);
+	cookie = kovan_start_poll(d);
+	local_irq_restore(flags);
+	return cookie;
+}
+
+/*
  * An updater that frees what it unpublishes itself, once a cookie says its
- * readers are gone: from kovan_start_poll() two times in three, from
- * kovan_get_state() the third. With its window of cookies full it waits;
- * a kovan_synchronize() started after a cookie must pass it.
+ * readers are gone. With its window of cookies full it waits; a
+ * kovan_synchronize() started after a cookie must pass it.
  */
 static int kt_poll_updater(void *arg)
 {
@@ -1054,8 +1131,7 @@ static int kt_poll_updater(void *arg)
 		atomic_long_inc(&r->updates);
 		if (old) {
 			pending[tail % KT_POLL_PENDING] = old;
-			cookies[tail % KT_POLL_PENDING] = ++iter % 3 ? kovan_start_poll(r->d) :
-							   kovan_get_state(r->d);
+			cookies[tail % KT_POLL_PENDING] = kt_poll_cookie(r->d, ++iter);
 			tail++;
 		}
 		while (head != tail) {
@@ -2435,6 +2511,7 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE_PARAM(kovan_synchronize_waits, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_poll_state_readers, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_start_poll_atomic, kt_flags_gen_params),
+	KUNIT_CASE_PARAM(kovan_start_poll_combines, kt_flags_gen_params),
 	KUNIT_CASE(kovan_poll_state_wraps),
 	KT_CASE_SLOW(kovan_poll_state_stress),
 	KUNIT_CASE(kovan_pin_counts_late),
