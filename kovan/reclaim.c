@@ -191,6 +191,14 @@
 
 #include "internal.h"
 
+#define CREATE_TRACE_POINTS
+#include <kovan/kovan_trace.h>
+
+EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_batch_close);
+EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_batch_free);
+EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_stall_avoid);
+EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_era_skip);
+
 /* How often parked engines look again, for kicks lost to M. */
 #define KOVAN_BACKSTOP_US	1000
 
@@ -528,6 +536,7 @@ static unsigned int kovan_pick_slot(struct kovan_domain *d, unsigned int cpu)
 				return idx;
 			if (kovan_this_cpu_ok())
 				this_cpu_inc(d->pcpu->stall_avoids);
+			trace_kovan_stall_avoid(d->name, idx);
 			if (!atomic_read(&s->movers) && marked > latest) {
 				latest = marked;
 				best = idx;
@@ -733,10 +742,14 @@ static void kovan_fence_ipi(void *info)
  */
 static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 {
+	/* Read now: once the last busy slot has it, the batch may be gone. */
+	unsigned long objects = b->count[0] + b->count[1];
 	bool robust = kovan_robust(d);
 	unsigned long skipped = 0;
 	struct kovan_slot *s;
 	unsigned int idx;
+
+	b->closed = ktime_get_mono_fast_ns();
 
 	atomic_long_inc(&d->in_flight);
 	smp_mb(); /* C: unpublish before reading slots; pairs with A, E. */
@@ -754,6 +767,7 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 		}
 		if (robust && (s64)(atomic64_read(&s->access) - b->min_birth) < 0) {
 			this_cpu_inc(d->pcpu->era_skips);
+			trace_kovan_era_skip(d->name, idx, atomic64_read(&s->access), b->min_birth);
 			skipped++;
 			continue;
 		}
@@ -775,6 +789,7 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 		/* Its readers may be gone already: free at once rather than wait for a worker. */
 		kovan_engine_try(s, false);
 	}
+	trace_kovan_batch_close(d->name, objects, kovan_nr_slots - skipped, skipped);
 	/* Also when every slot was skipped, where the sum wraps to zero. */
 	if (skipped)
 		kovan_adjust(b, skipped * kovan_share);
@@ -1200,6 +1215,7 @@ static void kovan_reclaim_fn(struct work_struct *work)
 	struct completion *done;
 	unsigned int count[2];
 	struct kovan_domain *d;
+	u64 closed;
 
 	this_cpu_inc(kovan_reclaimers->reclaims);
 	llist_for_each_entry_safe(b, tmp, list, reclaim) {
@@ -1208,12 +1224,15 @@ static void kovan_reclaim_fn(struct work_struct *work)
 		count[0] = b->count[0];
 		count[1] = b->count[1];
 		done = b->done;
+		closed = b->closed;
 		kovan_batch_put(b);
 		atomic_long_sub(count[0] + count[1], &r->backlog);
 		atomic_long_inc(&d->batches_freed);
 		atomic_long_sub(count[0] + count[1], &d->queued);
 		atomic_long_add(count[0], &d->freed[0]);
 		atomic_long_add(count[1], &d->freed[1]);
+		trace_kovan_batch_free(d->name, count[0] + count[1],
+				       ktime_get_mono_fast_ns() - closed);
 		if (done)
 			complete(done);
 		/* I: the last touch of d, after every count; pairs with kovan_domain_quiesce(). */

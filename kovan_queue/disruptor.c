@@ -66,6 +66,8 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include <kovan_queue/kovan_queue_trace.h>
+
 #include <kovan/fault.h>
 
 #include "disruptor.h"
@@ -934,11 +936,13 @@ void kovan_disruptor_halt(struct kovan_disruptor *d)
 	struct kovan_stage *st;
 	struct dis_private *p;
 	unsigned int i;
+	s64 target;
 
 	if (!d || dis_priv(d)->state != KOVAN_DIS_STARTED)
 		return;
 	p = dis_priv(d);
-	WRITE_ONCE(p->halt_target, dis_published(d));	/* Read by the stopped handlers. */
+	target = dis_published(d);
+	WRITE_ONCE(p->halt_target, target);	/* Read by the stopped handlers. */
 	WRITE_ONCE(p->halting, true);	/* Read by producers waiting for room; see E. */
 	smp_wmb(); /* F: halt_target before the stop requests; pairs with F in the handler. */
 	/* Producers blocked for room, wherever they sleep. */
@@ -947,6 +951,7 @@ void kovan_disruptor_halt(struct kovan_disruptor *d)
 		for (i = 0; i < st->nhandlers; i++)
 			kthread_stop(st->handlers[i]->task);
 	p->state = KOVAN_DIS_HALTED;
+	trace_kovan_disruptor_halt(d, target);
 }
 EXPORT_SYMBOL_NS_GPL(kovan_disruptor_halt, KOVAN_NS);
 

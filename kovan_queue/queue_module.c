@@ -10,6 +10,13 @@
 
 #include "internal.h"
 
+#define CREATE_TRACE_POINTS
+#include <kovan_queue/kovan_queue_trace.h>
+
+EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_segq_segment_alloc);
+EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_segq_segment_free);
+EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_disruptor_halt);
+
 static int __init kovan_queue_init(void)
 {
 	return kovan_segq_init();

@@ -75,6 +75,8 @@
 #include <kovan/fault.h>
 #include <kovan/kovan.h>
 
+#include <kovan_queue/kovan_queue_trace.h>
+
 #include "internal.h"
 #include "segq.h"
 
@@ -123,6 +125,7 @@ static struct kmem_cache *kovan_segq_cache;
 
 static void kovan_segq_free(struct kovan_segq *q, struct kovan_segq_segment *seg)
 {
+	trace_kovan_segq_segment_free(q, false);
 	atomic_long_inc(&q->segments_freed);
 	kmem_cache_free(kovan_segq_cache, seg);
 }
@@ -177,6 +180,7 @@ static bool kovan_segq_keep(struct kovan_segq *q, struct kovan_segq_segment *seg
 		atomic_dec(&q->nr_recycled);
 		return false;
 	}
+	trace_kovan_segq_segment_free(q, true);
 	atomic_long_inc(&q->segments_freed);
 	llist_add(&seg->recycle, &q->recycled);
 	return true;
@@ -205,10 +209,12 @@ static void kovan_segq_refill(struct work_struct *work)
 static struct kovan_segq_segment *kovan_segq_alloc(struct kovan_segq *q, gfp_t gfp)
 {
 	struct kovan_segq_segment *seg = NULL;
+	bool recycled = false;
 
 	if (kovan_segq_fail_injected(q, gfp))
 		goto out;
 	seg = kovan_segq_take_recycled(q);
+	recycled = seg;
 	if (seg)
 		goto out;
 	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible()) {
@@ -224,6 +230,7 @@ out:
 		atomic_long_inc(&q->alloc_failures);
 		return NULL;
 	}
+	trace_kovan_segq_segment_alloc(q, recycled);
 	atomic_long_inc(&q->segments_allocated);
 	kovan_node_init(q->domain, &seg->node);
 	return seg;

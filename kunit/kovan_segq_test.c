@@ -13,6 +13,7 @@
 
 #include <kovan/kovan.h>
 #include <kovan_queue/segq.h>
+#include <kovan_queue/kovan_queue_trace.h>
 
 #include "queue_harness.h"
 
@@ -159,6 +160,76 @@ static void kovan_segq_recycles(struct kunit *test)
 	KUNIT_EXPECT_LE(test, s.segments_kept, (unsigned long)KOVAN_SEGQ_KEPT_MAX);
 	kunit_info(test, "%lu segments reused, %lu kept at the end\n", s.segments_recycled,
 		   s.segments_kept);
+	kovan_segq_destroy(q, NULL);
+}
+
+/* What probes on the segment tracepoints saw of one queue. */
+struct kq_trace {
+	const void *queue;
+	atomic_long_t allocs;
+	atomic_long_t recycled;
+	atomic_long_t frees;
+	atomic_long_t kept;
+};
+
+static void kq_probe_alloc(void *data, const void *queue, bool recycled)
+{
+	struct kq_trace *t = data;
+
+	if (queue != t->queue)
+		return;
+	atomic_long_inc(&t->allocs);
+	if (recycled)
+		atomic_long_inc(&t->recycled);
+}
+
+static void kq_probe_free(void *data, const void *queue, bool kept)
+{
+	struct kq_trace *t = data;
+
+	if (queue != t->queue)
+		return;
+	atomic_long_inc(&t->frees);
+	if (kept)
+		atomic_long_inc(&t->kept);
+}
+
+/* The segment trace events agree with the queue's statistics. */
+static void kovan_segq_trace_events(struct kunit *test)
+{
+	struct kq_trace *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct kovan_segq *q = kq_segq_new(test, NULL);
+	const unsigned long many = 3UL * KOVAN_SEGQ_SEGMENT_ITEMS * KOVAN_SEGQ_KEPT_MAX / 2;
+	unsigned long i, round;
+	struct kovan_segq_stats s;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS)) {
+		kovan_segq_destroy(q, NULL);
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	}
+	t->queue = q;
+	KUNIT_ASSERT_EQ(test, register_trace_kovan_segq_segment_alloc(kq_probe_alloc, t), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_kovan_segq_segment_free(kq_probe_free, t), 0);
+	/* Twice: the second round takes what the first left kept. */
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < many; i++)
+			KUNIT_ASSERT_EQ(test, kovan_segq_push(q, kq_item(i), GFP_KERNEL), 0);
+		for (i = 0; i < many; i++)
+			KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), i);
+		kovan_barrier(kovan_segq_domain(q));
+	}
+	unregister_trace_kovan_segq_segment_free(kq_probe_free, t);
+	unregister_trace_kovan_segq_segment_alloc(kq_probe_alloc, t);
+	tracepoint_synchronize_unregister();
+	kovan_segq_stats(q, &s);
+	/* The first segment came with the queue, before the probes. */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->allocs) + 1, (long)s.segments_allocated);
+	KUNIT_EXPECT_EQ(test, (unsigned long)atomic_long_read(&t->recycled), s.segments_recycled);
+	KUNIT_EXPECT_EQ(test, (unsigned long)atomic_long_read(&t->frees), s.segments_freed);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&t->recycled), 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&t->kept), 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&t->frees), atomic_long_read(&t->kept));
 	kovan_segq_destroy(q, NULL);
 }
 
@@ -370,6 +441,7 @@ static struct kunit_case kovan_segq_cases[] = {
 	KUNIT_CASE_PARAM(kovan_segq_sequential, kq_batch_gen_params),
 	KUNIT_CASE(kovan_segq_enomem),
 	KUNIT_CASE(kovan_segq_recycles),
+	KUNIT_CASE(kovan_segq_trace_events),
 	KUNIT_CASE(kovan_segq_bad_input),
 	KUNIT_CASE(kovan_segq_destroy_dtor),
 	KUNIT_CASE_PARAM(kovan_segq_mpmc, kq_segq_shape_gen_params),

@@ -23,6 +23,7 @@
 #include <linux/tick.h>
 
 #include <kovan/kovan.h>
+#include <kovan/kovan_trace.h>
 
 #include "compat.h"
 
@@ -1190,6 +1191,121 @@ static void kovan_poll_state_stress(struct kunit *test)
 		   atomic_long_read(&r->bad));
 	kovan_domain_destroy(r->d);
 	kt_ctx_drain(r->ctx);
+}
+
+/* ---- Trace events ---- */
+
+/* What probes on kovan's tracepoints saw of one domain. */
+struct kt_trace {
+	const char *domain;
+	unsigned int slots;
+	atomic_long_t closes;
+	atomic_long_t periods;
+	atomic_long_t closed_objects;
+	atomic_long_t miscounted;
+	atomic_long_t frees;
+	atomic_long_t freed_objects;
+	atomic_long_t era_skips;
+};
+
+static void kt_probe_close(void *data, const char *domain, unsigned long objects,
+			   unsigned int pushed, unsigned int skipped)
+{
+	struct kt_trace *t = data;
+
+	if (strcmp(domain, t->domain))
+		return;
+	atomic_long_inc(objects ? &t->closes : &t->periods);
+	atomic_long_add(objects, &t->closed_objects);
+	if (pushed + skipped != t->slots)
+		atomic_long_inc(&t->miscounted);
+}
+
+static void kt_probe_free(void *data, const char *domain, unsigned long objects, u64 age_ns)
+{
+	struct kt_trace *t = data;
+
+	if (strcmp(domain, t->domain))
+		return;
+	atomic_long_inc(&t->frees);
+	atomic_long_add(objects, &t->freed_objects);
+}
+
+static void kt_probe_era_skip(void *data, const char *domain, unsigned int slot, u64 access,
+			      u64 min_birth)
+{
+	struct kt_trace *t = data;
+
+	if (strcmp(domain, t->domain))
+		return;
+	if (access >= min_birth || slot >= t->slots)
+		atomic_long_inc(&t->miscounted);
+	atomic_long_inc(&t->era_skips);
+}
+
+/*
+ * The trace events a probe reads back agree with the domain's statistics:
+ * every object closed and freed once, every close accounting for every
+ * slot, a grace period as a close of no objects, and, in a robust domain
+ * whose reader is older than the batches, the era skips.
+ */
+static void kovan_trace_events(struct kunit *test)
+{
+	struct kt_trace *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
+	struct kt_ctx *ctx = kt_ctx_new(test);
+	struct kt_holder *h = NULL;
+	struct kovan_node stamp;
+	struct kovan_stats s;
+	struct kt_obj *o;
+	unsigned long n;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS)) {
+		kovan_domain_destroy(d);
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	}
+	kovan_domain_stats(d, &s);
+	t->domain = d->name;
+	t->slots = s.slots;
+	n = 3 * s.batch;
+	KUNIT_ASSERT_EQ(test, register_trace_kovan_batch_close(kt_probe_close, t), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_kovan_batch_free(kt_probe_free, t), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_kovan_era_skip(kt_probe_era_skip, t), 0);
+
+	/* A robust reader pinned before the era moves on: closes skip it. */
+	if (kovan_domain_flags(d) & KOVAN_ROBUST) {
+		h = kt_holder_start(test, d, -1);
+		for (i = 0; i <= s.era_frequency; i++)
+			kovan_node_init(d, &stamp);
+	}
+	for (i = 0; i < n; i++) {
+		o = kt_obj_new(d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		kovan_retire(d, &o->node, kt_free);
+	}
+	kovan_barrier(d);
+	if (h)
+		kt_holder_release(h);
+	kovan_synchronize(d);
+
+	unregister_trace_kovan_era_skip(kt_probe_era_skip, t);
+	unregister_trace_kovan_batch_free(kt_probe_free, t);
+	unregister_trace_kovan_batch_close(kt_probe_close, t);
+	tracepoint_synchronize_unregister();
+	kovan_domain_stats(d, &s);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->closed_objects), (long)n);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->freed_objects), (long)n);
+	KUNIT_EXPECT_EQ(test, (unsigned long)atomic_long_read(&t->closes), s.batches);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->frees), atomic_long_read(&t->closes));
+	KUNIT_EXPECT_GE(test, atomic_long_read(&t->periods), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->miscounted), 0L);
+	KUNIT_EXPECT_EQ(test, (unsigned long)atomic_long_read(&t->era_skips), s.era_skips);
+	if (h)
+		KUNIT_EXPECT_GT(test, atomic_long_read(&t->era_skips), 0L);
+	kovan_domain_destroy(d);
+	kt_ctx_drain(ctx);
 }
 
 /* ---- A pin held off between its phase read and its count ---- */
@@ -2512,6 +2628,7 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE_PARAM(kovan_poll_state_readers, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_start_poll_atomic, kt_flags_gen_params),
 	KUNIT_CASE_PARAM(kovan_start_poll_combines, kt_flags_gen_params),
+	KUNIT_CASE_PARAM(kovan_trace_events, kt_flags_gen_params),
 	KUNIT_CASE(kovan_poll_state_wraps),
 	KT_CASE_SLOW(kovan_poll_state_stress),
 	KUNIT_CASE(kovan_pin_counts_late),
