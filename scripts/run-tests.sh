@@ -16,6 +16,9 @@
 #   --selftest  make the harness see a failure of one kind (see kunit/kovan_selftest.c):
 #             fail, warn, kasan, hang, expect, poweroff, ktap, later, oops,
 #             panic, lockdep, rmmod, insmod, missing
+# KOVAN_TRACE_EVENTS=1 turns kovan's trace events on through tracefs once
+# kovan_queue is loaded and prints the first two of each kind at the end
+# ("kovan-trace:" lines).
 #   --provoke  load only kovan_lockdep_test, with provoke=CASE (recursive or
 #             abba): its case provokes one lockdep report inside an
 #             expect-report bracket, and the run passes only if it comes
@@ -115,6 +118,7 @@ write_plan() {
 	{
 		echo "load $dir/kovan/kovan.ko"
 		echo "load $dir/kovan_queue/kovan_queue.ko"
+		[ -z "${KOVAN_TRACE_EVENTS:-}" ] || echo 'trace_on'
 		for m in "${modules[@]}"; do
 			if [ "$m" = kovan_selftest ]; then
 				echo "load $dir/$(modpath "$m") $selftest_param"
@@ -124,6 +128,7 @@ write_plan() {
 				echo "load $dir/$(modpath "$m")"
 			fi
 		done
+		[ -z "${KOVAN_TRACE_EVENTS:-}" ] || echo 'trace_show'
 		for ((i = ${#modules[@]} - 1; i >= 0; i--)); do
 			echo "unload ${modules[i]}"
 		done
@@ -148,6 +153,12 @@ write_init() {
 			'else echo "kovan-harness: not ok insmod ${1##*/} rc=$?"; fi; }'
 		echo 'unload() { if $B rmmod "$1"; then echo "kovan-harness: ok rmmod $1";' \
 			'else echo "kovan-harness: not ok rmmod $1 rc=$?"; fi; }'
+		# KOVAN_TRACE_EVENTS=1 (make run): kovan's trace events through tracefs.
+		echo 'T=/sys/kernel/tracing'
+		echo 'trace_on() { $B mount -t tracefs tracefs $T && echo 1 >$T/events/kovan/enable &&' \
+			'echo 1 >$T/events/kovan_queue/enable && echo "kovan-trace: events on"; }'
+		echo 'trace_show() { echo 0 >$T/tracing_on; for e in $($B ls $T/events/kovan $T/events/kovan_queue); do' \
+			'$B grep -m 2 " $e:" $T/trace | $B sed "s/^ */kovan-trace: /"; done; }'
 		cat "$work/plan"
 		echo 'echo; echo KOVAN-TESTS-END'
 		echo "$stop"

@@ -1,14 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # make run: boot the UML test kernel, load kovan.ko, kovan_queue.ko and the
-# test modules, show what happened, and show the headline of the last
+# test modules with kovan's trace events on, show what happened and a few
+# trace events, and show the headline of the last
 # make bench report: this machine's, else the one committed in doc/bench/.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-"$KOVAN_ROOT/scripts/run-tests.sh" --label run uml
+KOVAN_TRACE_EVENTS=1 "$KOVAN_ROOT/scripts/run-tests.sh" --label run uml
 rc=$?
 console=$KOVAN_LOGDIR/run.console
+stage "trace events (tracefs events/kovan and events/kovan_queue), the first two of each:"
+sed -n 's/.*kovan-trace: //p' "$console" | head -n 20
 stage "kernel messages of the run (full console: $console):"
 sed -n '/KOVAN-TESTS-BEGIN/,/KOVAN-TESTS-END/p' "$console" | grep -vE '^\s*(#|KTAP|ok|not ok|1\.\.)' |
 	grep -E 'kovan|insmod|rmmod' | head -n 40
