@@ -85,6 +85,7 @@ static struct bench_obj *bench_churned;
 
 /* Every scheme reads the same pointers; sparse sees them as __rcu where RCU reads. */
 #define bench_as_rcu(p) (*(struct bench_obj __rcu * __force *)&(p))
+#define bench_as_kovan(p) (*(struct bench_obj __kovan * __force *)&(p))
 static struct kovan_domain bench_plain, bench_robust, bench_fenceless;
 static u64 *bench_samples;
 static atomic_t bench_nsamples;
@@ -130,7 +131,7 @@ static u64 bench_kovan_read(struct kovan_domain *d)
 
 	for (i = 0; i < BENCH_READS; i++) {
 		kovan_pin(d, &g);
-		READ_ONCE(kovan_load(&bench_shared, &g)->payload);
+		READ_ONCE(kovan_load(&bench_as_kovan(bench_shared), &g)->payload);
 		kovan_unpin(&g);
 	}
 	return ktime_get_ns() - t;
@@ -339,7 +340,7 @@ static void bench_read_churned(enum bench_reclaim how, struct kovan_domain *d)
 		break;
 	case BENCH_KOVAN:
 		kovan_pin(d, &g);
-		READ_ONCE(kovan_load(&bench_churned, &g)->payload);
+		READ_ONCE(kovan_load(&bench_as_kovan(bench_churned), &g)->payload);
 		kovan_unpin(&g);
 		break;
 	}
@@ -354,7 +355,7 @@ static bool bench_replace_churned(enum bench_reclaim how, struct kovan_domain *d
 		return false;
 	if (d)
 		kovan_node_init(d, &o->node);
-	o = kovan_replace_pointer(&bench_churned, o);
+	o = kovan_replace_pointer(&bench_as_kovan(bench_churned), o);
 	switch (how) {
 	case BENCH_RCU:
 		call_rcu(&o->rcu, bench_rcu_free);
@@ -440,7 +441,7 @@ static int bench_stalled_kovan_reader(void *arg)
 	struct kovan_guard g;
 
 	kovan_pin(s->d, &g);
-	READ_ONCE(kovan_load(&bench_churned, &g)->payload);
+	READ_ONCE(kovan_load(&bench_as_kovan(bench_churned), &g)->payload);
 	complete(&s->inside);
 	wait_for_completion(&s->release);
 	kovan_unpin(&g);

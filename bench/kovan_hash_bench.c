@@ -134,8 +134,8 @@ static bool bh_lookup(enum bh_scheme scheme, unsigned long key)
 	case BH_KOVAN_ROBUST:
 		kovan_pin(bh_domain(scheme), &g);
 		/* kovan_load() is this scheme's rcu_dereference(). */
-		for (n = kovan_load((struct bh_node __force **)&b->head, &g); n;
-		     n = kovan_load((struct bh_node __force **)&n->next, &g)) {
+		for (n = kovan_load((struct bh_node __kovan * __force *)&b->head, &g); n;
+		     n = kovan_load((struct bh_node __kovan * __force *)&n->next, &g)) {
 			if (n->key == key) {
 				found = true;
 				break;

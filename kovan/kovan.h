@@ -96,6 +96,7 @@
  * Contexts:
  *	kovan_pin(), kovan_unpin(), kovan_load(),
  *	kovan_assign_pointer() and friends		any context, NMI included
+ *	kovan_dereference_protected()			any context, NMI included
  *	kovan_node_init()				any context, NMI included
  *	kovan_get_state(), kovan_poll_state()		any context, NMI included
  *	kovan_guard_handoff(), kovan_pin_held()		any context, NMI included
@@ -232,6 +233,7 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/debug_locks.h>
 #include <linux/hardirq.h>
 #include <linux/llist.h>
 #include <linux/lockdep.h>
@@ -920,9 +922,35 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
 	return kovan_load_slow(pp, g);
 }
 
+/*
+ * Sparse: a pointer that readers kovan_load() is declared
+ * "struct foo __kovan *p", as RCU's are "__rcu": sparse then flags a plain
+ * dereference of it, and the calls below take and give the right kinds.
+ */
+#ifdef __CHECKER__
+#define __kovan		__attribute__((noderef, address_space(__kovan)))
+#else
+#define __kovan
+#endif
+
+/* Compile-time only: sparse flags @p unless it is a __kovan pointer. */
+#define kovan_check_sparse(p)						\
+({									\
+	typeof(p) ___p = NULL;						\
+									\
+	(void)(___p == (typeof(*___p) __kovan *)NULL);			\
+})
+/* @v, a plain pointer, as a value for a __kovan pointer. */
+#define KOVAN_INITIALIZER(v)						\
+({									\
+	typeof(v) ___v = (v);						\
+									\
+	(typeof(*___v) __force __kovan *)___v;				\
+})
+
 /**
  * kovan_load() - load a pointer to a kovan-protected object
- * @pp: address of the shared pointer
+ * @pp: address of the shared pointer, a __kovan pointer
  * @g: a pinned guard
  *
  * Like rcu_dereference(): the object pointed to stays valid until
@@ -932,18 +960,78 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  *
  * Context: any, NMI included. Wait-free in domains without %KOVAN_ROBUST;
  * lock-free in robust ones, see the top of this header.
- * Return: the pointer, with the type of *@pp.
+ * Return: the pointer, a plain one to the type *@pp points to.
  */
 #define kovan_load(pp, g)						\
 ({									\
 	typeof(pp) ___pp = (pp);					\
 									\
-	(typeof(*___pp))__kovan_load((void * const *)___pp, (g));	\
+	kovan_check_sparse(*___pp);					\
+	(typeof(**___pp) __force __kernel *)__kovan_load((void * const __force *)___pp, (g)); \
 })
 
 /**
+ * kovan_dereference_protected() - read a __kovan pointer as its updater
+ * @p: the __kovan pointer (an lvalue)
+ * @c: why the caller may: a lockdep expression, such as
+ *     lockdep_is_held(&my_lock)
+ *
+ * Like rcu_dereference_protected(): for updaters that hold what keeps the
+ * pointer from changing, no guard needed. With CONFIG_PROVE_LOCKING, a
+ * false @c WARNs once (and @c is evaluated only then).
+ *
+ * Context: any.
+ * Return: the pointer, plain; no ordering.
+ */
+#define kovan_dereference_protected(p, c)				\
+({									\
+	typeof(p) *___pp = &(p);					\
+									\
+	WARN_ONCE(IS_ENABLED(CONFIG_PROVE_LOCKING) && debug_locks && !(c),	\
+		  "kovan: suspicious kovan_dereference_protected() usage\n");	\
+	kovan_check_sparse(*___pp);					\
+	(typeof(**___pp) __force __kernel *)*___pp;			\
+})
+
+/**
+ * kovan_access_pointer() - the value of a __kovan pointer, not to follow
+ * @p: the __kovan pointer (an lvalue)
+ *
+ * Like rcu_access_pointer(): for comparisons and NULL tests.
+ *
+ * Context: any.
+ * Return: the pointer, plain; must not be dereferenced.
+ */
+#define kovan_access_pointer(p)						\
+({									\
+	typeof(p) *___pp = &(p);					\
+									\
+	kovan_check_sparse(*___pp);					\
+	(typeof(**___pp) __force __kernel *)READ_ONCE(*___pp);		\
+})
+
+/**
+ * kovan_init_pointer() - set a __kovan pointer that no reader sees yet
+ * @p: the __kovan pointer (an lvalue)
+ * @v: the new value
+ *
+ * Like RCU_INIT_POINTER(): a plain store (WRITE_ONCE()), for NULL, for
+ * pointers no reader sees yet, or where something else orders the
+ * object's initialisation before the store.
+ *
+ * Context: any.
+ */
+#define kovan_init_pointer(p, v)					\
+do {									\
+	typeof(p) *___pp = &(p);					\
+									\
+	kovan_check_sparse(*___pp);					\
+	WRITE_ONCE(*___pp, KOVAN_INITIALIZER(v));			\
+} while (0)
+
+/**
  * kovan_assign_pointer() - publish a pointer to an initialised object
- * @p: the shared pointer (an lvalue)
+ * @p: the __kovan pointer (an lvalue)
  * @v: the new value
  *
  * A release store: the object's initialisation, kovan_node_init()
@@ -951,11 +1039,18 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  *
  * Context: any.
  */
-#define kovan_assign_pointer(p, v) smp_store_release(&(p), (v))
+#define kovan_assign_pointer(p, v)					\
+do {									\
+	typeof(p) *___pp = &(p);					\
+									\
+	kovan_check_sparse(*___pp);					\
+	/* Release: @v's initialisation first; kovan_load() depends on it. */ \
+	smp_store_release(___pp, KOVAN_INITIALIZER(v));			\
+} while (0)
 
 /**
  * kovan_replace_pointer() - publish a new pointer, return the old one
- * @pp: address of the shared pointer
+ * @pp: address of the __kovan pointer
  * @v: the new value
  *
  * A fully ordered exchange: @v's initialisation is visible before @v, and
@@ -963,13 +1058,19 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * looks at readers.
  *
  * Context: any.
- * Return: the previous value of *@pp.
+ * Return: the previous value of *@pp, plain.
  */
-#define kovan_replace_pointer(pp, v) xchg((pp), (v))
+#define kovan_replace_pointer(pp, v)					\
+({									\
+	typeof(pp) ___pp = (pp);					\
+									\
+	kovan_check_sparse(*___pp);					\
+	(typeof(**___pp) __force __kernel *)xchg(___pp, KOVAN_INITIALIZER(v)); \
+})
 
 /**
  * kovan_cmpxchg_pointer() - publish a pointer if the old one is still there
- * @pp: address of the shared pointer
+ * @pp: address of the __kovan pointer
  * @old: the expected value
  * @new: the new value
  *
@@ -977,9 +1078,16 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * it fails.
  *
  * Context: any.
- * Return: the value *@pp had; equal to @old on success.
+ * Return: the value *@pp had, plain; equal to @old on success.
  */
-#define kovan_cmpxchg_pointer(pp, old, new) cmpxchg((pp), (old), (new))
+#define kovan_cmpxchg_pointer(pp, old, new)				\
+({									\
+	typeof(pp) ___pp = (pp);					\
+	typeof(*___pp) ___new = KOVAN_INITIALIZER(new);			\
+									\
+	kovan_check_sparse(*___pp);					\
+	(typeof(**___pp) __force __kernel *)cmpxchg(___pp, KOVAN_INITIALIZER(old), ___new); \
+})
 
 /**
  * kovan_retire() - free an unpublished object once no reader can hold it

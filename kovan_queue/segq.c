@@ -100,7 +100,7 @@ struct kovan_segq_segment {
 
 struct kovan_segq {
 	atomic_long_t head ____cacheline_aligned_in_smp;
-	struct kovan_segq_segment *head_segment;
+	struct kovan_segq_segment __kovan *head_segment;
 	atomic_long_t tail ____cacheline_aligned_in_smp;
 	struct kovan_segq_segment *tail_segment;
 	struct kovan_domain *domain ____cacheline_aligned_in_smp;
@@ -303,7 +303,7 @@ struct kovan_segq *kovan_segq_create(struct kovan_domain *d, gfp_t gfp)
 		kfree(q);
 		return ERR_PTR(-ENOMEM);
 	}
-	q->head_segment = seg;
+	kovan_init_pointer(q->head_segment, seg);
 	q->tail_segment = seg;
 	return q;
 }
@@ -320,7 +320,7 @@ void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item))
 		if (dtor)
 			dtor(item);
 	/* Drained: head and tail share the one segment never retired. */
-	kovan_segq_free(q, q->head_segment);
+	kovan_segq_free(q, kovan_dereference_protected(q->head_segment, true));
 	cancel_work_sync(&q->refill);
 	if (q->reserve)
 		kmem_cache_free(kovan_segq_cache, q->reserve);
@@ -369,7 +369,7 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp)
 		local_irq_restore(flags);
 	}
 	if (place == SEGQ_LAST) {
-		kovan_assign_pointer(seg->next, spare);	/* G: spare's zeroed places. */
+		smp_store_release(&seg->next, spare);	/* G: spare's zeroed places. */
 		WRITE_ONCE(q->tail_segment, spare);	/* Ordered by H. */
 		atomic_long_set_release(&q->tail, tail + 2);	/* H */
 		spare = NULL;
@@ -431,7 +431,7 @@ void *kovan_segq_pop(struct kovan_segq *q)
 		/* Linked past next: tail has left it, no pop there can find it empty. */
 		if (READ_ONCE(next->next))
 			new_head |= SEGQ_HAS_NEXT;
-		WRITE_ONCE(q->head_segment, next);	/* Ordered by J. */
+		kovan_init_pointer(q->head_segment, next);	/* Ordered by J. */
 		atomic_long_set_release(&q->head, new_head);	/* J */
 	}
 	item = smp_cond_load_acquire(&seg->items[place], VAL);	/* Pairs with F. */

@@ -107,7 +107,7 @@ static struct kt_obj *kt_obj_new(struct kovan_domain *d, struct kt_ctx *ctx, gfp
 
 /* Publish a new object in @slot and retire the one it replaces. */
 static void kt_replace(struct kunit *test, struct kovan_domain *d, struct kt_ctx *ctx,
-		       struct kt_obj **slot)
+		       struct kt_obj __kovan **slot)
 {
 	struct kt_obj *o = kt_obj_new(d, ctx, GFP_KERNEL);
 
@@ -122,9 +122,9 @@ static void kt_replace(struct kunit *test, struct kovan_domain *d, struct kt_ctx
  * every free, check that every object allocated was freed, tear down.
  */
 static void kt_finish_slot(struct kunit *test, struct kovan_domain *d, struct kt_ctx *ctx,
-			   struct kt_obj **slot)
+			   struct kt_obj __kovan **slot)
 {
-	struct kt_obj *o = xchg(slot, NULL);
+	struct kt_obj *o = kovan_replace_pointer(slot, NULL);
 
 	if (o)
 		kovan_retire(d, &o->node, kt_free);
@@ -400,7 +400,7 @@ static void kovan_retire_kfree_frees(struct kunit *test)
 struct kt_run {
 	struct kovan_domain *d;
 	struct kt_ctx *ctx;
-	struct kt_obj **table;
+	struct kt_obj __kovan **table;
 	unsigned int table_size;
 	unsigned long deadline;
 	atomic_t running;
@@ -490,7 +490,7 @@ static void kt_finish(struct kunit *test, struct kt_run *r)
 	unsigned int i;
 
 	for (i = 0; i < r->table_size; i++) {
-		struct kt_obj *o = xchg(&r->table[i], NULL);
+		struct kt_obj *o = kovan_replace_pointer(&r->table[i], NULL);
 
 		if (o)
 			kovan_retire(r->d, &o->node, kt_free);
@@ -564,7 +564,7 @@ static void kovan_safety_stress(struct kunit *test)
 
 struct kt_irq {
 	struct kovan_domain *d;
-	struct kt_obj **slot;
+	struct kt_obj __kovan **slot;
 	struct kt_ctx *ctx;
 	struct hrtimer timer;
 	struct tasklet_struct tasklet;
@@ -618,7 +618,7 @@ static void kt_softirq(struct tasklet_struct *t)
 static void kovan_nesting_and_contexts(struct kunit *test)
 {
 	struct kt_ctx *ctx = kt_ctx_new(test);
-	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kt_obj __kovan **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
 	struct kt_irq *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
 	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
 	struct kovan_guard outer, inner;
@@ -628,8 +628,8 @@ static void kovan_nesting_and_contexts(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, slot);
 	KUNIT_ASSERT_NOT_NULL(test, k);
-	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, *slot);
+	kovan_init_pointer(*slot, kt_obj_new(d, ctx, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(*slot));
 	k->d = d;
 	k->slot = slot;
 	k->ctx = ctx;
@@ -681,7 +681,7 @@ static void kovan_nesting_and_contexts(struct kunit *test)
 static void kovan_sleep_and_migrate(struct kunit *test)
 {
 	struct kt_ctx *ctx = kt_ctx_new(test);
-	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kt_obj __kovan **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
 	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
 	unsigned int pin_cpu, unpin_cpu;
 	struct kovan_guard g;
@@ -689,8 +689,8 @@ static void kovan_sleep_and_migrate(struct kunit *test)
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, slot);
-	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, *slot);
+	kovan_init_pointer(*slot, kt_obj_new(d, ctx, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(*slot));
 
 	kovan_pin(d, &g);
 	pin_cpu = raw_smp_processor_id();
@@ -742,7 +742,7 @@ static void kt_unpin_ipi(void *arg)
 static void kovan_unpin_hardirq_elsewhere(struct kunit *test)
 {
 	struct kt_ctx *ctx = kt_ctx_new(test);
-	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kt_obj __kovan **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
 	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
 	struct kt_remote_unpin r = { };
 	unsigned int pin_cpu, target;
@@ -755,8 +755,8 @@ static void kovan_unpin_hardirq_elsewhere(struct kunit *test)
 		kovan_domain_destroy(d);
 		kunit_skip(test, "needs two online CPUs");
 	}
-	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, *slot);
+	kovan_init_pointer(*slot, kt_obj_new(d, ctx, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(*slot));
 
 	/*
 	 * Kept on the pinning CPU: an IPI to the CPU we run on would be a
@@ -1175,7 +1175,7 @@ static void kovan_poll_state_stress(struct kunit *test)
 		kt_start(test, r, kt_poll_updater, -1, "poll_updater");
 	kt_wait(r);
 	for (i = 0; i < r->table_size; i++) {
-		struct kt_obj *o = xchg(&r->table[i], NULL);
+		struct kt_obj *o = kovan_replace_pointer(&r->table[i], NULL);
 
 		if (o)
 			kovan_retire(r->d, &o->node, kt_free);
@@ -1322,7 +1322,7 @@ static void kovan_trace_events(struct kunit *test)
  */
 static void kt_pin_counts_late(struct kunit *test, unsigned int flags)
 {
-	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kt_obj __kovan **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
 	struct kovan_domain *d = kt_domain(test, flags);
 	struct kt_ctx *ctx = kt_ctx_new(test);
 	struct kovan_guard g = { };
@@ -1335,8 +1335,8 @@ static void kt_pin_counts_late(struct kunit *test, unsigned int flags)
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, slot);
-	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, *slot);
+	kovan_init_pointer(*slot, kt_obj_new(d, ctx, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(*slot));
 	cpu = cpumask_first(cpu_online_mask);
 	s = per_cpu_ptr(&d->pcpu->slot[0], cpu);
 	phase = READ_ONCE(s->phase);	/* the late pin's phase read */
@@ -1670,7 +1670,7 @@ static int kt_nmi_handler(unsigned int type, struct pt_regs *regs)
 static void kovan_nmi_context(struct kunit *test)
 {
 	struct kt_ctx *ctx = kt_ctx_new(test);
-	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kt_obj __kovan **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
 	struct kt_irq *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
 	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
 	struct kovan_guard g;
@@ -1680,8 +1680,8 @@ static void kovan_nmi_context(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, slot);
 	KUNIT_ASSERT_NOT_NULL(test, k);
-	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, *slot);
+	kovan_init_pointer(*slot, kt_obj_new(d, ctx, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(*slot));
 	k->d = d;
 	k->slot = slot;
 	k->ctx = ctx;
@@ -1713,7 +1713,7 @@ static void kovan_nmi_context(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&kt_nmi_runs), 100);
 	KUNIT_EXPECT_EQ(test, atomic_read(&k->bad), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&k->wrong_context), 0);
-	o = xchg(slot, NULL);
+	o = kovan_replace_pointer(slot, NULL);
 	kovan_retire(d, &o->node, kt_free);
 	kovan_barrier(d);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
@@ -1733,7 +1733,7 @@ static void kovan_nmi_context(struct kunit *test)
 struct kt_stall {
 	struct kovan_domain *kd;
 	struct srcu_struct *srcu;
-	struct kt_obj *shared;
+	struct kt_obj __kovan *shared;
 	struct completion pinned;
 	struct completion release;
 	atomic_t running;
@@ -1832,8 +1832,8 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	 */
 	pending_bound = bound + nr_cpu_ids * (st.backlog + 4UL * st.batch);
 
-	s->shared = kt_obj_new(s->kd, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, s->shared);
+	kovan_init_pointer(s->shared, kt_obj_new(s->kd, ctx, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(s->shared));
 	stalled = kt_holder_start(test, s->kd, reader_cpu);
 	atomic_set(&s->running, 1);
 	t = kthread_create(kt_healthy_reader, s, "kovan_test_live");
@@ -1889,7 +1889,7 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	kt_holder_release(stalled);
 	while (atomic_read(&s->running))
 		msleep(20);
-	o = xchg(&s->shared, NULL);
+	o = kovan_replace_pointer(&s->shared, NULL);
 	kovan_retire(s->kd, &o->node, kt_free);
 	kovan_barrier(s->kd);
 	kovan_domain_stats(s->kd, &st);
@@ -2201,6 +2201,7 @@ static void kovan_backpressure(struct kunit *test)
 	struct kt_ctx *ctx = kt_ctx_new(test);
 	unsigned int cpu, other, waited_at = 0;
 	struct kt_obj *objs[74];
+	struct kt_obj __kovan *slot;
 	struct task_struct *t;
 	struct kovan_stats s;
 	struct kt_obj *o;
@@ -2254,7 +2255,7 @@ static void kovan_backpressure(struct kunit *test)
 	kovan_domain_stats(bp->d, &s);
 	KUNIT_EXPECT_EQ(test, s.throttles, 0UL);
 	KUNIT_EXPECT_GT(test, s.queued, 16UL);
-	o = NULL;
+	kovan_init_pointer(slot, NULL);
 
 	t = kthread_create(kt_backpressure_helper, bp, "kovan_test_bp");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
@@ -2263,7 +2264,7 @@ static void kovan_backpressure(struct kunit *test)
 	wake_up_process(t);
 	/* The first retire that may sleep waits for the worker. */
 	for (i = 1; i <= 4 && !waited_at; i++) {
-		kt_replace(test, bp->d, ctx, &o);
+		kt_replace(test, bp->d, ctx, &slot);
 		kovan_domain_stats(bp->d, &s);
 		if (s.throttles)
 			waited_at = i;
@@ -2276,7 +2277,7 @@ static void kovan_backpressure(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&bp->timed_out), 0);
 	KUNIT_EXPECT_EQ(test, s.throttles, 1UL);
 	KUNIT_EXPECT_LE(test, s.queued, 16UL);
-	kt_finish_slot(test, bp->d, ctx, &o);
+	kt_finish_slot(test, bp->d, ctx, &slot);
 	kt_bp = NULL;
 }
 
@@ -2353,7 +2354,7 @@ static void kovan_many_guards_one_cpu(struct kunit *test)
 {
 	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
 	struct kt_ctx *ctx = kt_ctx_new(test);
-	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kt_obj __kovan **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
 	struct kovan_guard *g;
 	struct kovan_stats s;
 	struct kt_obj *o, *mine;
@@ -2363,8 +2364,8 @@ static void kovan_many_guards_one_cpu(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, slot);
 	g = kvcalloc(KT_MANY_GUARDS, sizeof(*g), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, g);
-	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, *slot);
+	kovan_init_pointer(*slot, kt_obj_new(d, ctx, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(*slot));
 	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
 	for (i = 0; i < KT_MANY_GUARDS; i++)
 		kovan_pin(d, &g[i]);
@@ -2378,7 +2379,7 @@ static void kovan_many_guards_one_cpu(struct kunit *test)
 		kovan_unpin(&g[i]);
 	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	kvfree(g);
-	o = xchg(slot, NULL);
+	o = kovan_replace_pointer(slot, NULL);
 	kovan_retire(d, &o->node, kt_free);
 	kovan_barrier(d);
 	kovan_domain_stats(d, &s);
@@ -2423,7 +2424,7 @@ static void kovan_barrier_closes_batches(struct kunit *test)
 static void kovan_stalled_next_to_live_reader(struct kunit *test)
 {
 	struct kt_ctx *ctx = kt_ctx_new(test);
-	struct kt_obj **shared = kunit_kzalloc(test, sizeof(*shared), GFP_KERNEL);
+	struct kt_obj __kovan **shared = kunit_kzalloc(test, sizeof(*shared), GFP_KERNEL);
 	unsigned int cpu = cpumask_first(cpu_online_mask);
 	unsigned long bound, pending = 0;
 	struct kt_holder *stalled;
@@ -2440,8 +2441,8 @@ static void kovan_stalled_next_to_live_reader(struct kunit *test)
 	kovan_domain_stats(d, &s);
 	/* kovan.h: 2 * stall_batches + 3 + nr_cpu_ids batches, one more per object born before. */
 	bound = 2UL * s.stall_batches + 5 + 2 * nr_cpu_ids + s.era_frequency * nr_cpu_ids;
-	*shared = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, *shared);
+	kovan_init_pointer(*shared, kt_obj_new(d, ctx, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(*shared));
 
 	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)), 0);
 	stalled = kt_holder_start(test, d, cpu);
@@ -2476,7 +2477,7 @@ static void kovan_stalled_next_to_live_reader(struct kunit *test)
 		   pending, bound);
 	KUNIT_EXPECT_LE(test, pending, bound);
 	kt_holder_release(stalled);
-	o = xchg(shared, NULL);
+	o = kovan_replace_pointer(shared, NULL);
 	kovan_retire(d, &o->node, kt_free);
 	kovan_barrier(d);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->freed), atomic_long_read(&ctx->allocated));
@@ -2530,7 +2531,7 @@ static void kovan_misuse_warns(struct kunit *test)
 	struct kovan_domain *d = kt_domain(test, KOVAN_ROBUST);
 	struct kovan_domain *zeroed = kunit_kzalloc(test, sizeof(*zeroed), GFP_KERNEL);
 	struct kt_ctx *ctx = kt_ctx_new(test);
-	struct kt_obj **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
+	struct kt_obj __kovan **slot = kunit_kzalloc(test, sizeof(*slot), GFP_KERNEL);
 	struct kovan_guard g, other;
 	struct kovan_stats s;
 	struct kt_obj *o, *held;
@@ -2538,8 +2539,8 @@ static void kovan_misuse_warns(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, zeroed);
 	KUNIT_ASSERT_NOT_NULL(test, slot);
-	*slot = kt_obj_new(d, ctx, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, *slot);
+	kovan_init_pointer(*slot, kt_obj_new(d, ctx, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(*slot));
 
 	migrate_disable();
 	kovan_pin(d, &other);

@@ -176,7 +176,7 @@ struct entry {
 	struct kovan_node knode;
 };
 
-static struct entry *table[1];
+static struct entry __kovan *table[1];
 static struct kovan_arrayq *q;
 
 static int __init mydriver_init(void)

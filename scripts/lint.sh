@@ -26,6 +26,16 @@ mapfile -t headers < <(printf '%s\n' "${sources[@]}" | grep -E '^(kovan|kovan_qu
 stage "lint 1/4: checkpatch --strict on ${#sources[@]} files"
 mapfile -t plain < <(printf '%s\n' "${sources[@]}" |
 	grep -vxF -f <(printf '%s\n' "${compat_headers[@]}" "${trace_headers[@]}"))
+# checkpatch knows the kernel's sparse annotations by name and takes an
+# unknown one for a variable ("struct foo __kovan *p" as a product): it
+# reads a copy where __kovan is spelled __rcu, its counterpart, line for line.
+checkpatch_tree=$KOVAN_CACHE/run/lint/checkpatch
+rm -rf "$checkpatch_tree"
+for f in "${sources[@]}"; do
+	mkdir -p "$checkpatch_tree/$(dirname "$f")"
+	sed 's/\b__kovan\b/__rcu/g' "$f" >"$checkpatch_tree/$f"
+done
+cd "$checkpatch_tree"
 if ! { perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	-f "${plain[@]}" &&
 	perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
@@ -35,6 +45,7 @@ if ! { perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-type
 	grep -E ': (ERROR|WARNING|CHECK):' "$log" | head -n 30
 	failed=1
 fi
+cd "$KOVAN_ROOT"
 
 stage "lint 2/4: kernel-doc -Wall on ${#headers[@]} public headers and examples"
 kdoc=$(perl "$KSRC/scripts/kernel-doc" -Wall -none "${headers[@]}" 2>&1 || true)
@@ -43,12 +54,27 @@ if [ -n "$kdoc" ]; then
 	failed=1
 fi
 
-stage "lint 3/4: sparse (C=2) and W=1 against the x86_64 test kernel"
+stage "lint 3/4: sparse (C=2) and W=1 against the x86_64 test kernel; sparse rejects __kovan misuse"
 build=$("$KOVAN_ROOT/scripts/build-kernel.sh" x86_64 | tail -n 1)
 sparse_log=$KOVAN_LOGDIR/sparse.log
 # build_modules fails on any warning, sparse's included.
 (build_modules "$build" x86_64 "$KOVAN_CACHE/run/lint/src" "$sparse_log" C=2 W=1) || failed=1
 cat "$sparse_log" >>"$log"
+# ... and sparse must reject the seeded misuse of __kovan pointers: a
+# report on every line scripts/sparse-seed marks.
+seed=$KOVAN_CACHE/run/lint/sparse-seed
+rm -rf "$seed"
+cp -a "$KOVAN_ROOT/scripts/sparse-seed" "$seed"
+make -C "$build" M="$seed" C=2 CC="ccache gcc" KOVAN_DIR="$KOVAN_ROOT" kovan_sparse_seed.o \
+	>"$seed/sparse.log" 2>&1 || true
+cat "$seed/sparse.log" >>"$log"
+for line in $(grep -n 'sparse must flag' "$seed/kovan_sparse_seed.c" | cut -d: -f1); do
+	if ! grep -qE "kovan_sparse_seed\.c:$line:[0-9]+: (warning|error):" "$seed/sparse.log"; then
+		echo "sparse: scripts/sparse-seed/kovan_sparse_seed.c:$line: misuse of a __kovan pointer not flagged" |
+			tee -a "$log"
+		failed=1
+	fi
+done
 
 stage "lint 4/4: scripts/packages lists every need the scripts ask for"
 # Every need a script asks for must have its packages in scripts/packages:

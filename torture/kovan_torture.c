@@ -197,7 +197,7 @@ struct tort_obj {
 
 struct tort_domain {
 	struct kovan_domain dom;
-	struct tort_obj *slot[TORT_SLOTS];
+	struct tort_obj __kovan *slot[TORT_SLOTS];
 	atomic_long_t retired;
 	atomic_long_t freed;
 	atomic_long_t max_pending;

@@ -29,7 +29,7 @@ struct unload_obj {
 };
 
 static struct kovan_domain unload_domain;
-static struct unload_obj *unload_slot;
+static struct unload_obj __kovan *unload_slot;
 static atomic_long_t unload_retired = ATOMIC_LONG_INIT(0);
 static atomic_long_t unload_freed = ATOMIC_LONG_INIT(0);
 static struct task_struct *unload_updater, *unload_reader;

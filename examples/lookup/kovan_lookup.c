@@ -58,7 +58,7 @@
 #define LOOKUP_MAX_BUCKETS	BIT(20)
 
 struct lookup_entry {
-	struct lookup_entry *next;	/* kovan_load() it; the writer stores it */
+	struct lookup_entry __kovan *next;	/* kovan_load() it; the writer stores it */
 	u32 key;
 	u64 value;
 	struct kovan_node knode;
@@ -75,7 +75,7 @@ struct lookup_update {
 
 struct lookup_table {
 	struct kovan_domain domain;
-	struct lookup_entry **buckets;
+	struct lookup_entry __kovan **buckets;
 	unsigned int bits;
 	struct kovan_disruptor *ring;
 	s64 applied;			/* last sequence the writer applied */
@@ -155,7 +155,7 @@ static int lookup_set(struct lookup_table *t, u32 key, u64 value, gfp_t gfp)
 
 	if (!e)
 		return -ENOMEM;
-	e->next = NULL;
+	kovan_init_pointer(e->next, NULL);
 	e->key = key;
 	e->value = value;
 	ret = lookup_submit(t, LOOKUP_SET, key, e, gfp);
@@ -193,6 +193,9 @@ static void lookup_sync(struct lookup_table *t)
 	wait_event(t->applied_wait, smp_load_acquire(&t->applied) >= target);
 }
 
+/* The writer stores every chain pointer, so it reads them without a guard. */
+#define lookup_writer_deref(p)	kovan_dereference_protected(p, true)
+
 /*
  * The writer: the only thread that changes the chains. A new entry goes in
  * at the head, stamped here, and the entry it replaces is unlinked after
@@ -202,23 +205,24 @@ static int lookup_apply(void *event, s64 seq, bool end_of_batch, void *ctx)
 {
 	struct lookup_table *t = ctx;
 	struct lookup_update *u = event;
-	struct lookup_entry **head = &t->buckets[hash_32(u->key, t->bits)];
-	struct lookup_entry **pp = head, *e;
+	struct lookup_entry __kovan **head = &t->buckets[hash_32(u->key, t->bits)];
+	struct lookup_entry __kovan **pp = head;
+	struct lookup_entry *e;
 
 	if (u->op == LOOKUP_SET) {
 		kovan_node_init(&t->domain, &u->entry->knode);
-		u->entry->next = *head;
+		/* Not published yet: a plain store. */
+		kovan_init_pointer(u->entry->next, lookup_writer_deref(*head));
 		/* Release: the entry's contents before the entry; pairs with kovan_load(). */
 		kovan_assign_pointer(*head, u->entry);
 		pp = &u->entry->next;
 		u->entry = NULL;
 	}
-	/* Plain loads: nobody else stores these pointers. */
-	for (e = *pp; e && e->key != u->key; e = *pp)
+	for (e = lookup_writer_deref(*pp); e && e->key != u->key; e = lookup_writer_deref(*pp))
 		pp = &e->next;
 	/* e->next was published before; the unlink needs no ordering of its own. */
 	if (e)
-		WRITE_ONCE(*pp, e->next);
+		kovan_init_pointer(*pp, lookup_writer_deref(e->next));
 	/* After the unlinking store: lookups that start now cannot find e. */
 	if (e)
 		kovan_retire_kfree(&t->domain, e, knode);
@@ -236,8 +240,8 @@ static void lookup_free_entries(struct lookup_table *t)
 	unsigned int i;
 
 	for (i = 0; i < (1U << t->bits); i++) {
-		for (e = t->buckets[i]; e; e = next) {
-			next = e->next;
+		for (e = lookup_writer_deref(t->buckets[i]); e; e = next) {
+			next = lookup_writer_deref(e->next);
 			kfree(e);
 		}
 	}

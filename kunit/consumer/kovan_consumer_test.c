@@ -23,7 +23,7 @@ struct consumer_obj {
 };
 
 static struct kovan_domain consumer_domain;
-static struct consumer_obj *consumer_slot;
+static struct consumer_obj __kovan *consumer_slot;
 static atomic_long_t consumer_retired = ATOMIC_LONG_INIT(0);
 static atomic_long_t consumer_freed = ATOMIC_LONG_INIT(0);
 static DECLARE_COMPLETION(consumer_reader_pinned);
@@ -87,8 +87,8 @@ static void kovan_consumer_pending_at_unload(struct kunit *test)
 	 */
 	KUNIT_ASSERT_EQ(test, kovan_domain_init(&consumer_domain, 0), 0);
 	consumer_domain_ready = true;
-	consumer_slot = consumer_new();
-	KUNIT_ASSERT_NOT_NULL(test, consumer_slot);
+	kovan_init_pointer(consumer_slot, consumer_new());
+	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(consumer_slot));
 	t = kthread_run(consumer_reader, NULL, "kovan_consumer_reader");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	consumer_reader_started = true;
@@ -139,7 +139,7 @@ static void __exit kovan_consumer_exit(void)
 		complete(&consumer_release_reader);
 		wait_for_completion(&consumer_reader_done);
 	}
-	last = xchg(&consumer_slot, NULL);
+	last = kovan_replace_pointer(&consumer_slot, NULL);
 	if (last) {
 		kovan_retire(&consumer_domain, &last->node, consumer_free);
 		atomic_long_inc(&consumer_retired);

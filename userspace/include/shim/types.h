@@ -43,6 +43,7 @@ typedef struct { s64 counter; } atomic64_t;
 #define __iomem
 #define __user
 #define __force
+#define __kernel
 #define __must_check		__attribute__((warn_unused_result))
 #define __init
 #define __exit
