@@ -57,7 +57,11 @@ extern unsigned int kovan_backlog;
 /* A wait for every guard of @d: lockdep sees a write-side section of its map. */
 static inline void kovan_lockdep_sync(struct kovan_domain *d)
 {
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	/*
+	 * lock_map_sync() came in 6.4 and to 6.1.y later: before, none, since
+	 * an acquire and release would clash with pins in interrupts.
+	 */
+#if defined(CONFIG_DEBUG_LOCK_ALLOC) && defined(lock_map_sync)
 	lock_map_sync(&d->dep_map);
 #endif
 }

@@ -1200,16 +1200,19 @@ unsigned long kovan_get_state(struct kovan_domain *d);
  *
  * Like start_poll_synchronize_srcu(): a cookie as kovan_get_state()'s,
  * and a grace period that covers it is started, without waiting for it.
- * Calls made while one is in flight share the next, which starts when it
- * ends: a domain has one or two periods in flight however often it is
- * called, also while a reader stalls. Where the close cannot run here (no
- * batch header to be had; a %KOVAN_FENCELESS domain in a caller that may
- * not be preempted, runs in softirq, or runs on a kernel without
- * CONFIG_PREEMPT_COUNT) the flush worker starts it. kovan_poll_state()
+ * Calls made while one is in flight share the next, which the flush
+ * worker starts when it ends, and callers racing to start one start one:
+ * a domain has one or two periods of kovan_start_poll() in flight however
+ * often it is called, also while a reader stalls (kovan_synchronize()
+ * callers add one each). Where the close cannot run here (no batch header
+ * to be had; a %KOVAN_FENCELESS domain in a caller that may not be
+ * preempted, runs in softirq, or runs on a kernel without
+ * CONFIG_PREEMPT_COUNT) the flush worker starts it too. kovan_poll_state()
  * turns true once every guard pinned before the call has unpinned, and
- * the guards the period's close found a slot's engine still counting with
- * them (pinned before its next phase flip, as kovan_synchronize() says):
- * typically microseconds after the last of them unpins.
+ * the guards pinned before the period's close that a slot's engine still
+ * counts with them (before its next phase flip, as kovan_synchronize()
+ * says): typically microseconds after the last of them unpins, and a
+ * worker's pass later for a period that waited for the one in flight.
  *
  * Context: any but NMI (where it WARNs once and starts nothing); never
  * sleeps. Neither wait-free nor lock-free when it closes: as a
@@ -1234,7 +1237,8 @@ unsigned long kovan_start_poll(struct kovan_domain *d);
  * Return: true only once every guard pinned before the cookie was taken
  * has unpinned and a grace period started after it has ended; a cookie of
  * kovan_get_state() that no kovan_start_poll() or kovan_synchronize()
- * followed stays false.
+ * followed stays false until some period starts after it (one kovan
+ * started for another caller's kovan_start_poll() counts).
  */
 bool kovan_poll_state(struct kovan_domain *d, unsigned long cookie);
 

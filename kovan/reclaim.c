@@ -1065,6 +1065,16 @@ void __kovan_retire_kfree(struct kovan_domain *d, struct kovan_node *n, unsigned
 }
 EXPORT_SYMBOL_NS_GPL(__kovan_retire_kfree, KOVAN_NS);
 
+/* Close the empty batch @b as grace period @gp; @done (if any) completes at its end. */
+static void kovan_close_gp(struct kovan_domain *d, struct kovan_batch *b, unsigned long gp,
+			   struct completion *done)
+{
+	b->gp = gp;
+	b->done = done;
+	/* min_birth 0: no slot is old enough to be skipped. */
+	kovan_close_batch(d, b);
+}
+
 /*
  * Start a grace period: close the empty batch @b, numbered, whose end
  * kovan_poll_state() sees and @done (if any) is completed at. Returns its
@@ -1077,10 +1087,7 @@ static unsigned long kovan_start_gp(struct kovan_domain *d, struct kovan_batch *
 	/* Q: fully ordered, before C. */
 	unsigned long gp = atomic_long_inc_return(&d->gp_started);
 
-	b->gp = gp;
-	b->done = done;
-	/* min_birth 0: no slot is old enough to be skipped. */
-	kovan_close_batch(d, b);
+	kovan_close_gp(d, b, gp, done);
 	return gp;
 }
 
@@ -1291,10 +1298,19 @@ unsigned long kovan_start_poll(struct kovan_domain *d)
 	/* P waits for IPIs: as kovan_retire(), leave that to the worker where it may not. */
 	if (!kovan_fenceless(d) || (preemptible() && in_task()))
 		b = kovan_batch_get(d);
-	if (b)
-		kovan_start_gp(d, b, NULL);
-	else
+	if (!b) {
 		kovan_request_gp(d);
+		return cookie;
+	}
+	/*
+	 * Q: fully ordered, before C. Callers racing here start one period:
+	 * a loser's cookie is covered by the increment it lost to, which
+	 * came after its read of started.
+	 */
+	if (atomic_long_try_cmpxchg(&d->gp_started, &started, started + 1))
+		kovan_close_gp(d, b, started + 1, NULL);
+	else
+		kovan_batch_put(b);
 	return cookie;
 }
 EXPORT_SYMBOL_NS_GPL(kovan_start_poll, KOVAN_NS);

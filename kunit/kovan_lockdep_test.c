@@ -32,7 +32,7 @@ MODULE_IMPORT_NS(KOVAN_NS);
 static char *provoke = "";
 module_param(provoke, charp, 0400);
 MODULE_PARM_DESC(provoke,
-		 "lockdep report to provoke: recursive (kovan_synchronize() in a guard) or abba (with a mutex); default none");
+		 "lockdep report to provoke: recursive (kovan_synchronize() in a guard), barrier (kovan_barrier() in a guard) or abba (with a mutex); default none");
 
 #define KL_EXPECT(kind, what)	pr_info("kovan-expect-report: begin %s: %s\n", kind, what)
 #define KL_EXPECT_END()		pr_info("kovan-expect-report: end\n")
@@ -113,42 +113,61 @@ struct kl_unpinner {
 	struct completion done;
 };
 
-/* Lets the caller's kovan_synchronize() return: unpins its guard for it. */
+/*
+ * Lets the caller's wait return: unpins its guard for it once lockdep has
+ * reported the wait (and so turned itself off), or after 20 s, when the
+ * unpin in the wrong task is a report of its own.
+ */
 static int kl_unpin_later(void *arg)
 {
 	struct kl_unpinner *u = arg;
+	int i;
 
-	msleep(200);
+	for (i = 0; i < 1000 && debug_locks; i++)
+		msleep(20);
 	kovan_unpin(u->g);
 	complete(&u->done);
 	return 0;
 }
 
 /*
- * kovan_synchronize() inside a guard of the same domain waits for itself.
- * Lockdep reports it when the wait begins; a helper then unpins the guard
- * (lockdep is off after its report) so that the case ends.
+ * kovan_synchronize() or kovan_barrier() inside a guard of the same domain
+ * waits for itself. Lockdep reports it when the wait begins; a helper then
+ * unpins the guard so that the case ends.
  */
-static void kovan_lockdep_synchronize_in_guard(struct kunit *test)
+static void kl_wait_in_guard(struct kunit *test, void (*wait)(struct kovan_domain *d),
+			     const char *what)
 {
 	struct kl_unpinner u;
 	struct kovan_domain *d;
 	struct task_struct *t;
 	struct kovan_guard g;
 
-	kl_provoking(test, "recursive");
 	d = kl_domain(test);
 	init_completion(&u.done);
 	u.g = &g;
 	kovan_pin(d, &g);
 	t = kthread_run(kl_unpin_later, &u, "kovan_lockdep_unpin");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	KL_EXPECT("lockdep-recursive", "kovan_synchronize() inside a guard of its domain");
-	kovan_synchronize(d);
+	KL_EXPECT("lockdep-recursive", what);
+	wait(d);
 	KL_EXPECT_END();
 	wait_for_completion(&u.done);
 	KUNIT_EXPECT_FALSE_MSG(test, debug_locks, "lockdep saw nothing");
 	kovan_domain_destroy(d);
+}
+
+static void kovan_lockdep_synchronize_in_guard(struct kunit *test)
+{
+	kl_provoking(test, "recursive");
+	kl_wait_in_guard(test, kovan_synchronize,
+			 "kovan_synchronize() inside a guard of its domain");
+}
+
+static void kovan_lockdep_barrier_in_guard(struct kunit *test)
+{
+	kl_provoking(test, "barrier");
+	kl_wait_in_guard(test, kovan_barrier, "kovan_barrier() inside a guard of its domain");
 }
 
 static DEFINE_MUTEX(kl_mutex);
@@ -182,6 +201,7 @@ static void kovan_lockdep_abba(struct kunit *test)
 static struct kunit_case kovan_lockdep_cases[] = {
 	KUNIT_CASE(kovan_lockdep_annotations),
 	KUNIT_CASE(kovan_lockdep_synchronize_in_guard),
+	KUNIT_CASE(kovan_lockdep_barrier_in_guard),
 	KUNIT_CASE(kovan_lockdep_abba),
 	{}
 };

@@ -7,7 +7,7 @@
 # protocol with spin (make model: the full sizes), runs the userspace
 # build's stress tests natively and under ThreadSanitizer, runs the KUnit suites on
 # UML (KASAN; once more with every domain robust; and a boot for each of the
-# two deadlocks lockdep must report) and on QEMU x86_64 (KCSAN)
+# three deadlocks lockdep must report) and on QEMU x86_64 (KCSAN)
 # with 2 vCPUs and 5-level paging and with 4 vCPUs, runs the torture
 # module for a minute on each (make torture: longer, and -smp 8), proves the
 # harness and the userspace checks still report failures, and ends with one line
@@ -74,8 +74,8 @@ step "UML suites with CONFIG_KOVAN_ROBUST_DEFAULT=y: every user on robust domain
 "$KOVAN_ROOT/scripts/run-tests.sh" --robust --label uml-robust uml
 results+=("$KOVAN_LOGDIR/uml-robust.json")
 
-step "UML lockdep: kovan_synchronize() in a guard, and under a mutex a reader takes, are reported"
-for c in recursive abba; do
+step "UML lockdep: kovan_synchronize() and kovan_barrier() in a guard, and under a mutex a reader takes, are reported"
+for c in recursive barrier abba; do
 	"$KOVAN_ROOT/scripts/run-tests.sh" --provoke $c --label "uml-lockdep-$c" uml
 	results+=("$KOVAN_LOGDIR/uml-lockdep-$c.json")
 done

@@ -19,8 +19,8 @@
 # KOVAN_TRACE_EVENTS=1 turns kovan's trace events on through tracefs once
 # kovan_queue is loaded and prints the first two of each kind at the end
 # ("kovan-trace:" lines).
-#   --provoke  load only kovan_lockdep_test, with provoke=CASE (recursive or
-#             abba): its case provokes one lockdep report inside an
+#   --provoke  load only kovan_lockdep_test, with provoke=CASE (recursive,
+#             barrier or abba): its case provokes one lockdep report inside an
 #             expect-report bracket, and the run passes only if it comes
 # Results: $KOVAN_LOGDIR/<label>.json; console: $KOVAN_LOGDIR/<label>.console
 # arm64: cross-compiled, booted with qemu-system-aarch64 -M virt -cpu
