@@ -515,6 +515,16 @@ struct kovan_stats {
 	unsigned int backlog;
 };
 
+/**
+ * __kovan_domain_init() - kovan_domain_init() with a name and lockdep class
+ * @d: domain to initialise
+ * @flags: as for kovan_domain_init()
+ * @name: names the debugfs directory and the lockdep class
+ * @key: the lockdep class, a static struct lock_class_key
+ *
+ * Context: process context; may sleep.
+ * Return: as kovan_domain_init().
+ */
 int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *name,
 			struct lock_class_key *key);
 
@@ -569,7 +579,10 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
  *
  * The expression @d names the domain's debugfs directory
  * (/sys/kernel/debug/kovan/<d>-<id>/stats) and its lockdep class, one
- * class per call site, as init_srcu_struct() has it.
+ * class per call site, as init_srcu_struct() has it: domains initialised
+ * at one site (in a loop) share a class, so that a kovan_synchronize() of
+ * one inside a guard of another is reported as recursion. Give such
+ * domains classes of their own with __kovan_domain_init().
  *
  * Context: process context; may sleep.
  * Return: 0 on success, -EINVAL for a NULL @d or unknown @flags,
@@ -593,7 +606,8 @@ int __kovan_domain_init(struct kovan_domain *d, unsigned int flags, const char *
  * once after ten seconds. A guard still pinned after that is a caller bug:
  * the domain WARNs and leaks its slots rather than free memory the guard's
  * kovan_unpin() will touch; that kovan_unpin() stays legal, also once the
- * memory of @d itself is gone. Pins of @d from then on WARN once and pin
+ * memory of @d itself is gone (with lockdep, after kovan_guard_handoff():
+ * lockdep follows the guard through @d). Pins of @d from then on WARN once and pin
  * nothing. Destroying a domain twice, or one that was never initialised
  * (zeroed), WARNs once and does nothing.
  *
@@ -755,9 +769,12 @@ static __always_inline void kovan_lockdep_pin(struct kovan_domain *d, struct kov
  * Tells lockdep that the pinning task or interrupt no longer holds the
  * guard, as percpu_rwsem_release() does for a semaphore handed over. Call
  * it before the guard is unpinned by another task or in an interrupt that
- * did not pin it, and before a guard outlives its domain's memory;
- * lockdep would report the unpin (or the free) otherwise. The guard stays
- * pinned. Without CONFIG_DEBUG_LOCK_ALLOC it does nothing.
+ * did not pin it, before a guard outlives its domain's memory, and before
+ * a task sleeps freezably (try_to_freeze(), wait_event_freezable()) with
+ * the guard pinned: lockdep would report the unpin, the free or the
+ * freeze otherwise, as it does for an SRCU reader. The guard stays
+ * pinned, and lockdep no longer sees it. Without CONFIG_DEBUG_LOCK_ALLOC
+ * it does nothing.
  *
  * Context: the task or interrupt that pinned @g.
  */
@@ -776,18 +793,21 @@ static __always_inline void kovan_guard_handoff(struct kovan_guard *g)
  * @d: the domain
  *
  * For lockdep assertions, as srcu_read_lock_held(): true when the calling
- * task or interrupt pinned @d and has not unpinned it (or handed it off),
- * and always true without CONFIG_DEBUG_LOCK_ALLOC or once lockdep has
- * turned itself off after a report. A guard pinned in NMI, or while the
- * task held %KOVAN_LOCKDEP_DEPTH locks or more, is not seen.
+ * task holds a guard of @d it pinned (in an interrupt: the interrupted
+ * task's count too) and has not unpinned or handed off. True as well
+ * wherever lockdep cannot tell, so that an assertion never fires falsely:
+ * without CONFIG_DEBUG_LOCK_ALLOC, once lockdep turned itself off after a
+ * report, in NMI, and while the task holds %KOVAN_LOCKDEP_DEPTH locks or
+ * more (pins made then are not annotated).
  *
  * Context: any.
- * Return: whether the caller holds a guard of @d, as far as lockdep knows.
+ * Return: false only when lockdep knows the caller holds no guard of @d.
  */
 static inline bool kovan_pin_held(struct kovan_domain *d)
 {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
-	return !debug_locks || lock_is_held(&d->dep_map);
+	return !debug_locks || in_nmi() || current->lockdep_depth >= KOVAN_LOCKDEP_DEPTH ||
+	       lock_is_held(&d->dep_map);
 #else
 	return true;
 #endif
@@ -869,8 +889,9 @@ slow:
  *
  * Counts the reader out of its slot; the slot's engine, which waits for
  * such counts before it lets the batches closed onto the slot go, is
- * kicked if it waits for this one. Needs nothing of the domain, and
- * touches nothing of it once the count is in: legal after a
+ * kicked if it waits for this one. Needs nothing of the domain but its
+ * lockdep map (none after kovan_guard_handoff()), and touches nothing of
+ * it once the count is in: legal after a
  * kovan_domain_destroy() that WARNed about this guard, and racing with
  * one that sees the slot idle. A second kovan_unpin() of the same pin
  * WARNs once and does nothing.
