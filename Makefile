@@ -19,6 +19,8 @@
 #   make check-rt                               PREEMPT_RT: suites with a nohz_full CPU, torture
 #   make dkms-check                             DKMS install and a module using it, against
 #                                               Debian's linux-headers (nothing loaded)
+#   make check-in-tree [ARCH=x86_64]            the suites built into a kernel tree and run by
+#                                               kunit.py (scripts/in-tree.sh puts kovan there)
 #   make check-userspace                        the core compiled in userspace: stress tests
 #                                               natively and under ThreadSanitizer
 #   make check-fresh                            make check as on a new machine: removes the
@@ -93,8 +95,12 @@ dkms-check:
 check-userspace:
 	@scripts/userspace.sh
 
+# ARCH from the command line only: kernel developers often export another.
+check-in-tree:
+	@scripts/kunit-in-tree.sh --arch $(if $(filter command line,$(origin ARCH)),$(ARCH),um)
+
 check-fresh:
 	@scripts/check-fresh.sh
 
-.PHONY: all modules clean check check-arm64 lint run selftest bench bench-native model torture \
+.PHONY: all modules clean check check-arm64 check-in-tree lint run selftest bench bench-native model torture \
 	check-6.1 check-rt dkms-check check-userspace check-fresh

@@ -145,6 +145,20 @@ def parse_doc(kunit_py, doc, parse_log):
     return top.get('sub_groups', []), top.get('test_cases', []), errors
 
 
+def marked_region(console, timed_out, failed):
+    """The lines between the init script's markers; what is wrong with
+    them goes to failed."""
+    begin = next((i for i, l in enumerate(console) if strip_prefix(l).strip() == BEGIN), None)
+    if begin is None:
+        failed.append(f'boot: never reached the test marker {BEGIN}')
+        return []
+    end = next((i for i, l in enumerate(console) if i > begin and
+                strip_prefix(l).strip() == END), None)
+    if end is None and not timed_out:
+        failed.append(f'boot: test region not closed by {END} (crash or early exit)')
+    return console[begin + 1:end]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('--log', required=True, help='console log of the boot')
@@ -155,6 +169,11 @@ def main():
     ap.add_argument('--timed-out', action='store_true', help='the boot hit its time limit')
     ap.add_argument('--require', action='append', default=[], metavar='REGEX',
                     help='a console line that must appear (the boot was what it claims)')
+    ap.add_argument('--whole-console', action='store_true',
+                    help='no init script marks the test region: suites built into the '
+                    'kernel, run by kunit.py')
+    ap.add_argument('--step', action='append', default=[], metavar='NAME=STATUS',
+                    help='a step outside the console, one result: status 0 passed')
     args = ap.parse_args()
 
     with open(args.log, errors='backslashreplace') as f:
@@ -165,18 +184,14 @@ def main():
     if args.timed_out:
         failed.append('boot: timed out (see the console log)')
 
-    try:
-        begin = next(i for i, l in enumerate(console) if strip_prefix(l).strip() == BEGIN)
-    except StopIteration:
-        begin = None
-        failed.append(f'boot: never reached the test marker {BEGIN}')
-    end = None
-    if begin is not None:
-        end = next((i for i, l in enumerate(console) if i > begin and
-                    strip_prefix(l).strip() == END), None)
-        if end is None and not args.timed_out:
-            failed.append(f'boot: test region not closed by {END} (crash or early exit)')
-    region = console[begin + 1:end] if begin is not None else []
+    for step in args.step:
+        name, _, status = step.partition('=')
+        (passed if status == '0' else failed).append(
+            f'{name}' + ('' if status == '0' else f': exit status {status}'))
+
+    region = console if args.whole_console else marked_region(console, args.timed_out, failed)
+    if args.whole_console and not console:
+        failed.append('boot: empty console log')
 
     for line in region:
         m = HARNESS.search(line)
