@@ -6,8 +6,9 @@
 # model-checks a reduced size of the slot
 # protocol with spin (make model: the full sizes), runs the userspace
 # build's stress tests natively and under ThreadSanitizer, runs the KUnit suites on
-# UML (KASAN; once more with every domain robust; and a boot for each of the
-# three deadlocks lockdep must report) and on QEMU x86_64 (KCSAN)
+# UML (KASAN; once more with every domain robust; once built into the kernel
+# by kunit.py, as in a kernel tree; and a boot for each of the three
+# deadlocks lockdep must report) and on QEMU x86_64 (KCSAN)
 # with 2 vCPUs and 5-level paging and with 4 vCPUs, runs the torture
 # module for a minute on each (make torture: longer, and -smp 8), proves the
 # harness and the userspace checks still report failures, and ends with one line
@@ -22,7 +23,7 @@ set -uo pipefail
 
 stage "make check: logs in $KOVAN_LOGDIR"
 rm -f "$KOVAN_LOGDIR"/*.json
-total=17
+total=18
 n=0
 step() {
 	n=$((n + 1))
@@ -73,6 +74,10 @@ results+=("$KOVAN_LOGDIR/uml-smp1.json")
 step "UML suites with CONFIG_KOVAN_ROBUST_DEFAULT=y: every user on robust domains"
 "$KOVAN_ROOT/scripts/run-tests.sh" --robust --label uml-robust uml
 results+=("$KOVAN_LOGDIR/uml-robust.json")
+
+step "UML, built in: scripts/in-tree.sh into a kernel tree, kunit.py run --kunitconfig=lib/kovan"
+"$KOVAN_ROOT/scripts/kunit-in-tree.sh" --arch um
+results+=("$KOVAN_LOGDIR/in-tree-um.json")
 
 step "UML lockdep: kovan_synchronize() and kovan_barrier() in a guard, and under a mutex a reader takes, are reported"
 for c in recursive barrier abba; do
