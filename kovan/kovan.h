@@ -477,7 +477,8 @@ struct kovan_guard {
  * @batches_freed: batches whose readers were gone and that were freed
  * @aged_batches: of @batches, partly filled ones the flush worker closed
  *		  because they had waited kovan.flush_us
- * @era_skips: robust: slots a batch skipped because their readers were older
+ * @era_skips: robust: slots a batch skipped because their era was older
+ *	       than its objects (idle slots with an old era included)
  * @stall_avoids: robust: pins that avoided a slot marked stalled or
  *		  holding a guard that moved there
  * @moves: robust: long-lived guards that moved to an idle slot

@@ -6,7 +6,9 @@
  *	cat /sys/kernel/tracing/trace_pipe
  *
  * Modules may attach probes (register_trace_kovan_batch_close() and so on);
- * the tracepoints are exported.
+ * the tracepoints are exported. A batch's free may be traced before its
+ * close: once the last busy slot has the batch, a reclaim worker on
+ * another CPU may free it while the closer is still tracing.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM kovan
@@ -22,14 +24,17 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
-#define KOVAN_TRACE_NAME	32	/* sizeof(struct kovan_domain.name) */
+/* sizeof(struct kovan_domain.name), asserted by reclaim.c */
+#define KOVAN_TRACE_NAME	32
 
 /*
  * kovan_batch_close - a batch was closed: handed to every busy slot
  * @domain: the domain's name
  * @objects: objects in the batch; 0 for a grace period
  * @pushed: busy slots the batch waits for
- * @skipped: slots skipped: idle, or (robust) whose readers are older
+ * @skipped: slots skipped: idle, absent (the count of slots is a power of
+ *	two, of at least one per possible CPU), or (robust) whose readers,
+ *	if any, are older; @pushed + @skipped is that count
  */
 TRACE_EVENT(kovan_batch_close,
 	TP_PROTO(const char *domain, unsigned long objects, unsigned int pushed,
@@ -55,7 +60,8 @@ TRACE_EVENT(kovan_batch_close,
  * kovan_batch_free - a reclaim worker freed a batch's objects
  * @domain: the domain's name
  * @objects: objects freed
- * @age_ns: nanoseconds from the batch's close to the end of its frees
+ * @age_ns: nanoseconds from the batch's close to the end of its frees; 0
+ *	for a batch closed before the event was enabled
  */
 TRACE_EVENT(kovan_batch_free,
 	TP_PROTO(const char *domain, unsigned long objects, u64 age_ns),
@@ -96,8 +102,9 @@ TRACE_EVENT_CONDITION(kovan_stall_avoid,
 );
 
 /*
- * kovan_era_skip - a robust close skipped a busy slot whose readers are
- * all older than the batch's objects
+ * kovan_era_skip - a robust close skipped a slot whose era is older than
+ * the batch's objects: none of its readers can hold one. The era is tested
+ * before idleness, so idle slots with an old era are traced too
  * @domain: the domain's name
  * @slot: the slot skipped
  * @access: the newest era the slot's readers may hold

@@ -198,6 +198,7 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_batch_close);
 EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_batch_free);
 EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_stall_avoid);
 EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_era_skip);
+static_assert(sizeof(((struct kovan_domain *)NULL)->name) == KOVAN_TRACE_NAME);
 
 /* How often parked engines look again, for kicks lost to M. */
 #define KOVAN_BACKSTOP_US	1000
@@ -748,8 +749,10 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 	unsigned long skipped = 0;
 	struct kovan_slot *s;
 	unsigned int idx;
+	u64 access;
 
-	b->closed = ktime_get_mono_fast_ns();
+	/* The free event's age; no clock read when nobody traces. */
+	b->closed = trace_kovan_batch_free_enabled() ? ktime_get_mono_fast_ns() : 0;
 
 	atomic_long_inc(&d->in_flight);
 	smp_mb(); /* C: unpublish before reading slots; pairs with A, E. */
@@ -765,9 +768,11 @@ static void kovan_close_batch(struct kovan_domain *d, struct kovan_batch *b)
 			skipped++;
 			continue;
 		}
-		if (robust && (s64)(atomic64_read(&s->access) - b->min_birth) < 0) {
+		/* Read once: a pin may raise it, and the event shows what was tested. */
+		access = robust ? atomic64_read(&s->access) : 0;
+		if (robust && (s64)(access - b->min_birth) < 0) {
 			this_cpu_inc(d->pcpu->era_skips);
-			trace_kovan_era_skip(d->name, idx, atomic64_read(&s->access), b->min_birth);
+			trace_kovan_era_skip(d->name, idx, access, b->min_birth);
 			skipped++;
 			continue;
 		}
@@ -1214,6 +1219,18 @@ static void kovan_free_objects(struct kovan_batch *b)
 		kfree_bulk(nr, bulk);
 }
 
+/*
+ * Nanoseconds since a batch's close, for the free event: 0 when tracing
+ * began after the close, or when the clock (fast, not monotonic across
+ * CPUs to the nanosecond) reads earlier on this CPU.
+ */
+static u64 kovan_batch_age(u64 closed)
+{
+	u64 now = ktime_get_mono_fast_ns();
+
+	return closed && now > closed ? now - closed : 0;
+}
+
 static void kovan_reclaim_fn(struct work_struct *work)
 {
 	struct kovan_reclaimer *r = container_of(work, struct kovan_reclaimer, work);
@@ -1238,8 +1255,9 @@ static void kovan_reclaim_fn(struct work_struct *work)
 		atomic_long_sub(count[0] + count[1], &d->queued);
 		atomic_long_add(count[0], &d->freed[0]);
 		atomic_long_add(count[1], &d->freed[1]);
-		trace_kovan_batch_free(d->name, count[0] + count[1],
-				       ktime_get_mono_fast_ns() - closed);
+		if (trace_kovan_batch_free_enabled())
+			trace_kovan_batch_free(d->name, count[0] + count[1],
+					       kovan_batch_age(closed));
 		if (done)
 			complete(done);
 		/* I: the last touch of d, after every count; pairs with kovan_domain_quiesce(). */

@@ -173,7 +173,7 @@ mutations=(
 	"M5 kovan_close_batch() without smp_mb() C|kovan/reclaim.c|	smp_mb(); /* C:|	/* C:|kovan_stress|info: the updaters unpublish with kovan_replace_pointer(), a fully ordered xchg (make model checks C)"
 	"M6 ArrayQueue publishes its item with a relaxed store (A lost)|kovan_queue/arrayq.c|				smp_store_release(&slot->stamp, tail + 1);	/* A */|				WRITE_ONCE(slot->stamp, tail + 1);|queue_stress|caught"
 	"M7 SegQueue pops without a kovan guard (segments freed under pops)|kovan_queue/segq.c|	kovan_pin(q->domain, &g);|	g.domain = NULL;|queue_stress|caught"
-	"M8 robust domains never skip a slot by era (a stalled reader holds all)|kovan/reclaim.c|		if (robust && (s64)(atomic64_read(&s->access) - b->min_birth) < 0) {|		if (0) {|kovan_stress|caught"
+	"M8 robust domains never skip a slot by era (a stalled reader holds all)|kovan/reclaim.c|		if (robust && (s64)(access - b->min_birth) < 0) {|		if (0) {|kovan_stress|caught"
 	"M9 the reclaim worker's last touch of a domain is unordered (I lost)|kovan/reclaim.c|		atomic_long_dec_return_release(&d->in_flight);
 		cond_resched();|		atomic_long_dec(&d->in_flight);
 		cond_resched();|kovan_stress -s 4 -W 20|caught"

@@ -8,6 +8,8 @@
  * friends.
  */
 
+/* static_assert(), as <linux/build_bug.h> gives it. */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
