@@ -29,6 +29,7 @@
 #include <linux/string.h>
 
 #include <kovan_queue/disruptor.h>
+#include <kovan_queue/kovan_queue_trace.h>
 
 #include "compat.h"
 
@@ -1035,8 +1036,27 @@ static void kd_expect_no_callbacks(struct kunit *test, struct kd_run *r)
 	}
 }
 
+/* What a probe on kovan_disruptor_halt saw of one Disruptor. */
+struct kd_halts {
+	const void *d;
+	atomic_long_t events;
+	s64 published;
+};
+
+static void kd_probe_halt(void *data, const void *disruptor, s64 published)
+{
+	struct kd_halts *h = data;
+
+	if (disruptor != h->d)
+		return;
+	atomic_long_inc(&h->events);
+	/* Read after tracepoint_synchronize_unregister(). */
+	WRITE_ONCE(h->published, published);
+}
+
 static void kovan_disruptor_lifecycle(struct kunit *test)
 {
+	struct kd_halts halts = { .published = -1 };
 	const struct kovan_event_handler h = { .on_event = kd_on_event, .cpu = -1 };
 	unsigned long *count;
 	struct kd_stage *st;
@@ -1077,6 +1097,10 @@ static void kovan_disruptor_lifecycle(struct kunit *test)
 	r = kd_new(test, 16, KOVAN_PRODUCER_MULTI, NULL);
 	count = &r->published[KD_TASK_PRODUCER];
 	st = kd_stage(test, r, NULL, 0, 1, NULL);
+	halts.d = r->d;
+	if (IS_ENABLED(CONFIG_TRACEPOINTS))
+		KUNIT_ASSERT_EQ(test,
+				register_trace_kovan_disruptor_halt(kd_probe_halt, &halts), 0);
 	KUNIT_ASSERT_EQ(test, kovan_disruptor_start(r->d), 0);
 	KUNIT_EXPECT_EQ(test, kovan_disruptor_start(r->d), -EBUSY);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_handle_events_with(r->d, &h, 1)),
@@ -1091,6 +1115,13 @@ static void kovan_disruptor_lifecycle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kovan_disruptor_start(r->d), -EBUSY);
 	kd_expect(test, r);
 	KUNIT_EXPECT_EQ(test, kd_total(r), 100UL);
+	if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
+		/* One halt event, at the last of the 100 sequences. */
+		unregister_trace_kovan_disruptor_halt(kd_probe_halt, &halts);
+		tracepoint_synchronize_unregister();
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&halts.events), 1L);
+		KUNIT_EXPECT_EQ(test, halts.published, 99LL);
+	}
 
 	/* Destroy without halt halts first: every event is handled by every stage. */
 	r = kd_new(test, 16, KOVAN_PRODUCER_SINGLE, NULL);

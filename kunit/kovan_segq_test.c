@@ -230,6 +230,9 @@ static void kovan_segq_trace_events(struct kunit *test)
 	KUNIT_EXPECT_GT(test, atomic_long_read(&t->recycled), 0L);
 	KUNIT_EXPECT_GT(test, atomic_long_read(&t->kept), 0L);
 	KUNIT_EXPECT_GT(test, atomic_long_read(&t->frees), atomic_long_read(&t->kept));
+	/* What was kept and not taken back is kept now. */
+	KUNIT_EXPECT_EQ(test, (unsigned long)(atomic_long_read(&t->kept) -
+					      atomic_long_read(&t->recycled)), s.segments_kept);
 	kovan_segq_destroy(q, NULL);
 }
 

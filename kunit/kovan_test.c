@@ -1199,10 +1199,28 @@ static void kovan_poll_state_stress(struct kunit *test)
 
 /* ---- Trace events ---- */
 
+static void kt_retire_many(struct kunit *test, struct kovan_domain *d, struct kt_ctx *ctx,
+			   unsigned long n)
+{
+	struct kt_obj *o;
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		o = kt_obj_new(d, ctx, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		kovan_retire(d, &o->node, kt_free);
+	}
+}
+
 /* What probes on kovan's tracepoints saw of one domain. */
 struct kt_trace {
 	const char *domain;
 	unsigned int slots;
+	int pushed;		/* slots each close must push to; -1: any */
+	u64 started;		/* ns, before the first retire */
+	atomic_long_t late_ages;	/* frees older than the test */
+	atomic_long_t aged;		/* frees with an age */
+	atomic_long_t wrong_pushes;
 	atomic_long_t closes;
 	atomic_long_t periods;
 	atomic_long_t closed_objects;
@@ -1223,6 +1241,9 @@ static void kt_probe_close(void *data, const char *domain, unsigned long objects
 	atomic_long_add(objects, &t->closed_objects);
 	if (pushed + skipped != t->slots)
 		atomic_long_inc(&t->miscounted);
+	/* Set by the test thread between its phases, which close synchronously. */
+	if (READ_ONCE(t->pushed) >= 0 && pushed != READ_ONCE(t->pushed))
+		atomic_long_inc(&t->wrong_pushes);
 }
 
 static void kt_probe_free(void *data, const char *domain, unsigned long objects, u64 age_ns)
@@ -1233,6 +1254,10 @@ static void kt_probe_free(void *data, const char *domain, unsigned long objects,
 		return;
 	atomic_long_inc(&t->frees);
 	atomic_long_add(objects, &t->freed_objects);
+	if (age_ns > ktime_get_mono_fast_ns() - t->started)
+		atomic_long_inc(&t->late_ages);
+	if (age_ns)
+		atomic_long_inc(&t->aged);
 }
 
 static void kt_probe_era_skip(void *data, const char *domain, unsigned int slot, u64 access,
@@ -1248,21 +1273,23 @@ static void kt_probe_era_skip(void *data, const char *domain, unsigned int slot,
 }
 
 /*
- * The trace events a probe reads back agree with the domain's statistics:
- * every object closed and freed once, every close accounting for every
- * slot, a grace period as a close of no objects, and, in a robust domain
- * whose reader is older than the batches, the era skips.
+ * The trace events a probe reads back agree with the domain's statistics
+ * and with what the test knows: every object closed and freed once, within
+ * the test's time; every close accounting for every slot, pushed to none
+ * while no reader is pinned and to the one slot a reader holds (none in a
+ * robust domain, whose reader is older than the batches: the era skips); a
+ * grace period as a close of no objects.
  */
 static void kovan_trace_events(struct kunit *test)
 {
 	struct kt_trace *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	struct kovan_domain *d = kt_domain(test, kt_param_flags(test));
 	struct kt_ctx *ctx = kt_ctx_new(test);
-	struct kt_holder *h = NULL;
+	struct kt_holder *h;
 	struct kovan_node stamp;
 	struct kovan_stats s;
-	struct kt_obj *o;
 	unsigned long n;
+	bool robust;
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
@@ -1273,25 +1300,32 @@ static void kovan_trace_events(struct kunit *test)
 	kovan_domain_stats(d, &s);
 	t->domain = d->name;
 	t->slots = s.slots;
+	t->started = ktime_get_mono_fast_ns();
 	n = 3 * s.batch;
 	KUNIT_ASSERT_EQ(test, register_trace_kovan_batch_close(kt_probe_close, t), 0);
 	KUNIT_ASSERT_EQ(test, register_trace_kovan_batch_free(kt_probe_free, t), 0);
 	KUNIT_ASSERT_EQ(test, register_trace_kovan_era_skip(kt_probe_era_skip, t), 0);
 
-	/* A robust reader pinned before the era moves on: closes skip it. */
-	if (kovan_domain_flags(d) & KOVAN_ROBUST) {
-		h = kt_holder_start(test, d, -1);
+	/* No reader: full batches close onto no slot. */
+	WRITE_ONCE(t->pushed, 0);
+	kt_retire_many(test, d, ctx, n);
+	kovan_barrier(d);
+
+	/*
+	 * One reader: onto its slot, unless it is robust and was pinned before
+	 * the era moved on, when closes skip it.
+	 */
+	WRITE_ONCE(t->pushed, -1);
+	h = kt_holder_start(test, d, -1);
+	robust = kovan_domain_flags(d) & KOVAN_ROBUST;
+	if (robust)
 		for (i = 0; i <= s.era_frequency; i++)
 			kovan_node_init(d, &stamp);
-	}
-	for (i = 0; i < n; i++) {
-		o = kt_obj_new(d, ctx, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, o);
-		kovan_retire(d, &o->node, kt_free);
-	}
+	WRITE_ONCE(t->pushed, robust ? 0 : 1);
+	kt_retire_many(test, d, ctx, n);
+	WRITE_ONCE(t->pushed, -1);
+	kt_holder_release(h);
 	kovan_barrier(d);
-	if (h)
-		kt_holder_release(h);
 	kovan_synchronize(d);
 
 	unregister_trace_kovan_era_skip(kt_probe_era_skip, t);
@@ -1299,14 +1333,17 @@ static void kovan_trace_events(struct kunit *test)
 	unregister_trace_kovan_batch_close(kt_probe_close, t);
 	tracepoint_synchronize_unregister();
 	kovan_domain_stats(d, &s);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->closed_objects), (long)n);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->freed_objects), (long)n);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->closed_objects), 2L * n);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->freed_objects), 2L * n);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->wrong_pushes), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->late_ages), 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&t->aged), 0L);
 	KUNIT_EXPECT_EQ(test, (unsigned long)atomic_long_read(&t->closes), s.batches);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->frees), atomic_long_read(&t->closes));
 	KUNIT_EXPECT_GE(test, atomic_long_read(&t->periods), 1L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&t->miscounted), 0L);
 	KUNIT_EXPECT_EQ(test, (unsigned long)atomic_long_read(&t->era_skips), s.era_skips);
-	if (h)
+	if (robust)
 		KUNIT_EXPECT_GT(test, atomic_long_read(&t->era_skips), 0L);
 	kovan_domain_destroy(d);
 	kt_ctx_drain(ctx);
@@ -1744,6 +1781,7 @@ struct kt_stall {
 	bool stop;
 	atomic_long_t healthy_reads;
 	atomic_t live_seq;	/* odd while the live reader is pinned */
+	atomic_long_t avoid_events;	/* kovan_stall_avoid, when traced */
 };
 
 /*
@@ -1800,6 +1838,14 @@ static void kt_srcu_free(struct rcu_head *h)
 
 #define KT_STALL_OBJECTS	1000000L
 
+static void kt_probe_stall_avoid(void *data, const char *domain, unsigned int slot)
+{
+	struct kt_stall *s = data;
+
+	if (!strcmp(domain, s->kd->name))
+		atomic_long_inc(&s->avoid_events);
+}
+
 static void kovan_stalled_reader_bound(struct kunit *test)
 {
 	struct kt_stall *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
@@ -1838,6 +1884,8 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 
 	kovan_init_pointer(s->shared, kt_obj_new(s->kd, ctx, GFP_KERNEL));
 	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(s->shared));
+	if (IS_ENABLED(CONFIG_TRACEPOINTS))
+		KUNIT_ASSERT_EQ(test, register_trace_kovan_stall_avoid(kt_probe_stall_avoid, s), 0);
 	stalled = kt_holder_start(test, s->kd, reader_cpu);
 	atomic_set(&s->running, 1);
 	t = kthread_create(kt_healthy_reader, s, "kovan_test_live");
@@ -1893,6 +1941,15 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	kt_holder_release(stalled);
 	while (atomic_read(&s->running))
 		msleep(20);
+	if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
+		/* Every avoidance traced: none of these pins is in NMI. */
+		unregister_trace_kovan_stall_avoid(kt_probe_stall_avoid, s);
+		tracepoint_synchronize_unregister();
+		kovan_domain_stats(s->kd, &st);
+		KUNIT_EXPECT_EQ(test, (unsigned long)atomic_long_read(&s->avoid_events),
+				st.stall_avoids);
+		KUNIT_EXPECT_GT(test, st.stall_avoids, 0UL);
+	}
 	o = kovan_replace_pointer(&s->shared, NULL);
 	kovan_retire(s->kd, &o->node, kt_free);
 	kovan_barrier(s->kd);
