@@ -96,7 +96,8 @@
  * Contexts:
  *	kovan_pin(), kovan_unpin(), kovan_load(),
  *	kovan_assign_pointer() and friends		any context, NMI included
- *	kovan_dereference_protected()			any context, NMI included
+ *	kovan_dereference_protected(),
+ *	kovan_access_pointer(), kovan_init_pointer()	any context, NMI included
  *	kovan_node_init()				any context, NMI included
  *	kovan_get_state(), kovan_poll_state()		any context, NMI included
  *	kovan_guard_handoff(), kovan_pin_held()		any context, NMI included
@@ -962,13 +963,12 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
 									\
 	(void)(___p == (typeof(*___p) __kovan *)NULL);			\
 })
-/* @v, a plain pointer, as a value for a __kovan pointer. */
+/*
+ * @v, a plain pointer, as a value for a __kovan pointer; a constant
+ * expression for a constant @v, so it initialises static pointers too.
+ */
 #define KOVAN_INITIALIZER(v)						\
-({									\
-	typeof(v) ___v = (v);						\
-									\
-	(typeof(*___v) __force __kovan *)___v;				\
-})
+	((typeof((v)[0]) __force __kovan *)(v))
 
 /**
  * kovan_load() - load a pointer to a kovan-protected object
@@ -1000,10 +1000,11 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  *
  * Like rcu_dereference_protected(): for updaters that hold what keeps the
  * pointer from changing, no guard needed. With CONFIG_PROVE_LOCKING, a
- * false @c WARNs once (and @c is evaluated only then).
+ * false @c WARNs, once per call site (and @c is evaluated only then).
  *
  * Context: any.
- * Return: the pointer, plain; no ordering.
+ * Return: the pointer, plain; a plain read with no ordering, which the
+ * lock @c names provides.
  */
 #define kovan_dereference_protected(p, c)				\
 ({									\

@@ -244,8 +244,14 @@ static void kovan_sizes(struct kunit *test)
 }
 
 DEFINE_STATIC_KOVAN_DOMAIN_ROBUST(kt_static_domain);
+static struct kt_obj kt_static_obj;
+/* Initialised at compile time, as RCU_INITIALIZER() allows for __rcu. */
+static struct kt_obj __kovan *kt_static_ptr = KOVAN_INITIALIZER(&kt_static_obj);
 
-/* A statically defined domain works without init; module exit destroys it. */
+/*
+ * A statically defined domain works without init, module exit destroys it,
+ * and a statically initialised __kovan pointer loads.
+ */
 static void kovan_static_domain(struct kunit *test)
 {
 	struct kt_ctx *ctx = kt_ctx_new(test);
@@ -255,6 +261,9 @@ static void kovan_static_domain(struct kunit *test)
 	int i;
 
 	KUNIT_EXPECT_EQ(test, kovan_domain_flags(d), KOVAN_ROBUST);
+	kovan_pin(d, &g);
+	KUNIT_EXPECT_PTR_EQ(test, kovan_load(&kt_static_ptr, &g), &kt_static_obj);
+	kovan_unpin(&g);
 	kovan_domain_stats(d, &s);
 	for (i = 0; i < 500; i++) {
 		struct kt_obj *o = kt_obj_new(d, ctx, GFP_KERNEL);
