@@ -198,8 +198,37 @@ static void kovan_lockdep_abba(struct kunit *test)
 	kovan_domain_destroy(d);
 }
 
+struct kl_obj {
+	int v;
+};
+
+static struct kl_obj *kl_read_protected(struct kl_obj __kovan **pp)
+{
+	return kovan_dereference_protected(*pp, lockdep_is_held(&kl_mutex));
+}
+
+/*
+ * kovan_dereference_protected() checks its condition under lockdep: with
+ * kl_mutex held nothing is reported; without it, a WARN.
+ */
+static void kovan_lockdep_dereference_protected(struct kunit *test)
+{
+	struct kl_obj obj = { .v = 1 };
+	struct kl_obj __kovan *p;
+
+	kl_require_lockdep(test);
+	kovan_init_pointer(p, &obj);
+	mutex_lock(&kl_mutex);
+	KUNIT_EXPECT_PTR_EQ(test, kl_read_protected(&p), &obj);
+	mutex_unlock(&kl_mutex);
+	KL_EXPECT("WARNING", "kovan_dereference_protected() without the lock it names");
+	KUNIT_EXPECT_PTR_EQ(test, kl_read_protected(&p), &obj);
+	KL_EXPECT_END();
+}
+
 static struct kunit_case kovan_lockdep_cases[] = {
 	KUNIT_CASE(kovan_lockdep_annotations),
+	KUNIT_CASE(kovan_lockdep_dereference_protected),
 	KUNIT_CASE(kovan_lockdep_synchronize_in_guard),
 	KUNIT_CASE(kovan_lockdep_barrier_in_guard),
 	KUNIT_CASE(kovan_lockdep_abba),
