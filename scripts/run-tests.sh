@@ -157,8 +157,8 @@ write_init() {
 		echo 'T=/sys/kernel/tracing'
 		echo 'trace_on() { $B mount -t tracefs tracefs $T && echo 1 >$T/events/kovan/enable &&' \
 			'echo 1 >$T/events/kovan_queue/enable && echo "kovan-trace: events on"; }'
-		echo 'trace_show() { echo 0 >$T/tracing_on; for e in $($B ls $T/events/kovan $T/events/kovan_queue); do' \
-			'$B grep -m 2 " $e:" $T/trace | $B sed "s/^ */kovan-trace: /"; done; }'
+		echo 'trace_show() { echo 0 >$T/tracing_on; for e in $T/events/kovan*/*/; do' \
+			'e=${e%/}; e=${e##*/}; $B grep -m 2 " $e:" $T/trace | $B sed "s/^ */kovan-trace: /"; done; }'
 		cat "$work/plan"
 		echo 'echo; echo KOVAN-TESTS-END'
 		echo "$stop"
