@@ -731,7 +731,7 @@ def main():
     summary += ['', 'Plots: ' + ', '.join(f'[{p}]({p})' for p in plots), '']
     summary += PLATFORM_NOTE + ['']
 
-    text = '\n'.join(header + summary + body) + '\n'
+    text = '\n'.join(['<!-- SPDX-License-Identifier: GPL-2.0 OR MIT -->'] + header + summary + body) + '\n'
     with open(args.out, 'w') as f:
         f.write(text)
     print('\n'.join(summary))

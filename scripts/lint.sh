@@ -23,7 +23,7 @@ compat_headers=(kovan/compat.h kunit/compat.h userspace/include/linux/version.h)
 trace_headers=(kovan/kovan_trace.h kovan_queue/kovan_queue_trace.h)
 mapfile -t headers < <(printf '%s\n' "${sources[@]}" | grep -E '^(kovan|kovan_queue)/.*\.h$|^examples/.*\.c$' || true)
 
-stage "lint 1/4: checkpatch --strict on ${#sources[@]} files"
+stage "lint 1/5: checkpatch --strict on ${#sources[@]} files"
 mapfile -t plain < <(printf '%s\n' "${sources[@]}" |
 	grep -vxF -f <(printf '%s\n' "${compat_headers[@]}" "${trace_headers[@]}"))
 # checkpatch knows the kernel's sparse annotations by name and takes an
@@ -47,14 +47,14 @@ if ! { perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-type
 fi
 cd "$KOVAN_ROOT"
 
-stage "lint 2/4: kernel-doc -Wall on ${#headers[@]} public headers and examples"
+stage "lint 2/5: kernel-doc -Wall on ${#headers[@]} public headers and examples"
 kdoc=$(perl "$KSRC/scripts/kernel-doc" -Wall -none "${headers[@]}" 2>&1 || true)
 if [ -n "$kdoc" ]; then
 	printf '%s\n' "$kdoc" | tee -a "$log" | head -n 30
 	failed=1
 fi
 
-stage "lint 3/4: sparse (C=2) and W=1 against the x86_64 test kernel; sparse rejects __kovan misuse"
+stage "lint 3/5: sparse (C=2) and W=1 against the x86_64 test kernel; sparse rejects __kovan misuse"
 build=$("$KOVAN_ROOT/scripts/build-kernel.sh" x86_64 | tail -n 1)
 sparse_log=$KOVAN_LOGDIR/sparse.log
 # build_modules fails on any warning, sparse's included.
@@ -78,7 +78,7 @@ for line in $(grep -n 'sparse must flag' "$seed/kovan_sparse_seed.c" | cut -d: -
 	fi
 done
 
-stage "lint 4/4: scripts/packages lists every need the scripts ask for"
+stage "lint 4/5: scripts/packages lists every need the scripts ask for"
 # Every need a script asks for must have its packages in scripts/packages:
 # ensure_packages refuses an unknown need, but only when that script runs.
 needs=$(grep -hoE '^\s*(\[.*\] \|\| )?ensure_packages( [a-z0-9.-]+| "[^"]*")+' scripts/*.sh |
@@ -97,6 +97,22 @@ if [ -n "$around" ]; then
 	printf '%s: installs a package outside ensure_packages (scripts/lib.sh)\n' "$around" |
 		tee -a "$log"
 	failed=1
+fi
+
+stage "lint 5/5: an SPDX line atop every tracked text file"
+# The licence of every file is stated in it. Not in LICENSES/, which holds
+# the texts; not in binary files (the plots); not in kunit/patches/, changes
+# to the kernel under the kernel's licence, whose text keys the caches.
+if git -C "$KOVAN_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+	while read -r f; do
+		case $f in LICENSES/* | kunit/patches/*) continue ;; esac
+		grep -Iq . "$KOVAN_ROOT/$f" || continue
+		head -n 3 "$KOVAN_ROOT/$f" | grep -q 'SPDX-License-Identifier: ' && continue
+		echo "$f: no SPDX-License-Identifier in its first 3 lines" | tee -a "$log"
+		failed=1
+	done < <(git -C "$KOVAN_ROOT" ls-files)
+else
+	echo "not a git tree: SPDX lines not checked" | tee -a "$log"
 fi
 
 if [ $failed -ne 0 ]; then

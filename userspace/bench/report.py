@@ -646,7 +646,7 @@ def main():
         L.append('- **%s** (at the topology\'s threads): %s' % (DIS_ANCHOR, '; '.join(parts)))
     L.append('')
     with open(args.out, 'w') as f:
-        f.write('\n'.join(L) + '\n')
+        f.write('\n'.join(['<!-- SPDX-License-Identifier: GPL-2.0 OR MIT -->'] + L) + '\n')
 
 
 if __name__ == '__main__':
