@@ -569,5 +569,6 @@ module_init(kovan_bench_init);
 module_exit(kovan_bench_exit);
 
 MODULE_DESCRIPTION("kovan micro-benchmarks against RCU and SRCU");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_IMPORT_NS(KOVAN_NS);

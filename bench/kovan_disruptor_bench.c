@@ -795,5 +795,6 @@ module_init(kovan_disruptor_bench_init);
 module_exit(kovan_disruptor_bench_exit);
 
 MODULE_DESCRIPTION("kovan Disruptor throughput and latency against a ptr_ring handoff");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_IMPORT_NS(KOVAN_NS);

@@ -442,5 +442,6 @@ module_init(kovan_hash_bench_init);
 module_exit(kovan_hash_bench_exit);
 
 MODULE_DESCRIPTION("kovan hash table benchmark against RCU and SRCU");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_IMPORT_NS(KOVAN_NS);

@@ -776,5 +776,6 @@ module_init(kovan_queue_bench_init);
 module_exit(kovan_queue_bench_exit);
 
 MODULE_DESCRIPTION("kovan queue and pool throughput against ptr_ring, kfifo, lwq, llist and objpool");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_IMPORT_NS(KOVAN_NS);

@@ -315,5 +315,6 @@ module_init(kovan_init);
 module_exit(kovan_exit);
 
 MODULE_DESCRIPTION("kovan: wait-free memory reclamation with per-CPU slots");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_VERSION(KOVAN_VERSION);

@@ -31,6 +31,7 @@ module_init(kovan_queue_init);
 module_exit(kovan_queue_exit);
 
 MODULE_DESCRIPTION("kovan_queue: lock-free queues built on kovan");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_VERSION(KOVAN_VERSION);
 MODULE_IMPORT_NS(KOVAN_NS);

@@ -243,5 +243,6 @@ static struct kunit_suite kovan_lockdep_suite = {
 kunit_test_suites(&kovan_lockdep_suite);
 
 MODULE_DESCRIPTION("KUnit tests for kovan's lockdep annotations");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_VERSION(KOVAN_VERSION);

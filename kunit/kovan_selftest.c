@@ -252,5 +252,6 @@ static struct kunit_suite selftest_suite = {
 kunit_test_suites(&selftest_suite);
 
 MODULE_DESCRIPTION("kovan test harness self-test: deliberate failures");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_VERSION(KOVAN_VERSION);

@@ -2735,6 +2735,7 @@ static void __exit kovan_test_exit(void)
 module_exit(kovan_test_exit);
 
 MODULE_DESCRIPTION("KUnit tests for kovan reclamation");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_VERSION(KOVAN_VERSION);
 MODULE_IMPORT_NS(KOVAN_NS);

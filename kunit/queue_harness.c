@@ -301,6 +301,7 @@ void kq_contexts(struct kunit *test, const struct kq_ops *ops, void *q)
 }
 
 MODULE_DESCRIPTION("KUnit tests for kovan_queue: ArrayQueue and SegQueue");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_VERSION(KOVAN_VERSION);
 MODULE_IMPORT_NS(KOVAN_NS);

@@ -5,8 +5,8 @@
 # Debian's newest linux-headers-<abi>-amd64, then build a module that uses
 # kovan the documented way, once by hand and once as its own DKMS package
 # (BUILD_DEPENDS=kovan). Last, the plain "make -C <headers> M=<tree>" with
-# nothing set must build kovan.ko and kovan_queue.ko with a description, a
-# license, dkms.conf's version and a description for every parameter.
+# nothing set must build kovan.ko and kovan_queue.ko with a description, an
+# author, a license, dkms.conf's version and a description for every parameter.
 # Nothing is loaded: the running kernel need not be the headers' kernel.
 #
 # dkms's trees (--sourcetree, --dkmstree, --installtree) and its module
@@ -292,7 +292,7 @@ modinfo_entries() {
 for m in kovan/kovan kovan_queue/kovan_queue; do
 	ko=$plain/$m.ko
 	[ -f "$ko" ] || fail "the plain kbuild did not build $m.ko"
-	for field in description license; do
+	for field in description author license; do
 		[ -n "$(modinfo_entries "$ko" $field)" ] || fail "${m##*/}.ko has no $field"
 	done
 	[ "$(modinfo_entries "$ko" version)" = "$version" ] ||

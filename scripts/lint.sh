@@ -99,7 +99,7 @@ if [ -n "$around" ]; then
 	failed=1
 fi
 
-stage "lint 5/5: an SPDX line atop every tracked text file"
+stage "lint 5/5: an SPDX line atop every tracked text file; every module names its author"
 # The licence of every file is stated in it. Not in LICENSES/, which holds
 # the texts; not in binary files (the plots); not in kunit/patches/, changes
 # to the kernel under the kernel's licence, whose text keys the caches.
@@ -114,6 +114,13 @@ if git -C "$KOVAN_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
 else
 	echo "not a git tree: SPDX lines not checked" | tee -a "$log"
 fi
+for f in $(grep -rl --include='*.c' '^MODULE_LICENSE(' "$KOVAN_ROOT"); do
+	for tag in MODULE_AUTHOR MODULE_DESCRIPTION; do
+		grep -q "^$tag(" "$f" && continue
+		echo "${f#"$KOVAN_ROOT"/}: a module without $tag" | tee -a "$log"
+		failed=1
+	done
+done
 
 if [ $failed -ne 0 ]; then
 	stage "lint: FAILED (full log: $log)"

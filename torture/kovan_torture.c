@@ -1379,4 +1379,5 @@ module_init(tort_init);
 module_exit(tort_exit);
 
 MODULE_DESCRIPTION("kovan torture test: reclamation, queues and Disruptor under stress");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");

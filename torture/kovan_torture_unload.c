@@ -135,4 +135,5 @@ module_init(unload_init);
 module_exit(unload_exit);
 
 MODULE_DESCRIPTION("kovan torture: unload with retirements pending");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");

@@ -429,5 +429,6 @@ module_exit(lookup_exit);
 #endif
 
 MODULE_DESCRIPTION("kovan example: a lookup table with lock-free readers and a Disruptor writer");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_IMPORT_NS(KOVAN_NS);

@@ -154,5 +154,6 @@ static void __exit kovan_consumer_exit(void)
 module_exit(kovan_consumer_exit);
 
 MODULE_DESCRIPTION("kovan consumer: builds and links like an external driver");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");
 MODULE_IMPORT_NS(KOVAN_NS);

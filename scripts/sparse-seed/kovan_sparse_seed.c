@@ -61,4 +61,5 @@ static __maybe_unused void seed_rcu_store(struct seed *s)
 }
 
 MODULE_DESCRIPTION("kovan: code sparse must reject (make lint)");
+MODULE_AUTHOR("kovan developers");
 MODULE_LICENSE("Dual MIT/GPL");

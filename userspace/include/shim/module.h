@@ -38,6 +38,7 @@ void us_register_exitcall(const char *name, void (*fn)(void));
 	__us_swallow
 
 #define MODULE_DESCRIPTION(s)		static_assert(sizeof(s), "modinfo")
+#define MODULE_AUTHOR(s)		static_assert(sizeof(s), "modinfo")
 #define MODULE_LICENSE(s)		static_assert(sizeof(s), "modinfo")
 #define MODULE_VERSION(s)		static_assert(sizeof(s), "modinfo")
 #ifndef KOVAN_VERSION
