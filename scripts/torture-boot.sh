@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # One torture boot: build the modules against a kernel flavour, boot it, load
-# kovan, kovan_queue and torture/kovan_torture.ko with allocation failures
+# kovan, kovan_queue, the kernel's torture framework (kernel/torture.ko of the
+# flavour's build) and torture/kovan_torture.ko with allocation failures
 # injected, load and unload torture/kovan_torture_unload.ko in a loop until
 # the torture run ends, and judge the console with results.py (the torture
 # module prints one harness line per invariant).
@@ -77,6 +78,7 @@ write_init() {
 		else echo "kovan-harness: not ok rmmod \$1 rc=\$?"; fi; }
 	load $dir/kovan.ko
 	load $dir/kovan_queue.ko
+	load $dir/torture.ko
 	F=/sys/kernel/debug/kovan/fail_alloc
 	# Failures start once the torture module is up: its own set-up would
 	# only be refused.
@@ -113,6 +115,7 @@ write_init() {
 		echo 0 >\$F/probability
 		unload kovan_torture
 	fi
+	unload torture
 	unload kovan_queue
 	unload kovan
 	echo; echo KOVAN-TESTS-END
@@ -130,7 +133,8 @@ rc=0
 if [ "$arch" = um ]; then
 	stage "$label: booting UML (KASAN, one CPU), $desc, limit $timeout s; console: $console"
 	write_init "$tree/torture" '$B poweroff -f'
-	cp "$tree/kovan/kovan.ko" "$tree/kovan_queue/kovan_queue.ko" "$tree/torture/"
+	cp "$tree/kovan/kovan.ko" "$tree/kovan_queue/kovan_queue.ko" "$build/kernel/torture.ko" \
+		"$tree/torture/"
 	timeout -k 5 "$timeout" "$build/linux" mem=1G root=/dev/root rootfstype=hostfs \
 		rootflags=/ rw printk.time=1 init="$work/init" </dev/null >"$console" 2>&1 || rc=$?
 else
@@ -150,6 +154,7 @@ else
 			torture/kovan_torture_unload; do
 			echo "file /lib/kovan/${ko##*/}.ko $tree/$ko.ko 0644 0 0"
 		done
+		echo "file /lib/kovan/torture.ko $build/kernel/torture.ko 0644 0 0"
 	} >"$work/initramfs.list"
 	"$build/usr/gen_init_cpio" "$work/initramfs.list" >"$work/initramfs.cpio"
 	timeout -k 5 "$timeout" qemu-system-x86_64 -nodefaults -no-reboot -nographic \
