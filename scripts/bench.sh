@@ -19,6 +19,9 @@ dis_ms=${KOVAN_BENCH_DISRUPTOR_MS:-200}	# length of one Disruptor measurement
 hash_ms=${KOVAN_BENCH_HASH_MS:-200}	# length of one hash table measurement
 timeout=${KOVAN_BOOT_TIMEOUT:-900}
 report=$KOVAN_LOGDIR/bench.md
+# The benchmark kernels have no DEBUG_KERNEL, so no torture framework
+# (kernel/torture.c) for torture/ to link against; nothing here runs it.
+KOVAN_EXTERNALS="examples/lookup bench"
 
 ensure_packages kernel boot plots
 
