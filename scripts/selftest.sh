@@ -29,7 +29,7 @@ declare -A reason=(
 	[lose]='torture: ArrayQueue delivered every item once'
 	[early_free]='torture: (readers never found a freed object|no object was freed while)|KASAN'
 	[stall]='torture: no thread went stall_timeout without progress'
-	[race]='console: .*KCSAN: data-race in tort_reader_fn'
+	[race]='console: .*KCSAN: data-race in tort_reader \[kovan_torture\]'
 )
 rm -f "$KOVAN_LOGDIR/selftest.json"
 runs=("$@")

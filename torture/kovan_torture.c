@@ -27,7 +27,9 @@
  *    wait strategy.
  *  - churn: creates, uses and destroys domains, queues and disruptors, so
  *    that injected allocation failures reach every allocation site.
- *  - hotplug (@onoff_interval ms, 0: off): offlines and onlines random CPUs.
+ *
+ * kernel/torture.c (<linux/torture.h>) runs the threads, and its own: CPU
+ * hotplug (@onoff_interval ms, 0: off) offlines and onlines random CPUs.
  *
  * Allocation failures come from kovan's own fault attribute,
  * /sys/kernel/debug/kovan/fail_alloc/ (CONFIG_KOVAN_FAULT_INJECTION;
@@ -50,7 +52,6 @@
  */
 
 #include <linux/atomic.h>
-#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/hrtimer.h>
@@ -60,6 +61,7 @@
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/torture.h>
 
 #include <kovan/kovan.h>
 #include <kovan_queue/arrayq.h>
@@ -163,26 +165,6 @@ static __printf(2, 3) void tort_fail(enum tort_check check, const char *fmt, ...
 	vaf.va = &args;
 	pr_err("kovan-torture: error: %pV\n", &vaf);
 	va_end(args);
-}
-
-/* Set once when the run ends; every loop polls it. */
-static bool tort_stopping;
-
-static bool tort_should_stop(void)
-{
-	/* Written once by tort_finish(); threads only need to see it eventually. */
-	return READ_ONCE(tort_stopping) || kthread_should_stop();
-}
-
-/*
- * A thread that returned before kthread_stop() could be freed under it:
- * every thread ends here and waits to be stopped.
- */
-static int tort_thread_exit(void)
-{
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(HZ / 10);
-	return 0;
 }
 
 /* ---- reclamation ---- */
@@ -328,7 +310,7 @@ static void tort_race(void)
 	}
 }
 
-static int tort_reader_fn(void *arg)
+static int tort_reader(void *arg)
 {
 	struct tort_thread *t = arg;
 	u32 r;
@@ -338,7 +320,7 @@ static int tort_reader_fn(void *arg)
 				    HRTIMER_MODE_REL_HARD);
 		hrtimer_start(&t->timer, tort_irq_period(), HRTIMER_MODE_REL_HARD);
 	}
-	while (!tort_should_stop()) {
+	while (!torture_must_stop()) {
 		r = prandom_u32_state(&t->rnd);
 		tort_read(&tort_dom[r & 1], r >> 1, true);
 		if (inject_race)
@@ -350,17 +332,18 @@ static int tort_reader_fn(void *arg)
 	if (irq_reader_us)
 		hrtimer_cancel(&t->timer);
 	atomic_long_add(t->ops, &tort_reads);
-	return tort_thread_exit();
+	torture_kthread_stopping("tort_reader");
+	return 0;
 }
 
-static int tort_stall_fn(void *arg)
+static int tort_stall(void *arg)
 {
 	struct tort_thread *t = arg;
 	struct tort_domain *td;
 	struct kovan_guard g;
 	struct tort_obj *o;
 
-	while (!tort_should_stop()) {
+	while (!torture_must_stop()) {
 		/* Mostly robust: the domain whose memory must stay bounded. */
 		td = &tort_dom[t->ops % 4 ? 1 : 0];
 		kovan_pin(&td->dom, &g);
@@ -381,17 +364,18 @@ static int tort_stall_fn(void *arg)
 		tort_progress(t);
 		msleep(stall_ms / 4);
 	}
-	return tort_thread_exit();
+	torture_kthread_stopping("tort_stall");
+	return 0;
 }
 
-static int tort_updater_fn(void *arg)
+static int tort_updater(void *arg)
 {
 	struct tort_thread *t = arg;
 	struct tort_domain *td;
 	struct tort_obj *o, *old;
 	u32 r;
 
-	while (!tort_should_stop()) {
+	while (!torture_must_stop()) {
 		r = prandom_u32_state(&t->rnd);
 		td = &tort_dom[r & 1];
 		o = kmalloc(sizeof(*o), GFP_KERNEL);
@@ -425,7 +409,8 @@ static int tort_updater_fn(void *arg)
 		tort_progress(t);
 		cond_resched();
 	}
-	return tort_thread_exit();
+	torture_kthread_stopping("tort_updater");
+	return 0;
 }
 
 /* ---- queues ---- */
@@ -515,7 +500,7 @@ static void tort_tally_add(struct tort_tally *t, u64 seq)
 	t->squares += seq * seq;
 }
 
-static int tort_producer_fn(void *arg)
+static int tort_producer(void *arg)
 {
 	struct tort_thread *t = arg;
 	struct tort_queue *q = t->ctx;
@@ -525,7 +510,7 @@ static int tort_producer_fn(void *arg)
 	u64 seq = 0;
 	int ret;
 
-	while (!tort_should_stop()) {
+	while (!torture_must_stop()) {
 		n = q->ops->push_bulk && !(prandom_u32_state(&t->rnd) & 7) ? 8 : 1;
 		for (i = 0; i < n; i++)
 			items[i] = tort_item(t->index, seq + i);
@@ -549,7 +534,8 @@ static int tort_producer_fn(void *arg)
 			tort_backoff(&misses);
 		}
 	}
-	return tort_thread_exit();
+	torture_kthread_stopping("tort_producer");
+	return 0;
 }
 
 /* Check one item against @last (per producer) and count it. */
@@ -572,7 +558,7 @@ static void tort_receive(struct tort_queue *q, struct tort_tally *got, u64 *last
 	tort_tally_add(&got[p], seq);
 }
 
-static int tort_consumer_fn(void *arg)
+static int tort_consumer(void *arg)
 {
 	struct tort_thread *t = arg;
 	struct tort_queue *q = t->ctx;
@@ -614,15 +600,16 @@ static int tort_consumer_fn(void *arg)
 		q->received[i].squares += got[i].squares;
 	}
 	spin_unlock(&q->lock);
-	return tort_thread_exit();
+	torture_kthread_stopping("tort_consumer");
+	return 0;
 }
 
 /* Called once every producer thread has stopped. */
 static void tort_producers_done(void)
 {
-	/* Pairs with the acquire in tort_consumer_fn(). */
+	/* Pairs with the acquire in tort_consumer(). */
 	smp_store_release(&tort_arrayq.producers_done, true);
-	/* Pairs with the acquire in tort_consumer_fn(). */
+	/* Pairs with the acquire in tort_consumer(). */
 	smp_store_release(&tort_segq.producers_done, true);
 }
 
@@ -718,7 +705,7 @@ static int tort_dis_producer_fn(void *arg)
 	unsigned int n, i;
 	s64 hi;
 
-	while (!tort_should_stop() && time_before(jiffies, dp->deadline)) {
+	while (!torture_must_stop() && time_before(jiffies, dp->deadline)) {
 		n = 1 + (prandom_u32_state(&t->rnd) & 3);
 		hi = n == 1 && (t->ops & 1) ? kovan_disruptor_try_next(dp->d, 1) :
 		     kovan_disruptor_next(dp->d, n);
@@ -743,7 +730,8 @@ static int tort_dis_producer_fn(void *arg)
 		tort_progress(t);
 		cond_resched();
 	}
-	return tort_thread_exit();
+	torture_kthread_stopping("tort_dis_producer_fn");
+	return 0;
 }
 
 static struct tort_thread tort_dis_producers[TORT_MAX_QTHREADS];
@@ -794,6 +782,10 @@ static int tort_dis_generation(unsigned int gen, struct tort_thread *ctl)
 		dp[i].d = d;
 		dp[i].deadline = jiffies + msecs_to_jiffies(TORT_GENERATION_MS);
 		dp[i].t->progress = jiffies;
+		/*
+		 * Not torture_create_kthread(): the shuffler would keep this
+		 * task, which ends with its generation, until the run ends.
+		 */
 		dp[i].t->task = kthread_run(tort_dis_producer_fn, &dp[i], "kovan_tort_dp%u", i);
 		if (IS_ERR(dp[i].t->task)) {
 			dp[i].t->task = NULL;
@@ -801,7 +793,7 @@ static int tort_dis_generation(unsigned int gen, struct tort_thread *ctl)
 		}
 	}
 	/* The producers' progress is the generation's progress. */
-	while (time_before(jiffies, dp[0].deadline) && !tort_should_stop()) {
+	while (time_before(jiffies, dp[0].deadline) && !torture_must_stop()) {
 		msleep(100);
 		for (i = 0; i < nproducers; i++)
 			if (time_after(READ_ONCE(dp[i].t->progress), READ_ONCE(ctl->progress)))
@@ -810,8 +802,7 @@ static int tort_dis_generation(unsigned int gen, struct tort_thread *ctl)
 	for (i = 0; i < nproducers; i++) {
 		if (!dp[i].t || !dp[i].t->task)
 			continue;
-		kthread_stop(dp[i].t->task);
-		dp[i].t->task = NULL;
+		torture_stop_kthread(tort_dis_producer_fn, dp[i].t->task);
 		published += dp[i].published;
 		tort_progress(ctl);
 	}
@@ -830,13 +821,13 @@ out:
 
 static atomic_long_t tort_dis_nomem = ATOMIC_LONG_INIT(0);
 
-static int tort_dis_fn(void *arg)
+static int tort_dis(void *arg)
 {
 	struct tort_thread *t = arg;
 	unsigned int gen = 0;
 	int ret;
 
-	while (!tort_should_stop()) {
+	while (!torture_must_stop()) {
 		ret = tort_dis_generation(gen, t);
 		if (ret == -ENOMEM) {
 			atomic_long_inc(&tort_dis_nomem);
@@ -848,7 +839,8 @@ static int tort_dis_fn(void *arg)
 		gen++;
 		tort_progress(t);
 	}
-	return tort_thread_exit();
+	torture_kthread_stopping("tort_dis");
+	return 0;
 }
 
 /* ---- churn: create, use, destroy, with failures ---- */
@@ -1028,12 +1020,12 @@ out:
 	kovan_disruptor_destroy(d);
 }
 
-static int tort_churn_fn(void *arg)
+static int tort_churn(void *arg)
 {
 	struct tort_thread *t = arg;
 	u32 r;
 
-	while (!tort_should_stop()) {
+	while (!torture_must_stop()) {
 		r = prandom_u32_state(&t->rnd);
 		switch (t->ops++ % 4) {
 		case 0:
@@ -1052,76 +1044,51 @@ static int tort_churn_fn(void *arg)
 		tort_progress(t);
 		cond_resched();
 	}
-	return tort_thread_exit();
-}
-
-/* ---- CPU hotplug ---- */
-
-static unsigned long tort_offlines, tort_onlines, tort_hotplug_refused;
-
-static int tort_onoff_fn(void *arg)
-{
-	struct tort_thread *t = arg;
-	unsigned int cpu;
-	int ret;
-
-	while (!tort_should_stop()) {
-		msleep(onoff_interval);
-		/* CPU 0 stays: some architectures cannot offline it. */
-		cpu = prandom_u32_state(&t->rnd) % nr_cpu_ids;
-		if (!cpu || !cpu_possible(cpu))
-			continue;
-		if (cpu_online(cpu)) {
-			ret = remove_cpu(cpu);
-			if (!ret)
-				tort_offlines++;
-		} else {
-			ret = add_cpu(cpu);
-			if (!ret)
-				tort_onlines++;
-		}
-		if (ret)
-			tort_hotplug_refused++;
-		tort_progress(t);
-	}
-	for_each_possible_cpu(cpu)
-		if (!cpu_online(cpu) && !add_cpu(cpu))
-			tort_onlines++;
-	return tort_thread_exit();
+	torture_kthread_stopping("tort_churn");
+	return 0;
 }
 
 /* ---- set-up, control, verdict ---- */
+
+/*
+ * Counted in torture.c's hotplug thread after each offline; read once
+ * torture_cleanup_begin() has stopped that thread.
+ */
+static unsigned long tort_offlines;
+
+static void tort_offlined(void)
+{
+	tort_offlines++;
+}
 
 #define TORT_MAX_THREADS	128
 
 static struct tort_thread tort_threads[TORT_MAX_THREADS];
 static unsigned int tort_nthreads;
-static struct task_struct *tort_control;
+static unsigned int tort_nreaders;	/* @nreaders, or one per online CPU */
+static struct task_struct *tort_control_task;
 static unsigned long tort_started;
 
-static int tort_spawn(int (*fn)(void *), const char *kind, unsigned int index, void *ctx)
+/* The next slot of tort_threads[]; tort_init() checks that there is one. */
+static struct tort_thread *tort_thread_new(const char *kind, unsigned int index, void *ctx)
 {
-	struct tort_thread *t;
+	struct tort_thread *t = &tort_threads[tort_nthreads++];
 
-	if (tort_nthreads >= TORT_MAX_THREADS)
-		return -E2BIG;
-	t = &tort_threads[tort_nthreads];
 	t->kind = kind;
 	t->index = index;
 	t->ctx = ctx;
 	t->progress = jiffies;
 	prandom_seed_state(&t->rnd, get_random_u64());
 	prandom_seed_state(&t->timer_rnd, get_random_u64());
-	t->task = kthread_run(fn, t, "kovan_tort_%s%u", kind, index);
-	if (IS_ERR(t->task)) {
-		int ret = PTR_ERR(t->task);
-
-		t->task = NULL;
-		return ret;
-	}
-	tort_nthreads++;
-	return 0;
+	return t;
 }
+
+/* torture_create_kthread() names the thread after @fn. */
+#define tort_spawn(fn, kind, index, ctx) ({					\
+	struct tort_thread *__t = tort_thread_new(kind, index, ctx);		\
+										\
+	torture_create_kthread(fn, __t, __t->task);				\
+})
 
 /* Stop every thread of @kind (all when NULL), in spawn order. */
 static void tort_stop_kind(const char *kind)
@@ -1131,10 +1098,8 @@ static void tort_stop_kind(const char *kind)
 
 	for (i = 0; i < tort_nthreads; i++) {
 		t = &tort_threads[i];
-		if (t->task && (!kind || !strcmp(t->kind, kind))) {
-			kthread_stop(t->task);
-			t->task = NULL;
-		}
+		if (!kind || !strcmp(t->kind, kind))
+			torture_stop_kthread(tort_thread, t->task);
 	}
 }
 
@@ -1200,23 +1165,29 @@ static void tort_check_isolated(void)
 		timers || ipis || reclaims ? "not ok" : "ok", isolated_cpu, timers, ipis, reclaims);
 }
 
+/*
+ * Stop kernel/torture.c's threads (the hotplug one onlines every CPU first),
+ * which turns torture_must_stop() true for ours, then ours. False when the
+ * system is shutting down: torture.c parks the threads for good then.
+ */
+static bool tort_stop_all(void)
+{
+	if (torture_cleanup_begin())
+		return false;
+	tort_stop_kind("prod");
+	/* The producers are stopped: consumers now drain the queues and exit. */
+	tort_producers_done();
+	tort_stop_kind(NULL);
+	return true;
+}
+
 static void tort_finish(void)
 {
 	unsigned long secs = jiffies_to_msecs(jiffies - tort_started) / 1000;
 	unsigned int i, failed = 0;
 
-	WRITE_ONCE(tort_stopping, true);
-	tort_stop_kind("onoff");
-	tort_stop_kind("churn");
-	tort_stop_kind("dis");
-	tort_stop_kind("reader");
-	tort_stop_kind("stall");
-	tort_stop_kind("updater");
-	tort_stop_kind("prod");
-	/* The producers are stopped: consumers now drain the queues and exit. */
-	tort_producers_done();
-	tort_stop_kind(NULL);
-
+	if (!tort_stop_all())
+		return;
 	tort_reclaim_verify(&tort_dom[0]);
 	tort_reclaim_verify(&tort_dom[1]);
 	tort_queue_verify(&tort_arrayq);
@@ -1246,55 +1217,54 @@ static void tort_finish(void)
 			atomic_long_read(&tort_site_ok[i]), atomic_long_read(&tort_site_nomem[i]));
 	pr_info("kovan-torture: disruptor generations refused -ENOMEM %ld, objects not allocated %ld\n",
 		atomic_long_read(&tort_dis_nomem), atomic_long_read(&tort_obj_nomem));
-	pr_info("kovan-torture: hotplug %lu offlines, %lu onlines, %lu refused\n",
-		tort_offlines, tort_onlines, tort_hotplug_refused);
+	if (onoff_interval)
+		pr_info("kovan-torture: hotplug every %u ms: %lu offlines, %s\n", onoff_interval,
+			tort_offlines, torture_onoff_failures() ? "some refused" : "none refused");
 	if (isolated_cpu >= 0)
 		tort_check_isolated();
 	pr_info("kovan-torture: end: %s after %lu s, %u of %u checks failed\n",
 		failed ? "FAIL" : "PASS", secs, failed, TORT_NCHECKS);
+	torture_cleanup_end();
 }
 
-static int tort_control_fn(void *unused)
+/* Ends the run after @duration seconds, or at rmmod. */
+static int tort_control(void *unused)
 {
 	unsigned long end = jiffies + (unsigned long)duration * HZ;
 
-	while (!kthread_should_stop() && time_before(jiffies, end)) {
+	while (!torture_must_stop() && time_before(jiffies, end)) {
 		msleep(500);
 		tort_watchdog();
 	}
 	tort_finish();
-	/* Stay until rmmod so that kthread_stop() finds us. */
-	while (!kthread_should_stop())
-		msleep(100);
+	torture_kthread_stopping("tort_control");
 	return 0;
 }
 
 static int tort_spawn_all(void)
 {
-	unsigned int i, readers = nreaders < 0 ? num_online_cpus() : nreaders;
+	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; i < readers && !ret; i++)
-		ret = tort_spawn(tort_reader_fn, "reader", i, NULL);
+	for (i = 0; i < tort_nreaders && !ret; i++)
+		ret = tort_spawn(tort_reader, "reader", i, NULL);
 	for (i = 0; i < nstalls && !ret; i++)
-		ret = tort_spawn(tort_stall_fn, "stall", i, NULL);
+		ret = tort_spawn(tort_stall, "stall", i, NULL);
 	for (i = 0; i < nupdaters && !ret; i++)
-		ret = tort_spawn(tort_updater_fn, "updater", i, NULL);
+		ret = tort_spawn(tort_updater, "updater", i, NULL);
 	for (i = 0; i < nconsumers && !ret; i++) {
-		ret = tort_spawn(tort_consumer_fn, "cons", i, &tort_arrayq) ?:
-		      tort_spawn(tort_consumer_fn, "cons", nconsumers + i, &tort_segq);
+		ret = tort_spawn(tort_consumer, "cons", i, &tort_arrayq) ?:
+		      tort_spawn(tort_consumer, "cons", nconsumers + i, &tort_segq);
 	}
 	for (i = 0; i < nproducers && !ret; i++) {
-		ret = tort_spawn(tort_producer_fn, "prod", i, &tort_arrayq) ?:
-		      tort_spawn(tort_producer_fn, "prod", i, &tort_segq);
+		ret = tort_spawn(tort_producer, "prod", i, &tort_arrayq) ?:
+		      tort_spawn(tort_producer, "prod", i, &tort_segq);
 	}
 	for (i = 0; i < nproducers; i++)
 		prandom_seed_state(&tort_dis_producers[i].rnd, get_random_u64());
-	ret = ret ?: tort_spawn(tort_dis_fn, "dis", 0, NULL);
-	ret = ret ?: tort_spawn(tort_churn_fn, "churn", 0, NULL);
-	if (onoff_interval && IS_ENABLED(CONFIG_HOTPLUG_CPU) && nr_cpu_ids > 1)
-		ret = ret ?: tort_spawn(tort_onoff_fn, "onoff", 0, NULL);
-	return ret;
+	ret = ret ?: tort_spawn(tort_dis, "dis", 0, NULL);
+	ret = ret ?: tort_spawn(tort_churn, "churn", 0, NULL);
+	return ret ?: torture_onoff_init(0, msecs_to_jiffies(onoff_interval), tort_offlined);
 }
 
 static void tort_teardown(void)
@@ -1313,6 +1283,11 @@ static int __init tort_init(void)
 	    nconsumers > TORT_MAX_QTHREADS || !duration || !stall_timeout ||
 	    (isolated_cpu >= 0 && (onoff_interval || isolated_cpu >= nr_cpu_ids ||
 				   !cpu_online(isolated_cpu))))
+		return -EINVAL;
+	tort_nreaders = nreaders < 0 ? num_online_cpus() : nreaders;
+	/* Readers, stalled readers, updaters, the queues' threads, dis, churn. */
+	if ((u64)tort_nreaders + nstalls + nupdaters + 2 * (nconsumers + nproducers) + 2 >
+	    TORT_MAX_THREADS)
 		return -EINVAL;
 	inject_race = strstr(inject, "race");
 	inject_early_free = strstr(inject, "early_free");
@@ -1342,22 +1317,23 @@ static int __init tort_init(void)
 	spin_lock_init(&tort_arrayq.lock);
 	spin_lock_init(&tort_segq.lock);
 
+	/* One torture test at a time: torture.c refuses a second one. */
+	if (!torture_init_begin("kovan", 0)) {
+		tort_teardown();
+		return -EBUSY;
+	}
 	if (*inject)
 		pr_info("kovan-torture: injecting deliberate bugs: %s\n", inject);
-	pr_info("kovan-torture: start: %u s, %d readers, %u updaters, %u stalled (%u ms), %u producers and %u consumers per queue, hotplug every %u ms, %u CPUs\n",
-		duration, nreaders < 0 ? (int)num_online_cpus() : nreaders, nupdaters, nstalls,
-		stall_ms, nproducers, nconsumers, onoff_interval, num_online_cpus());
+	pr_info("kovan-torture: start: %u s, %u readers, %u updaters, %u stalled (%u ms), %u producers and %u consumers per queue, hotplug every %u ms, %u CPUs\n",
+		duration, tort_nreaders, nupdaters, nstalls, stall_ms, nproducers, nconsumers,
+		onoff_interval, num_online_cpus());
 	tort_started = jiffies;
 	kovan_cpu_stats(isolated_cpu, &tort_isolated_start);
-	ret = tort_spawn_all();
-	if (!ret) {
-		tort_control = kthread_run(tort_control_fn, NULL, "kovan_tort_ctl");
-		ret = PTR_ERR_OR_ZERO(tort_control);
-	}
+	ret = tort_spawn_all() ?: torture_create_kthread(tort_control, NULL, tort_control_task);
+	torture_init_end();
 	if (ret) {
-		WRITE_ONCE(tort_stopping, true);
-		tort_producers_done();
-		tort_stop_kind(NULL);
+		tort_stop_all();
+		torture_cleanup_end();
 		tort_teardown();
 	}
 	return ret;
@@ -1371,7 +1347,7 @@ out_plain:
 
 static void __exit tort_exit(void)
 {
-	kthread_stop(tort_control);
+	torture_stop_kthread(tort_control, tort_control_task);
 	tort_teardown();
 }
 
