@@ -51,6 +51,13 @@ label=${label:-torture-$flavour-smp$smp${selftest:+-selftest-$selftest}}
 ensure_packages kernel boot
 stall_timeout=60
 [ "$selftest" = stall ] && stall_timeout=3
+# kovan_torture's parameters. A deliberate bug needs the threads running,
+# and a short self-test run would spend most of its time in stutter pauses;
+# the shuffler would move threads onto the isolated CPU.
+params="duration=$secs onoff_interval=$onoff stall_timeout=$stall_timeout"
+params="$params isolated_cpu=$isolate inject=$selftest"
+[ -z "$selftest" ] || params="$params stutter=0"
+[ "$isolate" = -1 ] || params="$params shuffle_interval=0"
 # Boot, module loads and the final barriers on top of the run; TCG is slow.
 timeout=${KOVAN_BOOT_TIMEOUT:-$((secs + stall_timeout + 300))}
 
@@ -82,8 +89,7 @@ write_init() {
 	F=/sys/kernel/debug/kovan/fail_alloc
 	# Failures start once the torture module is up: its own set-up would
 	# only be refused.
-	if load $dir/kovan_torture.ko duration=$secs onoff_interval=$onoff \\
-		stall_timeout=$stall_timeout isolated_cpu=$isolate inject=$selftest; then
+	if load $dir/kovan_torture.ko $params; then
 		if [ -d \$F ]; then
 			echo 0 >\$F/verbose; echo -1 >\$F/times; echo 1 >\$F/interval
 			echo $fault >\$F/probability

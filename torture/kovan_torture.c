@@ -28,8 +28,13 @@
  *  - churn: creates, uses and destroys domains, queues and disruptors, so
  *    that injected allocation failures reach every allocation site.
  *
- * kernel/torture.c (<linux/torture.h>) runs the threads, and its own: CPU
- * hotplug (@onoff_interval ms, 0: off) offlines and onlines random CPUs.
+ * kernel/torture.c (<linux/torture.h>) runs the threads, and its own:
+ *  - hotplug (@onoff_interval ms, 0: off): offlines and onlines random CPUs;
+ *  - stutter (@stutter s, 0: off): every @stutter seconds, pauses the
+ *    threads above for @stutter seconds, so that kovan goes from load to
+ *    idle and back (pending retirements drain, timers stop and restart);
+ *  - shuffle (@shuffle_interval s, 0: off): keeps the threads off one CPU
+ *    at a time, each in turn, so that every CPU goes idle now and then.
  *
  * Allocation failures come from kovan's own fault attribute,
  * /sys/kernel/debug/kovan/fail_alloc/ (CONFIG_KOVAN_FAULT_INJECTION;
@@ -48,7 +53,8 @@
  *  - every Disruptor handler sees every published event once, in order, and
  *    the handler after the parallel pair sees both of their marks;
  *  - churn: failures leave the structure usable, or nothing behind;
- *  - progress: no thread goes @stall_timeout seconds without progress.
+ *  - progress: no thread goes @stall_timeout seconds without progress, on
+ *    top of one stutter pause.
  */
 
 #include <linux/atomic.h>
@@ -101,13 +107,20 @@ MODULE_PARM_DESC(fenceless, "the robust domain is KOVAN_FENCELESS too (default 1
 static unsigned int onoff_interval;
 module_param(onoff_interval, uint, 0444);
 MODULE_PARM_DESC(onoff_interval, "milliseconds between CPU hotplug operations, 0: none (default 0)");
+static unsigned int stutter = 5;
+module_param(stutter, uint, 0444);
+MODULE_PARM_DESC(stutter, "seconds to run, then to pause, the threads; 0: no pauses (default 5)");
+static unsigned int shuffle_interval = 3;
+module_param(shuffle_interval, uint, 0444);
+MODULE_PARM_DESC(shuffle_interval,
+		 "seconds between moves of the threads off a CPU, 0: none; 0 with isolated_cpu (default 3)");
 static unsigned int stall_timeout = 60;
 module_param(stall_timeout, uint, 0444);
 MODULE_PARM_DESC(stall_timeout, "seconds a thread may go without progress (default 60)");
 static int isolated_cpu = -1;
 module_param(isolated_cpu, int, 0444);
 MODULE_PARM_DESC(isolated_cpu,
-		 "a CPU no torture thread runs on (nohz_full=, isolcpus=), checked to take no kovan timer, IPI or reclaim run; -1: none (default -1)");
+		 "a CPU no torture thread runs on (nohz_full=, isolcpus=; no hotplug, no shuffle), checked to take no kovan timer, IPI or reclaim run; -1: none (default -1)");
 static char *inject = "";
 module_param(inject, charp, 0444);
 MODULE_PARM_DESC(inject,
@@ -327,7 +340,7 @@ static int tort_reader(void *arg)
 			tort_race();
 		t->ops++;
 		tort_progress(t);
-		cond_resched();
+		stutter_wait("tort_reader");
 	}
 	if (irq_reader_us)
 		hrtimer_cancel(&t->timer);
@@ -352,7 +365,7 @@ static int tort_stall(void *arg)
 			atomic_inc(&o->readers);
 		msleep(stall_ms);
 		if (inject_stall && !t->ops)
-			ssleep(stall_timeout + 2);
+			ssleep(stall_timeout + stutter + 2);
 		if (o) {
 			if (o->magic != TORT_ALIVE)
 				tort_fail(TORT_READ_LIVE, "%s: object freed under a stalled reader",
@@ -363,6 +376,7 @@ static int tort_stall(void *arg)
 		t->ops++;
 		tort_progress(t);
 		msleep(stall_ms / 4);
+		stutter_wait("tort_stall");
 	}
 	torture_kthread_stopping("tort_stall");
 	return 0;
@@ -407,7 +421,7 @@ static int tort_updater(void *arg)
 		if (++t->ops % 64 == 0)
 			tort_note_pending(td);
 		tort_progress(t);
-		cond_resched();
+		stutter_wait("tort_updater");
 	}
 	torture_kthread_stopping("tort_updater");
 	return 0;
@@ -528,11 +542,11 @@ static int tort_producer(void *arg)
 		if (done) {
 			tort_progress(t);
 			misses = 0;
-			cond_resched();
 		} else {
 			atomic_long_inc(&q->retries);
 			tort_backoff(&misses);
 		}
+		stutter_wait("tort_producer");
 	}
 	torture_kthread_stopping("tort_producer");
 	return 0;
@@ -592,6 +606,9 @@ static int tort_consumer(void *arg)
 				break;
 			tort_backoff(&misses);
 		}
+		/* Draining at the end does not wait out a pause. */
+		if (!done)
+			stutter_wait("tort_consumer");
 	}
 	spin_lock(&q->lock);
 	for (i = 0; i < nproducers; i++) {
@@ -728,7 +745,7 @@ static int tort_dis_producer_fn(void *arg)
 			tort_fail(TORT_DISRUPTOR, "publish of a claimed range refused");
 		t->ops++;
 		tort_progress(t);
-		cond_resched();
+		stutter_wait("tort_dis_producer_fn");
 	}
 	torture_kthread_stopping("tort_dis_producer_fn");
 	return 0;
@@ -838,6 +855,7 @@ static int tort_dis(void *arg)
 			tort_fail(TORT_DISRUPTOR, "generation %u: error %d", gen, ret);
 		gen++;
 		tort_progress(t);
+		stutter_wait("tort_dis");
 	}
 	torture_kthread_stopping("tort_dis");
 	return 0;
@@ -1042,7 +1060,7 @@ static int tort_churn(void *arg)
 			break;
 		}
 		tort_progress(t);
-		cond_resched();
+		stutter_wait("tort_churn");
 	}
 	torture_kthread_stopping("tort_churn");
 	return 0;
@@ -1105,7 +1123,8 @@ static void tort_stop_kind(const char *kind)
 
 static void tort_watchdog(void)
 {
-	unsigned long limit = (unsigned long)stall_timeout * HZ, progress;
+	/* A thread may sit out one stutter pause on top. */
+	unsigned long limit = ((unsigned long)stall_timeout + stutter) * HZ, progress;
 	struct tort_thread *t;
 	unsigned int i;
 
@@ -1264,7 +1283,12 @@ static int tort_spawn_all(void)
 		prandom_seed_state(&tort_dis_producers[i].rnd, get_random_u64());
 	ret = ret ?: tort_spawn(tort_dis, "dis", 0, NULL);
 	ret = ret ?: tort_spawn(tort_churn, "churn", 0, NULL);
-	return ret ?: torture_onoff_init(0, msecs_to_jiffies(onoff_interval), tort_offlined);
+	ret = ret ?: torture_onoff_init(0, msecs_to_jiffies(onoff_interval), tort_offlined);
+	if (stutter)
+		ret = ret ?: torture_stutter_init(stutter * HZ, stutter * HZ);
+	if (shuffle_interval)
+		ret = ret ?: torture_shuffle_init(shuffle_interval * HZ);
+	return ret;
 }
 
 static void tort_teardown(void)
@@ -1281,8 +1305,8 @@ static int __init tort_init(void)
 
 	if (!nproducers || nproducers > TORT_MAX_QTHREADS || !nconsumers ||
 	    nconsumers > TORT_MAX_QTHREADS || !duration || !stall_timeout ||
-	    (isolated_cpu >= 0 && (onoff_interval || isolated_cpu >= nr_cpu_ids ||
-				   !cpu_online(isolated_cpu))))
+	    (isolated_cpu >= 0 && (onoff_interval || shuffle_interval ||
+				   isolated_cpu >= nr_cpu_ids || !cpu_online(isolated_cpu))))
 		return -EINVAL;
 	tort_nreaders = nreaders < 0 ? num_online_cpus() : nreaders;
 	/* Readers, stalled readers, updaters, the queues' threads, dis, churn. */
@@ -1324,9 +1348,9 @@ static int __init tort_init(void)
 	}
 	if (*inject)
 		pr_info("kovan-torture: injecting deliberate bugs: %s\n", inject);
-	pr_info("kovan-torture: start: %u s, %u readers, %u updaters, %u stalled (%u ms), %u producers and %u consumers per queue, hotplug every %u ms, %u CPUs\n",
+	pr_info("kovan-torture: start: %u s, %u readers, %u updaters, %u stalled (%u ms), %u producers and %u consumers per queue, hotplug every %u ms, stutter %u s, shuffle every %u s, %u CPUs\n",
 		duration, tort_nreaders, nupdaters, nstalls, stall_ms, nproducers, nconsumers,
-		onoff_interval, num_online_cpus());
+		onoff_interval, stutter, shuffle_interval, num_online_cpus());
 	tort_started = jiffies;
 	kovan_cpu_stats(isolated_cpu, &tort_isolated_start);
 	ret = tort_spawn_all() ?: torture_create_kthread(tort_control, NULL, tort_control_task);
