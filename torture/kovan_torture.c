@@ -76,51 +76,25 @@
 
 MODULE_IMPORT_NS(KOVAN_NS);
 
-static unsigned int duration = 30;
-module_param(duration, uint, 0444);
-MODULE_PARM_DESC(duration, "seconds to run (default 30)");
-static int nreaders = -1;
-module_param(nreaders, int, 0444);
-MODULE_PARM_DESC(nreaders, "reader threads (default -1: one per online CPU)");
-static unsigned int nupdaters = 2;
-module_param(nupdaters, uint, 0444);
-MODULE_PARM_DESC(nupdaters, "updater threads (default 2)");
-static unsigned int nstalls = 1;
-module_param(nstalls, uint, 0444);
-MODULE_PARM_DESC(nstalls, "stalled reader threads (default 1)");
-static unsigned int stall_ms = 400;
-module_param(stall_ms, uint, 0444);
-MODULE_PARM_DESC(stall_ms, "how long a stalled reader holds its guard (default 400)");
-static unsigned int nproducers = 2;
-module_param(nproducers, uint, 0444);
-MODULE_PARM_DESC(nproducers, "producers per queue and Disruptor, 1..8 (default 2)");
-static unsigned int nconsumers = 2;
-module_param(nconsumers, uint, 0444);
-MODULE_PARM_DESC(nconsumers, "consumers per queue, 1..8 (default 2)");
-static unsigned int irq_reader_us = 1000;
-module_param(irq_reader_us, uint, 0444);
-MODULE_PARM_DESC(irq_reader_us,
-		 "period of each reader's hardirq read-side section, 0: none (default 1000)");
-static bool fenceless = true;
-module_param(fenceless, bool, 0444);
-MODULE_PARM_DESC(fenceless, "the robust domain is KOVAN_FENCELESS too (default 1)");
-static unsigned int onoff_interval;
-module_param(onoff_interval, uint, 0444);
-MODULE_PARM_DESC(onoff_interval, "milliseconds between CPU hotplug operations, 0: none (default 0)");
-static unsigned int stutter = 5;
-module_param(stutter, uint, 0444);
-MODULE_PARM_DESC(stutter, "seconds to run, then to pause, the threads; 0: no pauses (default 5)");
-static unsigned int shuffle_interval = 3;
-module_param(shuffle_interval, uint, 0444);
-MODULE_PARM_DESC(shuffle_interval,
-		 "seconds between moves of the threads off a CPU, 0: none; 0 with isolated_cpu (default 3)");
-static unsigned int stall_timeout = 60;
-module_param(stall_timeout, uint, 0444);
-MODULE_PARM_DESC(stall_timeout, "seconds a thread may go without progress (default 60)");
-static int isolated_cpu = -1;
-module_param(isolated_cpu, int, 0444);
-MODULE_PARM_DESC(isolated_cpu,
-		 "a CPU no torture thread runs on (nohz_full=, isolcpus=; no hotplug, no shuffle), checked to take no kovan timer, IPI or reclaim run; -1: none (default -1)");
+torture_param(uint, duration, 30, "seconds to run (default 30)");
+torture_param(int, nreaders, -1, "reader threads (default -1: one per online CPU)");
+torture_param(uint, nupdaters, 2, "updater threads (default 2)");
+torture_param(uint, nstalls, 1, "stalled reader threads (default 1)");
+torture_param(uint, stall_ms, 400, "how long a stalled reader holds its guard (default 400)");
+torture_param(uint, nproducers, 2, "producers per queue and Disruptor, 1..8 (default 2)");
+torture_param(uint, nconsumers, 2, "consumers per queue, 1..8 (default 2)");
+torture_param(uint, irq_reader_us, 1000,
+	      "period of each reader's hardirq read-side section, 0: none (default 1000)");
+torture_param(bool, fenceless, true, "the robust domain is KOVAN_FENCELESS too (default 1)");
+torture_param(uint, onoff_interval, 0,
+	      "milliseconds between CPU hotplug operations, 0: none (default 0)");
+torture_param(uint, stutter, 5,
+	      "seconds to run, then to pause, the threads; 0: no pauses (default 5)");
+torture_param(uint, shuffle_interval, 3,
+	      "seconds between moves of the threads off a CPU, 0: none; 0 with isolated_cpu (default 3)");
+torture_param(uint, stall_timeout, 60, "seconds a thread may go without progress (default 60)");
+torture_param(int, isolated_cpu, -1,
+	      "a CPU no torture thread runs on (nohz_full=, isolcpus=; no hotplug, no shuffle), checked to take no kovan timer, IPI or reclaim run; -1: none (default -1)");
 static char *inject = "";
 module_param(inject, charp, 0444);
 MODULE_PARM_DESC(inject,
