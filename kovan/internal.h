@@ -28,7 +28,7 @@ struct kovan_batch {
 	int cpu;			/* whose reclaim worker frees it */
 	struct completion *done;	/* kovan_synchronize() waits for this batch */
 	unsigned long gp;		/* an empty batch: the grace period it is */
-	u64 closed;			/* ktime_get_mono_fast_ns() at the close */
+	u64 closed;			/* ktime_get_mono_fast_ns() at the close; 0 untraced */
 	union {
 		struct llist_node reclaim;	/* on the reclaim worker's list */
 		struct kovan_batch *free_next;	/* on the pool's free list */

@@ -33,7 +33,7 @@
  * @objects: objects in the batch; 0 for a grace period
  * @pushed: busy slots the batch waits for
  * @skipped: slots skipped: idle, absent (the count of slots is a power of
- *	two, of at least one per possible CPU), or (robust) whose readers,
+ *	two, of at least two per possible CPU), or (robust) whose readers,
  *	if any, are older; @pushed + @skipped is that count
  */
 TRACE_EVENT(kovan_batch_close,

@@ -198,7 +198,8 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_batch_close);
 EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_batch_free);
 EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_stall_avoid);
 EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_era_skip);
-static_assert(sizeof(((struct kovan_domain *)NULL)->name) == KOVAN_TRACE_NAME);
+static_assert(sizeof(((struct kovan_domain *)NULL)->name) == KOVAN_TRACE_NAME,
+	      "trace events copy the whole domain name");
 
 /* How often parked engines look again, for kicks lost to M. */
 #define KOVAN_BACKSTOP_US	1000
