@@ -280,6 +280,30 @@ static void kovan_static_domain(struct kunit *test)
 	kt_ctx_drain(ctx);
 }
 
+/*
+ * A consumer may publish pointers to a type it only declares, as with
+ * RCU: every pointer macro takes them, NULL included, at file scope too.
+ */
+struct kt_opaque;
+static struct kt_opaque __kovan *kt_opaque_ptr = KOVAN_INITIALIZER((struct kt_opaque *)NULL);
+
+static void kovan_pointer_incomplete_type(struct kunit *test)
+{
+	struct kt_opaque *o = (struct kt_opaque *)&kt_static_obj;
+	struct kovan_guard g;
+
+	KUNIT_EXPECT_NULL(test, kovan_access_pointer(kt_opaque_ptr));
+	kovan_assign_pointer(kt_opaque_ptr, o);
+	kovan_pin(&kt_static_domain, &g);
+	KUNIT_EXPECT_PTR_EQ(test, kovan_load(&kt_opaque_ptr, &g), o);
+	kovan_unpin(&g);
+	KUNIT_EXPECT_PTR_EQ(test, kovan_replace_pointer(&kt_opaque_ptr, NULL), o);
+	KUNIT_EXPECT_NULL(test, kovan_cmpxchg_pointer(&kt_opaque_ptr, NULL, o));
+	KUNIT_EXPECT_PTR_EQ(test, kovan_access_pointer(kt_opaque_ptr), o);
+	kovan_init_pointer(kt_opaque_ptr, NULL);
+	KUNIT_EXPECT_NULL(test, kovan_access_pointer(kt_opaque_ptr));
+}
+
 /* Stats in debugfs: /sys/kernel/debug/kovan/<domain>/stats, root read-only. */
 static void kovan_debugfs_stats(struct kunit *test)
 {
@@ -2681,6 +2705,7 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE(kovan_bad_input_warns),
 	KUNIT_CASE(kovan_sizes),
 	KUNIT_CASE(kovan_static_domain),
+	KUNIT_CASE(kovan_pointer_incomplete_type),
 	KUNIT_CASE(kovan_debugfs_stats),
 	KUNIT_CASE(kovan_params_validated),
 	KUNIT_CASE(kovan_params_at_limits),

@@ -35,9 +35,17 @@ for f in "${sources[@]}"; do
 	mkdir -p "$checkpatch_tree/$(dirname "$f")"
 	sed 's/\b__kovan\b/__rcu/g' "$f" >"$checkpatch_tree/$f"
 done
+# One report is allowed, on one line: KOVAN_INITIALIZER() names its
+# argument twice, as RCU_INITIALIZER() does, once inside typeof(), which
+# does not evaluate it; checkpatch cannot tell that from a double evaluation.
+initializer="kovan/kovan.h:$(grep -n '^#define KOVAN_INITIALIZER(' kovan/kovan.h | cut -d: -f1):"
+allowed="^$initializer [0-9]*:* *CHECK:MACRO_ARG_REUSE: Macro argument reuse 'v'"
 cd "$checkpatch_tree"
-if ! { perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
-	-f "${plain[@]}" &&
+plain_log=$KOVAN_CACHE/run/lint/checkpatch.log
+perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+	-f "${plain[@]}" >"$plain_log" 2>&1 || true
+cat "$plain_log" >>"$log"
+if ! { ! grep -v -e "$allowed" -e '^total: ' "$plain_log" | grep -q . &&
 	perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f "${compat_headers[@]}" &&
 	perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
