@@ -80,7 +80,7 @@
 #include <linux/string.h>
 #include <linux/wait.h>
 
-#include <kovan_queue/disruptor.h>
+#include <kovan/disruptor.h>
 
 static unsigned int runs = 5;
 module_param(runs, uint, 0400);

@@ -63,8 +63,8 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
-#include <kovan_queue/arrayq.h>
-#include <kovan_queue/segq.h>
+#include <kovan/arrayq.h>
+#include <kovan/segq.h>
 
 static unsigned int runs = 5;
 module_param(runs, uint, 0400);

@@ -8,7 +8,8 @@
 #include <linux/fault-inject.h>
 #include <linux/module.h>
 
-#include "compat.h"
+#include <kovan/compat.h>
+
 #include "fault.h"
 
 static DECLARE_FAULT_ATTR(kovan_fail_alloc);

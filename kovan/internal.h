@@ -10,7 +10,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "kovan.h"
+#include <kovan/kovan.h>
 
 /* Batch headers per chunk of the pool. */
 #define KOVAN_CHUNK_BATCHES	64

@@ -192,7 +192,7 @@
 #include "internal.h"
 
 #define CREATE_TRACE_POINTS
-#include <kovan/kovan_trace.h>
+#include <trace/events/kovan.h>
 
 EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_batch_close);
 EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_batch_free);

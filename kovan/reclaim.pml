@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0 OR MIT
  *
  * Promela model of kovan's two-phase read side (kovan/reclaim.c, the
- * inline kovan_pin()/kovan_unpin() of kovan/kovan.h), checked with spin by
+ * inline kovan_pin()/kovan_unpin() of <kovan/kovan.h>), checked with spin by
  * scripts/model.sh (make model; make check runs the reduced sizes).
  * Barrier letters are reclaim.c's.
  *

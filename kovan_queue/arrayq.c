@@ -45,9 +45,9 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
-#include <kovan/fault.h>
+#include <kovan/arrayq.h>
 
-#include "arrayq.h"
+#include "../kovan/fault.h"
 
 struct kovan_arrayq_slot {
 	unsigned long stamp;

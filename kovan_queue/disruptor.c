@@ -66,11 +66,10 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
-#include <kovan_queue/kovan_queue_trace.h>
+#include <kovan/disruptor.h>
+#include <trace/events/kovan_queue.h>
 
-#include <kovan/fault.h>
-
-#include "disruptor.h"
+#include "../kovan/fault.h"
 
 const struct kovan_wait_strategy kovan_wait_busy_spin = {
 	.kind = KOVAN_WAIT_BUSY_SPIN,

@@ -11,7 +11,7 @@
 #include "internal.h"
 
 #define CREATE_TRACE_POINTS
-#include <kovan_queue/kovan_queue_trace.h>
+#include <trace/events/kovan_queue.h>
 
 EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_segq_segment_alloc);
 EXPORT_TRACEPOINT_SYMBOL_GPL(kovan_segq_segment_free);

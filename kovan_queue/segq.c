@@ -72,13 +72,12 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
-#include <kovan/fault.h>
 #include <kovan/kovan.h>
+#include <kovan/segq.h>
+#include <trace/events/kovan_queue.h>
 
-#include <kovan_queue/kovan_queue_trace.h>
-
+#include "../kovan/fault.h"
 #include "internal.h"
-#include "segq.h"
 
 #define SEGQ_LAP	(KOVAN_SEGQ_SEGMENT_ITEMS + 1)
 #define SEGQ_LAST	(KOVAN_SEGQ_SEGMENT_ITEMS - 1)

@@ -9,7 +9,7 @@
 #include <kunit/test.h>
 #include <linux/err.h>
 
-#include <kovan_queue/arrayq.h>
+#include <kovan/arrayq.h>
 
 #include "queue_harness.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * KUnit tests for kovan_disruptor, through kovan_queue/disruptor.h only:
+ * KUnit tests for kovan_disruptor, through <kovan/disruptor.h> only:
  * handler graphs (unicast, pipeline, multicast, diamond) fed by one or
  * several producers, from kthreads and from hardirq, on rings of 1 to 1024
  * events; every wait strategy; end_of_batch; handler lifecycle and CPU
@@ -28,8 +28,8 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 
-#include <kovan_queue/disruptor.h>
-#include <kovan_queue/kovan_queue_trace.h>
+#include <kovan/disruptor.h>
+#include <trace/events/kovan_queue.h>
 
 #include "compat.h"
 

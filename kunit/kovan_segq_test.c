@@ -12,8 +12,8 @@
 #include <linux/err.h>
 
 #include <kovan/kovan.h>
-#include <kovan_queue/segq.h>
-#include <kovan_queue/kovan_queue_trace.h>
+#include <kovan/segq.h>
+#include <trace/events/kovan_queue.h>
 
 #include "queue_harness.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * KUnit tests for kovan reclamation: one case per line of the contract in
- * kovan/kovan.h. Helper kthreads record what they saw; only the test thread
+ * <kovan/kovan.h>. Helper kthreads record what they saw; only the test thread
  * asserts. Reports in helper threads (KASAN, lockdep) fail the run through
  * the harness's console scan.
  */
@@ -23,7 +23,7 @@
 #include <linux/tick.h>
 
 #include <kovan/kovan.h>
-#include <kovan/kovan_trace.h>
+#include <trace/events/kovan.h>
 
 #include "compat.h"
 

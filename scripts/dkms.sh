@@ -156,7 +156,7 @@ grep -qE '	kovan_arrayq_create	.*	KOVAN$' "$symvers" ||
 consumer=$work/consumer
 mkdir -p "$consumer"
 cat >"$consumer/Kbuild" <<'EOF'
-ccflags-y += -I$(KOVAN_DIR)
+ccflags-y += -I$(KOVAN_DIR)/include
 obj-m += mydriver.o
 EOF
 cat >"$consumer/mydriver.c" <<'EOF'
@@ -165,7 +165,7 @@ cat >"$consumer/mydriver.c" <<'EOF'
 #include <linux/slab.h>
 
 #include <kovan/kovan.h>
-#include <kovan_queue/arrayq.h>
+#include <kovan/arrayq.h>
 
 MODULE_IMPORT_NS(KOVAN_NS);
 

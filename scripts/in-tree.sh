@@ -33,7 +33,7 @@ new=$dest.kovan-new
 rm -rf "$new"
 mkdir -p "$new/kunit"
 cp -R "$KOVAN_ROOT"/Kbuild "$KOVAN_ROOT"/Kconfig "$KOVAN_ROOT"/dkms.conf \
-	"$KOVAN_ROOT"/.kunitconfig "$KOVAN_ROOT"/kovan "$KOVAN_ROOT"/kovan_queue "$new"/
+	"$KOVAN_ROOT"/.kunitconfig "$KOVAN_ROOT"/include "$KOVAN_ROOT"/kovan "$KOVAN_ROOT"/kovan_queue "$new"/
 # The suites of kunit/Kbuild; the consumer test is an external module.
 cp "$KOVAN_ROOT"/kunit/Kbuild "$KOVAN_ROOT"/kunit/*.[ch] "$new/kunit/"
 mkdir -p "$dest"

@@ -188,7 +188,7 @@ build_modules() {
 	externals=${KOVAN_EXTERNALS:-$externals}
 	rm -rf "$tree"
 	mkdir -p "$tree"
-	cp -a "$KOVAN_ROOT"/Kbuild "$KOVAN_ROOT"/dkms.conf "$KOVAN_ROOT"/kovan "$KOVAN_ROOT"/kovan_queue \
+	cp -a "$KOVAN_ROOT"/Kbuild "$KOVAN_ROOT"/dkms.conf "$KOVAN_ROOT"/include "$KOVAN_ROOT"/kovan "$KOVAN_ROOT"/kovan_queue \
 		"$KOVAN_ROOT"/kunit "$KOVAN_ROOT"/bench "$KOVAN_ROOT"/torture \
 		"$KOVAN_ROOT"/examples "$tree"/
 	if ! (make -C "$build" M="$tree" "${mflags[@]}" -j"$JOBS" modules &&

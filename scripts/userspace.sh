@@ -168,8 +168,8 @@ mutations=(
 	"M2 the engine pays without waiting for the old phase to drain|kovan/reclaim.c|		case KOVAN_STEP_OLD:
 			if (!kovan_engine_drained(s, !s->phase, looks))
 				return true;|		case KOVAN_STEP_OLD:|kovan_stress|caught"
-	"M3 kovan_unpin() never counts itself out (batches never freed)|kovan/kovan.h|	kovan_this_cpu_inc_release(ps->unpins[phase]);	/* B: pairs with J. */|	barrier();|kovan_stress|caught"
-	"M4 kovan_unpin() counts itself out without release (B lost)|kovan/kovan.h|	kovan_this_cpu_inc_release(ps->unpins[phase]);	/* B: pairs with J. */|	this_cpu_inc(ps->unpins[phase]);|kovan_stress|caught"
+	"M3 kovan_unpin() never counts itself out (batches never freed)|include/kovan/kovan.h|	kovan_this_cpu_inc_release(ps->unpins[phase]);	/* B: pairs with J. */|	barrier();|kovan_stress|caught"
+	"M4 kovan_unpin() counts itself out without release (B lost)|include/kovan/kovan.h|	kovan_this_cpu_inc_release(ps->unpins[phase]);	/* B: pairs with J. */|	this_cpu_inc(ps->unpins[phase]);|kovan_stress|caught"
 	"M5 kovan_close_batch() without smp_mb() C|kovan/reclaim.c|	smp_mb(); /* C:|	/* C:|kovan_stress|info: the updaters unpublish with kovan_replace_pointer(), a fully ordered xchg (make model checks C)"
 	"M6 ArrayQueue publishes its item with a relaxed store (A lost)|kovan_queue/arrayq.c|				smp_store_release(&slot->stamp, tail + 1);	/* A */|				WRITE_ONCE(slot->stamp, tail + 1);|queue_stress|caught"
 	"M7 SegQueue pops without a kovan guard (segments freed under pops)|kovan_queue/segq.c|	kovan_pin(q->domain, &g);|	g.domain = NULL;|queue_stress|caught"
@@ -201,7 +201,7 @@ selftest() {
 		src=$work/selftest/m$i
 		rm -rf "$src"
 		mkdir -p "$src"
-		cp -a "$KOVAN_ROOT/kovan" "$KOVAN_ROOT/kovan_queue" "$src/"
+		cp -a "$KOVAN_ROOT/include" "$KOVAN_ROOT/kovan" "$KOVAN_ROOT/kovan_queue" "$src/"
 		mutate "$src/$file" "$old" "$new" >>"$log" 2>&1 ||
 			die "selftest: $name: mutation does not apply, see $log"
 		found=()

@@ -70,9 +70,9 @@
 #include <linux/torture.h>
 
 #include <kovan/kovan.h>
-#include <kovan_queue/arrayq.h>
-#include <kovan_queue/disruptor.h>
-#include <kovan_queue/segq.h>
+#include <kovan/arrayq.h>
+#include <kovan/disruptor.h>
+#include <kovan/segq.h>
 
 MODULE_IMPORT_NS(KOVAN_NS);
 

@@ -22,10 +22,11 @@ import tempfile
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..')
 CC = os.environ.get('CC', 'gcc')
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCES = ['kovan/domain.c', 'kovan/reclaim.c', 'kovan/fault.c', 'kovan/fault.h',
-           'kovan/internal.h', 'kovan/kovan.h', 'kovan_queue/arrayq.c', 'kovan_queue/arrayq.h',
-           'kovan_queue/segq.c', 'kovan_queue/segq.h', 'kovan_queue/queue_module.c',
-           'kovan_queue/internal.h', 'kovan_queue/disruptor.c', 'kovan_queue/disruptor.h']
+SOURCES = ['include/kovan/kovan.h', 'include/kovan/kovan_types.h', 'include/kovan/arrayq.h',
+           'include/kovan/segq.h', 'include/kovan/disruptor.h',
+           'kovan/domain.c', 'kovan/reclaim.c', 'kovan/batch.c', 'kovan/fault.c', 'kovan/fault.h',
+           'kovan/internal.h', 'kovan_queue/arrayq.c', 'kovan_queue/segq.c',
+           'kovan_queue/queue_module.c', 'kovan_queue/internal.h', 'kovan_queue/disruptor.c']
 FAMILIES = re.compile(r'\b(READ_ONCE|WRITE_ONCE|smp_[a-z_]+|xchg|cmpxchg|'
                       r'atomic(?:64|_long)?_[a-z_]+|(?:test_and_set|test_and_clear|set|clear|'
                       r'change|test)_bit(?:_lock|_unlock)?|clear_and_wake_up_bit|'

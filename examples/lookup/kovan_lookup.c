@@ -53,7 +53,7 @@
 #include <linux/wait.h>
 
 #include <kovan/kovan.h>
-#include <kovan_queue/disruptor.h>
+#include <kovan/disruptor.h>
 
 #define LOOKUP_MAX_BUCKETS	BIT(20)
 

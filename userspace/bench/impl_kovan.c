@@ -7,9 +7,9 @@
 #include <pthread.h>
 
 #include <kovan/kovan.h>
-#include <kovan_queue/arrayq.h>
-#include <kovan_queue/disruptor.h>
-#include <kovan_queue/segq.h>
+#include <kovan/arrayq.h>
+#include <kovan/disruptor.h>
+#include <kovan/segq.h>
 #include <shim/runtime.h>
 
 #include "bench.h"

@@ -72,7 +72,7 @@ SCENARIOS = OrderedDict([
 ])
 # What each scenario's numbers include, one line under its table.
 INCLUDES = {
-    'read': 'Costs included: kovan_pin() and kovan_unpin() are inline (kovan/kovan.h; '
+    'read': 'Costs included: kovan_pin() and kovan_unpin() are inline (<kovan/kovan.h>; '
             'their slow paths are calls into libkovan.a), and the shim\'s per-CPU '
             'emulation with them: a thread-local CPU number for this_cpu_ptr() and '
             'smp_processor_id(), a thread-local preemption depth; the anchors\' read '

@@ -23,7 +23,7 @@
 
 #include <pthread.h>
 
-#include <kovan_queue/disruptor.h>
+#include <kovan/disruptor.h>
 
 #include "harness.h"
 

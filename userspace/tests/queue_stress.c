@@ -23,8 +23,8 @@
 #include <pthread.h>
 
 #include <kovan/kovan.h>
-#include <kovan_queue/arrayq.h>
-#include <kovan_queue/segq.h>
+#include <kovan/arrayq.h>
+#include <kovan/segq.h>
 
 #include "harness.h"
 

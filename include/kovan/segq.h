@@ -144,7 +144,7 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp);
  * claimed the place and has not written it yet, the pop that is moving
  * head to the next segment. The pop that empties a segment retires it
  * with kovan_retire(): where that may sleep, it may wait for kovan's
- * reclaim worker (backpressure, kovan/kovan.h); elsewhere it never sleeps.
+ * reclaim worker (backpressure, <kovan/kovan.h>); elsewhere it never sleeps.
  * Ordering: acquire, pairing with the kovan_segq_push() of the item.
  * Return: the item, or NULL when the queue is empty.
  */

@@ -12,14 +12,9 @@
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM kovan
-/* define_trace.h includes it again from here, through -I<kovan>. */
-#undef TRACE_INCLUDE_PATH
-#define TRACE_INCLUDE_PATH kovan
-#undef TRACE_INCLUDE_FILE
-#define TRACE_INCLUDE_FILE kovan_trace
 
-#if !defined(_KOVAN_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
-#define _KOVAN_TRACE_H
+#if !defined(_TRACE_KOVAN_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_KOVAN_H
 
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -130,6 +125,6 @@ TRACE_EVENT(kovan_era_skip,
 		  (unsigned long long)__entry->min_birth)
 );
 
-#endif /* _KOVAN_TRACE_H */
+#endif /* _TRACE_KOVAN_H */
 
 #include <trace/define_trace.h>

@@ -6,14 +6,9 @@
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM kovan_queue
-/* define_trace.h includes it again from here, through -I<kovan>. */
-#undef TRACE_INCLUDE_PATH
-#define TRACE_INCLUDE_PATH kovan_queue
-#undef TRACE_INCLUDE_FILE
-#define TRACE_INCLUDE_FILE kovan_queue_trace
 
-#if !defined(_KOVAN_QUEUE_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
-#define _KOVAN_QUEUE_TRACE_H
+#if !defined(_TRACE_KOVAN_QUEUE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_KOVAN_QUEUE_H
 
 #include <linux/tracepoint.h>
 
@@ -75,6 +70,6 @@ TRACE_EVENT(kovan_disruptor_halt,
 		  (long long)__entry->published)
 );
 
-#endif /* _KOVAN_QUEUE_TRACE_H */
+#endif /* _TRACE_KOVAN_QUEUE_H */
 
 #include <trace/define_trace.h>
