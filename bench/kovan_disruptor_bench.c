@@ -7,7 +7,7 @@
  *
  *	1P1C	one producer, one handler
  *	1P3C	one producer, a pipeline of three handlers A -> B -> C
- *		(kovan_stage_then(); the anchor puts a ptr_ring in front of each)
+ *		(kovan_disruptor_then(); the anchor puts a ptr_ring in front of each)
  *	3P1C	three producers (KOVAN_PRODUCER_MULTI; the anchor shares one
  *		ptr_ring and its producer lock), one handler
  *	1P3M	one producer, three handlers in one stage, each of which sees
@@ -15,7 +15,7 @@
  *		three; the anchor's producer puts each event into a ptr_ring per
  *		handler)
  *	1P3D	one producer, handlers A and B in one stage, C after both (a
- *		diamond: kovan_stage_then() on that stage; the anchor's producer
+ *		diamond: kovan_disruptor_then() on that stage; the anchor's producer
  *		puts each event into a ptr_ring for A and one for B, each of them
  *		forwards it into a ring of its own towards C, which takes one
  *		from each)
@@ -25,9 +25,9 @@
  * kovan_disruptor_next(d, 64) and one publish of the range; 64 calls of
  * ptr_ring_produce and ptr_ring_consume_batched). The Disruptor runs with
  * each of its six wait strategies. The anchor either spins (cpu_relax(),
- * and schedule() when asked every 1024 spins, as kovan_wait_busy_spin does)
+ * and schedule() when asked every 1024 spins, as kovan_disruptor_wait_busy_spin does)
  * or blocks on one wait queue per ring that is woken only when someone
- * sleeps there (as kovan_wait_blocking does). 1P3M and 1P3D run only with
+ * sleeps there (as kovan_disruptor_wait_blocking does). 1P3M and 1P3D run only with
  * ptr_ring/spin, ptr_ring/block, disruptor/busy_spin and disruptor/blocking,
  * which bounds the run time.
  *
@@ -151,7 +151,7 @@ static const struct {
 struct db_impl {
 	const char *name;
 	/* The Disruptor's wait strategy; NULL for the ptr_ring anchor. */
-	const struct kovan_wait_strategy *wait;
+	const struct kovan_disruptor_wait *wait;
 	/* Anchor: wait on the ring's wait queue rather than spin. */
 	bool block;
 	/* Also measured in the shapes with a stage of several handlers. */
@@ -161,13 +161,13 @@ struct db_impl {
 static const struct db_impl db_impls[] = {
 	{ "ptr_ring/spin", NULL, false, true },
 	{ "ptr_ring/block", NULL, true, true },
-	{ "disruptor/busy_spin", &kovan_wait_busy_spin, false, true },
-	{ "disruptor/busy_spin_gathering", &kovan_wait_busy_spin_gathering },
-	{ "disruptor/yielding", &kovan_wait_yielding },
-	{ "disruptor/sleeping", &kovan_wait_sleeping },
-	{ "disruptor/blocking", &kovan_wait_blocking, false, true },
-	{ "disruptor/timeout_blocking", &kovan_wait_timeout_blocking },
-	{ "disruptor/phased_backoff", &kovan_wait_phased_backoff },
+	{ "disruptor/busy_spin", &kovan_disruptor_wait_busy_spin, false, true },
+	{ "disruptor/busy_spin_gathering", &kovan_disruptor_wait_busy_spin_gathering },
+	{ "disruptor/yielding", &kovan_disruptor_wait_yielding },
+	{ "disruptor/sleeping", &kovan_disruptor_wait_sleeping },
+	{ "disruptor/blocking", &kovan_disruptor_wait_blocking, false, true },
+	{ "disruptor/timeout_blocking", &kovan_disruptor_wait_timeout_blocking },
+	{ "disruptor/phased_backoff", &kovan_disruptor_wait_phased_backoff },
 };
 
 static const unsigned int db_batches[] = { 1, DB_MAX_BATCH };
@@ -513,9 +513,9 @@ static int db_dis_setup(enum db_shape shape, unsigned int np)
 		.producer = np > 1 ? KOVAN_PRODUCER_MULTI : KOVAN_PRODUCER_SINGLE,
 		.wait = db.impl->wait,
 	};
-	struct kovan_event_handler h[DB_MAX_THREADS] = {};
+	struct kovan_disruptor_handler h[DB_MAX_THREADS] = {};
 	unsigned int s, k, n, j = 0;
-	struct kovan_stage *st = NULL;
+	struct kovan_disruptor_stage *st = NULL;
 	struct kovan_disruptor *d;
 
 	d = kovan_disruptor_create(&cfg, GFP_KERNEL);
@@ -529,7 +529,10 @@ static int db_dis_setup(enum db_shape shape, unsigned int np)
 			h[k].ctx = &db_handlers[j];
 			h[k].cpu = db_cpu(np + j);
 		}
-		st = s ? kovan_stage_then(st, h, n) : kovan_disruptor_handle_events_with(d, h, n);
+		if (s)
+			st = kovan_disruptor_then(st, h, n);
+		else
+			st = kovan_disruptor_handle_events_with(d, h, n);
 		if (IS_ERR(st))
 			return PTR_ERR(st);
 	}

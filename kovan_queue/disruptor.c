@@ -71,46 +71,46 @@
 
 #include "../kovan/fault.h"
 
-const struct kovan_wait_strategy kovan_wait_busy_spin = {
-	.kind = KOVAN_WAIT_BUSY_SPIN,
+const struct kovan_disruptor_wait kovan_disruptor_wait_busy_spin = {
+	.kind = KOVAN_DISRUPTOR_WAIT_BUSY_SPIN,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_busy_spin, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_wait_busy_spin, KOVAN_NS);
 
-const struct kovan_wait_strategy kovan_wait_busy_spin_gathering = {
-	.kind = KOVAN_WAIT_BUSY_SPIN,
+const struct kovan_disruptor_wait kovan_disruptor_wait_busy_spin_gathering = {
+	.kind = KOVAN_DISRUPTOR_WAIT_BUSY_SPIN,
 	.gather_spins = 64,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_busy_spin_gathering, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_wait_busy_spin_gathering, KOVAN_NS);
 
-const struct kovan_wait_strategy kovan_wait_yielding = {
-	.kind = KOVAN_WAIT_YIELDING,
+const struct kovan_disruptor_wait kovan_disruptor_wait_yielding = {
+	.kind = KOVAN_DISRUPTOR_WAIT_YIELDING,
 	.yield_ns = 1000000,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_yielding, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_wait_yielding, KOVAN_NS);
 
-const struct kovan_wait_strategy kovan_wait_sleeping = {
-	.kind = KOVAN_WAIT_SLEEPING,
+const struct kovan_disruptor_wait kovan_disruptor_wait_sleeping = {
+	.kind = KOVAN_DISRUPTOR_WAIT_SLEEPING,
 	.sleep_us = 100,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_sleeping, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_wait_sleeping, KOVAN_NS);
 
-const struct kovan_wait_strategy kovan_wait_blocking = {
-	.kind = KOVAN_WAIT_BLOCKING,
+const struct kovan_disruptor_wait kovan_disruptor_wait_blocking = {
+	.kind = KOVAN_DISRUPTOR_WAIT_BLOCKING,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_blocking, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_wait_blocking, KOVAN_NS);
 
-const struct kovan_wait_strategy kovan_wait_timeout_blocking = {
-	.kind = KOVAN_WAIT_TIMEOUT_BLOCKING,
+const struct kovan_disruptor_wait kovan_disruptor_wait_timeout_blocking = {
+	.kind = KOVAN_DISRUPTOR_WAIT_TIMEOUT_BLOCKING,
 	.timeout_us = 10000,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_timeout_blocking, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_wait_timeout_blocking, KOVAN_NS);
 
-const struct kovan_wait_strategy kovan_wait_phased_backoff = {
-	.kind = KOVAN_WAIT_PHASED_BACKOFF,
+const struct kovan_disruptor_wait kovan_disruptor_wait_phased_backoff = {
+	.kind = KOVAN_DISRUPTOR_WAIT_PHASED_BACKOFF,
 	.spin_ns = 10000,
 	.yield_ns = 100000,
 };
-EXPORT_SYMBOL_NS_GPL(kovan_wait_phased_backoff, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_wait_phased_backoff, KOVAN_NS);
 
 /* Spins before a yielding or sleeping wait looks at the clock. */
 #define DIS_SPINS	100
@@ -119,28 +119,28 @@ EXPORT_SYMBOL_NS_GPL(kovan_wait_phased_backoff, KOVAN_NS);
 
 struct kovan_dis_handler {
 	struct kovan_dis_seq seq;
-	struct kovan_event_handler h;
-	struct kovan_stage *stage;
+	struct kovan_disruptor_handler h;
+	struct kovan_disruptor_stage *stage;
 	struct task_struct *task;
 	/* Its thread runs: kthread_stop() can no longer skip the thread function. */
 	struct completion started;
 };
 
-struct kovan_stage {
+struct kovan_disruptor_stage {
 	struct kovan_disruptor *d;
 	struct list_head node;
 	unsigned int index;
 	bool has_dependents;
 	unsigned int ndeps;
-	struct kovan_stage *deps[KOVAN_STAGE_MAX_HANDLERS];
+	struct kovan_disruptor_stage *deps[KOVAN_DISRUPTOR_MAX_HANDLERS];
 	unsigned int nhandlers;
-	struct kovan_dis_handler *handlers[KOVAN_STAGE_MAX_HANDLERS];
+	struct kovan_dis_handler *handlers[KOVAN_DISRUPTOR_MAX_HANDLERS];
 };
 
-struct kovan_poller {
+struct kovan_disruptor_poller {
 	struct kovan_dis_seq seq;
 	struct kovan_disruptor *d;
-	struct kovan_stage *after;
+	struct kovan_disruptor_stage *after;
 	struct list_head node;
 };
 
@@ -153,7 +153,7 @@ enum kovan_dis_state {
 /* The disruptor: the fast paths' state (disruptor.h), then the rest. */
 struct dis_private {
 	struct kovan_disruptor pub;
-	struct kovan_wait_strategy wait;
+	struct kovan_disruptor_wait wait;
 	bool halting;
 	s64 halt_target;
 	enum kovan_dis_state state;
@@ -194,8 +194,8 @@ static u32 dis_lap(const struct kovan_disruptor *d, s64 seq)
 /* Wake every queue with sleepers: at a halt, and for movers that may not. */
 static void dis_wake_every_queue(struct dis_private *p)
 {
-	struct kovan_stage *st;
-	struct kovan_poller *pl;
+	struct kovan_disruptor_stage *st;
+	struct kovan_disruptor_poller *pl;
 	unsigned int i;
 
 	/* E: as in __kovan_disruptor_moved(), for the halt's or a deferred move. */
@@ -271,7 +271,7 @@ static s64 dis_highest_published(struct kovan_disruptor *d, s64 lo, s64 hi)
 }
 
 /* The highest event a consumer after @deps may handle, looking from @next. */
-static s64 dis_available(struct kovan_disruptor *d, struct kovan_stage * const *deps,
+static s64 dis_available(struct kovan_disruptor *d, struct kovan_disruptor_stage * const *deps,
 			 unsigned int ndeps, s64 next)
 {
 	unsigned int i, j;
@@ -319,16 +319,16 @@ static void dis_yield(void)
 
 static bool dis_pause(struct dis_private *p, struct dis_waiter *w)
 {
-	const struct kovan_wait_strategy *s = &p->wait;
+	const struct kovan_disruptor_wait *s = &p->wait;
 	u64 waited;
 
 	switch (s->kind) {
-	case KOVAN_WAIT_BUSY_SPIN:
+	case KOVAN_DISRUPTOR_WAIT_BUSY_SPIN:
 		cpu_relax();
 		if (!(++w->spins & 1023))
 			dis_yield();
 		return false;
-	case KOVAN_WAIT_YIELDING:
+	case KOVAN_DISRUPTOR_WAIT_YIELDING:
 		if (w->spins++ < DIS_SPINS)
 			cpu_relax();
 		else if (dis_waited_ns(w) < s->yield_ns)
@@ -336,13 +336,13 @@ static bool dis_pause(struct dis_private *p, struct dis_waiter *w)
 		else
 			usleep_range(DIS_NAP_US, 2 * DIS_NAP_US);
 		return false;
-	case KOVAN_WAIT_SLEEPING:
+	case KOVAN_DISRUPTOR_WAIT_SLEEPING:
 		if (w->spins++ < DIS_SPINS)
 			cpu_relax();
 		else
 			usleep_range(s->sleep_us, 2 * s->sleep_us);
 		return false;
-	case KOVAN_WAIT_PHASED_BACKOFF:
+	case KOVAN_DISRUPTOR_WAIT_PHASED_BACKOFF:
 		waited = dis_waited_ns(w);
 		if (waited < s->spin_ns) {
 			cpu_relax();
@@ -372,7 +372,7 @@ static bool dis_reached(struct kovan_disruptor *d, struct kovan_dis_seq *s, s64 
 /* The sequence that keeps a handler from @next, or NULL when none does now. */
 static struct kovan_dis_seq *dis_handler_blocker(struct kovan_dis_handler *h, s64 next)
 {
-	struct kovan_stage *st = h->stage;
+	struct kovan_disruptor_stage *st = h->stage;
 	struct kovan_dis_seq *s;
 	unsigned int i, j;
 
@@ -410,10 +410,10 @@ static void dis_handler_block(struct kovan_dis_seq *s, struct kovan_disruptor *d
  */
 static s64 dis_wait_for(struct kovan_dis_handler *h, s64 next)
 {
-	struct kovan_stage *st = h->stage;
+	struct kovan_disruptor_stage *st = h->stage;
 	struct kovan_disruptor *d = st->d;
 	struct dis_private *p = dis_priv(d);
-	bool timed = p->wait.kind == KOVAN_WAIT_TIMEOUT_BLOCKING;
+	bool timed = p->wait.kind == KOVAN_DISRUPTOR_WAIT_TIMEOUT_BLOCKING;
 	long left = timed ? usecs_to_jiffies(p->wait.timeout_us) : 0;
 	struct dis_waiter w = {};
 	struct kovan_dis_seq *blocker;
@@ -471,7 +471,7 @@ static int dis_handler_thread(void *arg)
 		/* B: the handled events, then the sequence; see dis_seq_read(). */
 		atomic64_set_release(&h->seq.value, avail);
 		__kovan_disruptor_moved(d, &h->seq);
-		if (avail - next + 1 < KOVAN_WAIT_GATHER_BELOW)
+		if (avail - next + 1 < KOVAN_DISRUPTOR_WAIT_GATHER_BELOW)
 			for (i = 0; i < p->wait.gather_spins; i++)
 				cpu_relax();
 		next = avail + 1;
@@ -481,18 +481,18 @@ static int dis_handler_thread(void *arg)
 	return 0;
 }
 
-static bool dis_wait_valid(const struct kovan_wait_strategy *w)
+static bool dis_wait_valid(const struct kovan_disruptor_wait *w)
 {
 	switch (w->kind) {
-	case KOVAN_WAIT_BUSY_SPIN:
-	case KOVAN_WAIT_YIELDING:
-		return w->gather_spins <= KOVAN_WAIT_MAX_GATHER_SPINS;
-	case KOVAN_WAIT_BLOCKING:
-	case KOVAN_WAIT_PHASED_BACKOFF:
+	case KOVAN_DISRUPTOR_WAIT_BUSY_SPIN:
+	case KOVAN_DISRUPTOR_WAIT_YIELDING:
+		return w->gather_spins <= KOVAN_DISRUPTOR_WAIT_MAX_GATHER_SPINS;
+	case KOVAN_DISRUPTOR_WAIT_BLOCKING:
+	case KOVAN_DISRUPTOR_WAIT_PHASED_BACKOFF:
 		return !w->gather_spins;
-	case KOVAN_WAIT_SLEEPING:
+	case KOVAN_DISRUPTOR_WAIT_SLEEPING:
 		return !w->gather_spins && w->sleep_us >= 1 && w->sleep_us <= USEC_PER_SEC;
-	case KOVAN_WAIT_TIMEOUT_BLOCKING:
+	case KOVAN_DISRUPTOR_WAIT_TIMEOUT_BLOCKING:
 		return !w->gather_spins && w->timeout_us >= 1 && w->timeout_us <= INT_MAX / 1000;
 	default:
 		return false;
@@ -502,7 +502,7 @@ static bool dis_wait_valid(const struct kovan_wait_strategy *w)
 struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_config *cfg,
 					       gfp_t gfp)
 {
-	const struct kovan_wait_strategy *wait;
+	const struct kovan_disruptor_wait *wait;
 	struct kovan_disruptor *d;
 	struct dis_private *p;
 	unsigned int i;
@@ -512,7 +512,7 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
 	    cfg->event_size > KOVAN_DISRUPTOR_MAX_EVENT_SIZE ||
 	    (cfg->producer != KOVAN_PRODUCER_SINGLE && cfg->producer != KOVAN_PRODUCER_MULTI))
 		return ERR_PTR(-EINVAL);
-	wait = cfg->wait ?: &kovan_wait_blocking;
+	wait = cfg->wait ?: &kovan_disruptor_wait_blocking;
 	if (!dis_wait_valid(wait))
 		return ERR_PTR(-EINVAL);
 
@@ -544,9 +544,9 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
 	d->shift = ilog2(cfg->size);
 	d->producer = cfg->producer;
 	p->wait = *wait;
-	d->can_block = wait->kind == KOVAN_WAIT_BLOCKING ||
-		       wait->kind == KOVAN_WAIT_TIMEOUT_BLOCKING ||
-		       wait->kind == KOVAN_WAIT_PHASED_BACKOFF;
+	d->can_block = wait->kind == KOVAN_DISRUPTOR_WAIT_BLOCKING ||
+		       wait->kind == KOVAN_DISRUPTOR_WAIT_TIMEOUT_BLOCKING ||
+		       wait->kind == KOVAN_DISRUPTOR_WAIT_PHASED_BACKOFF;
 	INIT_LIST_HEAD(&p->stages);
 	INIT_LIST_HEAD(&p->pollers);
 	INIT_WORK(&p->wake_work, dis_wake_deferred);
@@ -565,8 +565,8 @@ EXPORT_SYMBOL_NS_GPL(kovan_disruptor_create, KOVAN_NS);
 static int dis_rebuild_gating(struct dis_private *p)
 {
 	struct kovan_dis_seq **gating;
-	struct kovan_stage *st;
-	struct kovan_poller *pl;
+	struct kovan_disruptor_stage *st;
+	struct kovan_disruptor_poller *pl;
 	unsigned int n = 0, i;
 
 	list_for_each_entry(st, &p->stages, node)
@@ -591,7 +591,7 @@ static int dis_rebuild_gating(struct dis_private *p)
 	return 0;
 }
 
-static void dis_free_stage(struct kovan_stage *st)
+static void dis_free_stage(struct kovan_disruptor_stage *st)
 {
 	unsigned int i;
 
@@ -600,18 +600,19 @@ static void dis_free_stage(struct kovan_stage *st)
 	kfree(st);
 }
 
-static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
-					 struct kovan_stage * const *deps, unsigned int ndeps,
-					 const struct kovan_event_handler *handlers,
+static struct kovan_disruptor_stage *
+dis_add_stage(struct kovan_disruptor *d, struct kovan_disruptor_stage * const *deps,
+	      unsigned int ndeps, const struct kovan_disruptor_handler *handlers,
 					 unsigned int n)
 {
 	struct dis_private *p = dis_priv(d);
-	struct kovan_stage *st;
-	bool had_dependents[KOVAN_STAGE_MAX_HANDLERS];
+	struct kovan_disruptor_stage *st;
+	bool had_dependents[KOVAN_DISRUPTOR_MAX_HANDLERS];
 	unsigned int i;
 	int ret;
 
-	if (!handlers || !n || n > KOVAN_STAGE_MAX_HANDLERS || ndeps > KOVAN_STAGE_MAX_HANDLERS)
+	if (!handlers || !n || n > KOVAN_DISRUPTOR_MAX_HANDLERS ||
+	    ndeps > KOVAN_DISRUPTOR_MAX_HANDLERS)
 		return ERR_PTR(-EINVAL);
 	for (i = 0; i < n; i++)
 		if (!handlers[i].on_event || handlers[i].cpu < -1 ||
@@ -664,9 +665,9 @@ static struct kovan_stage *dis_add_stage(struct kovan_disruptor *d,
 	return st;
 }
 
-struct kovan_stage *kovan_disruptor_handle_events_with(struct kovan_disruptor *d,
-						       const struct kovan_event_handler *handlers,
-						       unsigned int n)
+struct kovan_disruptor_stage *
+kovan_disruptor_handle_events_with(struct kovan_disruptor *d,
+				   const struct kovan_disruptor_handler *handlers, unsigned int n)
 {
 	if (!d)
 		return ERR_PTR(-EINVAL);
@@ -674,33 +675,35 @@ struct kovan_stage *kovan_disruptor_handle_events_with(struct kovan_disruptor *d
 }
 EXPORT_SYMBOL_NS_GPL(kovan_disruptor_handle_events_with, KOVAN_NS);
 
-struct kovan_stage *kovan_stage_then(struct kovan_stage *after,
-				     const struct kovan_event_handler *handlers, unsigned int n)
+struct kovan_disruptor_stage *
+kovan_disruptor_then(struct kovan_disruptor_stage *after,
+		     const struct kovan_disruptor_handler *handlers, unsigned int n)
 {
 	if (IS_ERR_OR_NULL(after))
 		return ERR_PTR(-EINVAL);
 	return dis_add_stage(after->d, &after, 1, handlers, n);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_stage_then, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_then, KOVAN_NS);
 
-struct kovan_stage *kovan_stage_after(struct kovan_stage * const *deps, unsigned int ndeps,
-				      const struct kovan_event_handler *handlers, unsigned int n)
+struct kovan_disruptor_stage *
+kovan_disruptor_after(struct kovan_disruptor_stage * const *deps, unsigned int ndeps,
+		      const struct kovan_disruptor_handler *handlers, unsigned int n)
 {
 	unsigned int i;
 
-	if (!deps || !ndeps || ndeps > KOVAN_STAGE_MAX_HANDLERS)
+	if (!deps || !ndeps || ndeps > KOVAN_DISRUPTOR_MAX_HANDLERS)
 		return ERR_PTR(-EINVAL);
 	for (i = 0; i < ndeps; i++)
 		if (IS_ERR_OR_NULL(deps[i]))
 			return ERR_PTR(-EINVAL);
 	return dis_add_stage(deps[0]->d, deps, ndeps, handlers, n);
 }
-EXPORT_SYMBOL_NS_GPL(kovan_stage_after, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_after, KOVAN_NS);
 
-struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
-						struct kovan_stage *after)
+struct kovan_disruptor_poller *
+kovan_disruptor_new_poller(struct kovan_disruptor *d, struct kovan_disruptor_stage *after)
 {
-	struct kovan_poller *p;
+	struct kovan_disruptor_poller *p;
 	bool had_dependents;
 	int ret;
 
@@ -732,9 +735,9 @@ struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
 }
 EXPORT_SYMBOL_NS_GPL(kovan_disruptor_new_poller, KOVAN_NS);
 
-unsigned int kovan_poller_poll(struct kovan_poller *p,
-			       bool (*fn)(void *event, s64 seq, bool end_of_batch, void *ctx),
-			       void *ctx)
+unsigned int kovan_disruptor_poll(struct kovan_disruptor_poller *p,
+				  bool (*fn)(void *event, s64 seq, bool end_of_batch, void *ctx),
+				  void *ctx)
 {
 	struct kovan_disruptor *d = p->d;
 	/* Only this poller's caller writes its sequence. */
@@ -756,12 +759,12 @@ unsigned int kovan_poller_poll(struct kovan_poller *p,
 	}
 	return handled;
 }
-EXPORT_SYMBOL_NS_GPL(kovan_poller_poll, KOVAN_NS);
+EXPORT_SYMBOL_NS_GPL(kovan_disruptor_poll, KOVAN_NS);
 
 int kovan_disruptor_start(struct kovan_disruptor *d)
 {
 	struct kovan_dis_handler *h;
-	struct kovan_stage *st;
+	struct kovan_disruptor_stage *st;
 	struct task_struct *task;
 	struct dis_private *p;
 	unsigned int i;
@@ -932,7 +935,7 @@ static s64 dis_published(struct kovan_disruptor *d)
 
 void kovan_disruptor_halt(struct kovan_disruptor *d)
 {
-	struct kovan_stage *st;
+	struct kovan_disruptor_stage *st;
 	struct dis_private *p;
 	unsigned int i;
 	s64 target;
@@ -956,8 +959,8 @@ EXPORT_SYMBOL_NS_GPL(kovan_disruptor_halt, KOVAN_NS);
 
 void kovan_disruptor_destroy(struct kovan_disruptor *d)
 {
-	struct kovan_stage *st, *st_next;
-	struct kovan_poller *pl, *pl_next;
+	struct kovan_disruptor_stage *st, *st_next;
+	struct kovan_disruptor_poller *pl, *pl_next;
 	struct dis_private *p;
 
 	if (!d)

@@ -112,7 +112,7 @@ struct kd_consumer {
 	unsigned int id;		/* its bit in kd_event.marks */
 	unsigned long deps;		/* the bits set in an event before it may see it */
 	int cpu;			/* a handler's CPU, or -1 */
-	struct kovan_poller *poller;	/* NULL for a handler */
+	struct kovan_disruptor_poller *poller;	/* NULL for a handler */
 	bool pauses;			/* random pauses after events */
 	unsigned int delay_us;		/* a delay after every event: a slow handler */
 	bool hold_first;		/* hold event 0 until the test thread releases it */
@@ -139,7 +139,7 @@ struct kd_consumer {
 };
 
 struct kd_stage {
-	struct kovan_stage *s;
+	struct kovan_disruptor_stage *s;
 	/* Its handlers' bits and those of every stage before it. */
 	unsigned long bits;
 };
@@ -153,7 +153,7 @@ struct kd_producer {
 struct kd_run {
 	struct kovan_disruptor *d;	/* NULL once destroyed */
 	unsigned int size;
-	enum kovan_wait_kind wait_kind;
+	enum kovan_disruptor_wait_kind wait_kind;
 	struct task_struct *test_task;
 	unsigned long inits;		/* event_init() calls */
 	unsigned long dirty_inits;	/* events not zeroed before event_init() */
@@ -483,7 +483,7 @@ static unsigned int kd_poll(struct kd_consumer *c)
 	unsigned int n;
 
 	c->in_call = 0;
-	n = kovan_poller_poll(c->poller, kd_poll_fn, c);
+	n = kovan_disruptor_poll(c->poller, kd_poll_fn, c);
 	if (n != c->in_call)
 		c->err[KD_POLL_COUNT]++;
 	/* A call that was not stopped by kd_poll_fn() ended on its batch's last event. */
@@ -507,7 +507,7 @@ static unsigned int kd_poll_all(struct kd_run *r)
 KUNIT_DEFINE_ACTION_WRAPPER(kd_destroy_action, kovan_disruptor_destroy, struct kovan_disruptor *);
 
 static struct kd_run *kd_new(struct kunit *test, unsigned int size,
-			     enum kovan_producer_type type, const struct kovan_wait_strategy *wait)
+			     enum kovan_producer_type type, const struct kovan_disruptor_wait *wait)
 {
 	struct kd_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 	struct kovan_disruptor_config cfg = {
@@ -521,7 +521,7 @@ static struct kd_run *kd_new(struct kunit *test, unsigned int size,
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	r->size = size;
-	r->wait_kind = wait ? wait->kind : KOVAN_WAIT_BLOCKING;
+	r->wait_kind = wait ? wait->kind : KOVAN_DISRUPTOR_WAIT_BLOCKING;
 	r->test_task = current;
 	r->max_rounds = LONG_MAX;
 	r->d = kovan_disruptor_create(&cfg, GFP_KERNEL);
@@ -558,22 +558,22 @@ static struct kd_consumer *kd_consumer(struct kunit *test, struct kd_run *r, uns
 
 /*
  * A stage of @n new handlers after @deps: handle_events_with() without
- * deps, kovan_stage_then() after one stage, kovan_stage_after() after more.
+ * deps, kovan_disruptor_then() after one stage, kovan_disruptor_after() after more.
  * @cpus: the handlers' CPUs, or NULL for any.
  */
 static struct kd_stage *kd_stage(struct kunit *test, struct kd_run *r,
 				 struct kd_stage * const *deps, unsigned int ndeps, unsigned int n,
 				 const int *cpus)
 {
-	struct kovan_event_handler h[KOVAN_STAGE_MAX_HANDLERS] = {};
-	struct kovan_stage *ks[KOVAN_STAGE_MAX_HANDLERS];
+	struct kovan_disruptor_handler h[KOVAN_DISRUPTOR_MAX_HANDLERS] = {};
+	struct kovan_disruptor_stage *ks[KOVAN_DISRUPTOR_MAX_HANDLERS];
 	unsigned long before = 0, bits = 0;
 	struct kd_consumer *c;
 	struct kd_stage *st;
 	unsigned int i;
 
-	KUNIT_ASSERT_LE(test, n, KOVAN_STAGE_MAX_HANDLERS);
-	KUNIT_ASSERT_LE(test, ndeps, KOVAN_STAGE_MAX_HANDLERS);
+	KUNIT_ASSERT_LE(test, n, KOVAN_DISRUPTOR_MAX_HANDLERS);
+	KUNIT_ASSERT_LE(test, ndeps, KOVAN_DISRUPTOR_MAX_HANDLERS);
 	KUNIT_ASSERT_LT(test, r->nstages, KD_MAX_CONSUMERS);
 	for (i = 0; i < ndeps; i++) {
 		ks[i] = deps[i]->s;
@@ -594,9 +594,9 @@ static struct kd_stage *kd_stage(struct kunit *test, struct kd_run *r,
 	if (!ndeps)
 		st->s = kovan_disruptor_handle_events_with(r->d, h, n);
 	else if (ndeps == 1)
-		st->s = kovan_stage_then(ks[0], h, n);
+		st->s = kovan_disruptor_then(ks[0], h, n);
 	else
-		st->s = kovan_stage_after(ks, ndeps, h, n);
+		st->s = kovan_disruptor_after(ks, ndeps, h, n);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, st->s);
 	st->bits = before | bits;
 	return st;
@@ -818,7 +818,7 @@ static void kd_expect(struct kunit *test, struct kd_run *r)
 			continue;
 		KUNIT_EXPECT_EQ_MSG(test, c->starts, 1UL, "handler %u: on_start", i);
 		KUNIT_EXPECT_EQ_MSG(test, c->shutdowns, 1UL, "handler %u: on_shutdown", i);
-		if (r->wait_kind != KOVAN_WAIT_TIMEOUT_BLOCKING)
+		if (r->wait_kind != KOVAN_DISRUPTOR_WAIT_TIMEOUT_BLOCKING)
 			KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&c->timeouts), 0L,
 					    "handler %u: on_timeout", i);
 		/* Each handler has a kthread of its own. */
@@ -848,10 +848,10 @@ static void kovan_disruptor_bad_input(struct kunit *test)
 		.event_size = sizeof(struct kd_event),
 		.producer = KOVAN_PRODUCER_MULTI,
 	};
-	struct kovan_event_handler h[KOVAN_STAGE_MAX_HANDLERS + 1] = {};
+	struct kovan_disruptor_handler h[KOVAN_DISRUPTOR_MAX_HANDLERS + 1] = {};
 	struct kovan_disruptor_config cfg = good;
-	struct kovan_wait_strategy wait;
-	struct kovan_stage *deps[2], *st;
+	struct kovan_disruptor_wait wait;
+	struct kovan_disruptor_stage *deps[2], *st;
 	struct kovan_disruptor *d;
 	struct kd_run *r, *other;
 	unsigned int i;
@@ -873,35 +873,35 @@ static void kovan_disruptor_bad_input(struct kunit *test)
 	kd_expect_create_einval(test, &cfg, "an unknown producer type");
 	cfg = good;
 	cfg.wait = &wait;
-	wait = kovan_wait_blocking;
-	wait.kind = KOVAN_WAIT_PHASED_BACKOFF + 1;
+	wait = kovan_disruptor_wait_blocking;
+	wait.kind = KOVAN_DISRUPTOR_WAIT_PHASED_BACKOFF + 1;
 	kd_expect_create_einval(test, &cfg, "an unknown wait kind");
-	wait = kovan_wait_sleeping;
+	wait = kovan_disruptor_wait_sleeping;
 	wait.sleep_us = 0;
 	kd_expect_create_einval(test, &cfg, "sleep_us 0");
 	wait.sleep_us = USEC_PER_SEC + 1;
 	kd_expect_create_einval(test, &cfg, "sleep_us above 1 s");
-	wait = kovan_wait_timeout_blocking;
+	wait = kovan_disruptor_wait_timeout_blocking;
 	wait.timeout_us = 0;
 	kd_expect_create_einval(test, &cfg, "timeout_us 0");
 	wait.timeout_us = INT_MAX / 1000 + 1;
 	kd_expect_create_einval(test, &cfg, "timeout_us above INT_MAX / 1000");
-	wait = kovan_wait_busy_spin;
-	wait.gather_spins = KOVAN_WAIT_MAX_GATHER_SPINS + 1;
+	wait = kovan_disruptor_wait_busy_spin;
+	wait.gather_spins = KOVAN_DISRUPTOR_WAIT_MAX_GATHER_SPINS + 1;
 	kd_expect_create_einval(test, &cfg, "gather_spins above the maximum");
-	wait = kovan_wait_yielding;
+	wait = kovan_disruptor_wait_yielding;
 	wait.gather_spins = UINT_MAX;
 	kd_expect_create_einval(test, &cfg, "gather_spins UINT_MAX");
-	wait = kovan_wait_blocking;
+	wait = kovan_disruptor_wait_blocking;
 	wait.gather_spins = 1;
 	kd_expect_create_einval(test, &cfg, "gather_spins with blocking");
-	wait = kovan_wait_sleeping;
+	wait = kovan_disruptor_wait_sleeping;
 	wait.gather_spins = 1;
 	kd_expect_create_einval(test, &cfg, "gather_spins with sleeping");
 
 	/* The limits themselves are fine. */
-	wait = kovan_wait_yielding;
-	wait.gather_spins = KOVAN_WAIT_MAX_GATHER_SPINS;
+	wait = kovan_disruptor_wait_yielding;
+	wait.gather_spins = KOVAN_DISRUPTOR_WAIT_MAX_GATHER_SPINS;
 	d = kovan_disruptor_create(&cfg, GFP_KERNEL);
 	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(d));
 	if (!IS_ERR(d))
@@ -934,13 +934,14 @@ static void kovan_disruptor_bad_input(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_handle_events_with(r->d, h, 1)),
 			-EINVAL);
 	h[0].cpu = -1;
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_stage_then(NULL, h, 1)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_stage_then(ERR_PTR(-ENOMEM), h, 1)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_then(NULL, h, 1)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_then(ERR_PTR(-ENOMEM), h, 1)),
+			-EINVAL);
 	deps[0] = kd_stage(test, r, NULL, 0, 1, NULL)->s;
 	deps[1] = kd_stage(test, other, NULL, 0, 1, NULL)->s;
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_stage_then(deps[0], h, 0)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_stage_after(deps, 0, h, 1)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_stage_after(deps, 2, h, 1)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_then(deps[0], h, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_after(deps, 0, h, 1)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_after(deps, 2, h, 1)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_new_poller(NULL, NULL)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_new_poller(r->d, deps[1])), -EINVAL);
 	kovan_disruptor_destroy(NULL);
@@ -1057,7 +1058,7 @@ static void kd_probe_halt(void *data, const void *disruptor, s64 published)
 static void kovan_disruptor_lifecycle(struct kunit *test)
 {
 	struct kd_halts halts = { .published = -1 };
-	const struct kovan_event_handler h = { .on_event = kd_on_event, .cpu = -1 };
+	const struct kovan_disruptor_handler h = { .on_event = kd_on_event, .cpu = -1 };
 	unsigned long *count;
 	struct kd_stage *st;
 	struct kd_run *r;
@@ -1105,8 +1106,8 @@ static void kovan_disruptor_lifecycle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kovan_disruptor_start(r->d), -EBUSY);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_handle_events_with(r->d, &h, 1)),
 			-EBUSY);
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_stage_then(st->s, &h, 1)), -EBUSY);
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_stage_after(&st->s, 1, &h, 1)), -EBUSY);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_then(st->s, &h, 1)), -EBUSY);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_after(&st->s, 1, &h, 1)), -EBUSY);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(kovan_disruptor_new_poller(r->d, NULL)), -EBUSY);
 	for (i = 0; i < 100; i++)
 		KUNIT_EXPECT_EQ(test, kd_publish_one(r, KD_TASK_PRODUCER, count), 0);
@@ -1239,7 +1240,7 @@ static void kd_shape_desc(const struct kd_shape *s, char *desc)
 KUNIT_ARRAY_PARAM(kd_shape, kd_shapes, kd_shape_desc);
 
 static void kd_run_graph(struct kunit *test, const struct kd_shape *s,
-			 const struct kovan_wait_strategy *wait, bool pauses)
+			 const struct kovan_disruptor_wait *wait, bool pauses)
 {
 	struct kd_run *r = kd_new(test, s->size, s->type, wait);
 	struct kd_consumer *last;
@@ -1267,17 +1268,17 @@ static void kovan_disruptor_graph(struct kunit *test)
 
 struct kd_wait {
 	const char *name;
-	const struct kovan_wait_strategy *wait;
+	const struct kovan_disruptor_wait *wait;
 };
 
 static const struct kd_wait kd_waits[] = {
-	{ "busy_spin", &kovan_wait_busy_spin },
-	{ "busy_spin_gathering", &kovan_wait_busy_spin_gathering },
-	{ "yielding", &kovan_wait_yielding },
-	{ "sleeping", &kovan_wait_sleeping },
-	{ "blocking", &kovan_wait_blocking },
-	{ "timeout_blocking", &kovan_wait_timeout_blocking },
-	{ "phased_backoff", &kovan_wait_phased_backoff },
+	{ "busy_spin", &kovan_disruptor_wait_busy_spin },
+	{ "busy_spin_gathering", &kovan_disruptor_wait_busy_spin_gathering },
+	{ "yielding", &kovan_disruptor_wait_yielding },
+	{ "sleeping", &kovan_disruptor_wait_sleeping },
+	{ "blocking", &kovan_disruptor_wait_blocking },
+	{ "timeout_blocking", &kovan_disruptor_wait_timeout_blocking },
+	{ "phased_backoff", &kovan_disruptor_wait_phased_backoff },
 };
 
 static void kd_wait_desc(const struct kd_wait *w, char *desc)
@@ -1353,7 +1354,7 @@ static void kovan_disruptor_pollers(struct kunit *test)
  */
 static void kovan_disruptor_blocking_wakeups(struct kunit *test)
 {
-	struct kd_run *r = kd_new(test, 8, KOVAN_PRODUCER_MULTI, &kovan_wait_blocking);
+	struct kd_run *r = kd_new(test, 8, KOVAN_PRODUCER_MULTI, &kovan_disruptor_wait_blocking);
 
 	r->pauses = true;
 	r->max_rounds = KD_BLOCKING_ROUNDS;
@@ -1387,7 +1388,7 @@ KUNIT_ARRAY_PARAM(kd_wake_shape, kd_wake_shapes, kd_shape_desc);
 static void kovan_disruptor_wakeup_stress(struct kunit *test)
 {
 	const struct kd_shape *s = test->param_value;
-	struct kd_run *r = kd_new(test, s->size, s->type, &kovan_wait_blocking);
+	struct kd_run *r = kd_new(test, s->size, s->type, &kovan_disruptor_wait_blocking);
 
 	r->pauses = true;
 	kd_build(test, r, s->graph);
@@ -1418,7 +1419,7 @@ static void kovan_disruptor_wakes_only_sleepers(struct kunit *test)
 	if (!IS_ENABLED(CONFIG_KOVAN_DEBUG))
 		kunit_skip(test, "counts wake-ups with CONFIG_KOVAN_DEBUG only");
 	for (type = KOVAN_PRODUCER_SINGLE; type <= KOVAN_PRODUCER_MULTI; type++) {
-		r = kd_new(test, 8, type, &kovan_wait_blocking);
+		r = kd_new(test, 8, type, &kovan_disruptor_wait_blocking);
 		count = &r->published[KD_TASK_PRODUCER];
 		c = kd_poller(test, r, NULL);
 		KUNIT_ASSERT_EQ(test, kovan_disruptor_start(r->d), 0);
@@ -1432,7 +1433,7 @@ static void kovan_disruptor_wakes_only_sleepers(struct kunit *test)
 		kd_expect(test, r);
 	}
 
-	r = kd_new(test, 64, KOVAN_PRODUCER_SINGLE, &kovan_wait_blocking);
+	r = kd_new(test, 64, KOVAN_PRODUCER_SINGLE, &kovan_disruptor_wait_blocking);
 	count = &r->published[KD_TASK_PRODUCER];
 	kd_stage(test, r, NULL, 0, 1, NULL);
 	c = &r->c[0];
@@ -1465,7 +1466,7 @@ static void kovan_disruptor_wakes_only_sleepers(struct kunit *test)
  */
 static void kovan_disruptor_no_herd(struct kunit *test)
 {
-	struct kd_run *r = kd_new(test, 64, KOVAN_PRODUCER_SINGLE, &kovan_wait_blocking);
+	struct kd_run *r = kd_new(test, 64, KOVAN_PRODUCER_SINGLE, &kovan_disruptor_wait_blocking);
 	unsigned long *count = &r->published[KD_TASK_PRODUCER];
 	unsigned long sleeps[3], slept[3];
 	unsigned int i, j;
@@ -1501,8 +1502,8 @@ static void kovan_disruptor_no_herd(struct kunit *test)
 	kd_expect(test, r);
 }
 
-static const struct kovan_wait_strategy kd_timeout_1ms = {
-	.kind = KOVAN_WAIT_TIMEOUT_BLOCKING,
+static const struct kovan_disruptor_wait kd_timeout_1ms = {
+	.kind = KOVAN_DISRUPTOR_WAIT_TIMEOUT_BLOCKING,
 	.timeout_us = 1000,
 };
 

@@ -442,7 +442,7 @@ def dis_section(console, plat):
            'per-run ratios pair run i of both. Ring of '
            f'{setup.get("size", "?")} events of 24 bytes (sequence,',
            'stamp, payload). Shapes: 1P1C unicast (one producer kthread, one handler),',
-           '1P3C pipeline (handlers A -> B -> C, kovan_stage_then), 3P1C (three producer',
+           '1P3C pipeline (handlers A -> B -> C, kovan_disruptor_then), 3P1C (three producer',
            'kthreads, KOVAN_PRODUCER_MULTI, one handler), 1P3M multicast (A, B and C in',
            'one stage, each sees every event), 1P3D diamond (A and B in one stage, C after',
            'both); the last two only with busy_spin and blocking. Batch 1:',

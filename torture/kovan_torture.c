@@ -645,9 +645,10 @@ struct tort_handler {
 	unsigned int index;	/* 0, 1: parallel pair; 2: after both */
 };
 
-static const struct kovan_wait_strategy * const tort_waits[] = {
-	&kovan_wait_blocking, &kovan_wait_busy_spin, &kovan_wait_yielding,
-	&kovan_wait_sleeping, &kovan_wait_timeout_blocking, &kovan_wait_phased_backoff,
+static const struct kovan_disruptor_wait * const tort_waits[] = {
+	&kovan_disruptor_wait_blocking, &kovan_disruptor_wait_busy_spin,
+	&kovan_disruptor_wait_yielding, &kovan_disruptor_wait_sleeping,
+	&kovan_disruptor_wait_timeout_blocking, &kovan_disruptor_wait_phased_backoff,
 };
 
 static atomic_long_t tort_dis_events = ATOMIC_LONG_INIT(0);
@@ -738,8 +739,8 @@ static int tort_dis_generation(unsigned int gen, struct tort_thread *ctl)
 	};
 	struct tort_dis_producer dp[TORT_MAX_QTHREADS] = {};
 	struct tort_handler hs[3] = {};
-	struct kovan_event_handler eh[3] = {};
-	struct kovan_stage *pair, *last;
+	struct kovan_disruptor_handler eh[3] = {};
+	struct kovan_disruptor_stage *pair, *last;
 	struct kovan_disruptor *d;
 	u64 published = 0;
 	unsigned int i;
@@ -759,7 +760,7 @@ static int tort_dis_generation(unsigned int gen, struct tort_thread *ctl)
 		ret = PTR_ERR(pair);
 		goto out;
 	}
-	last = kovan_stage_then(pair, &eh[2], 1);
+	last = kovan_disruptor_then(pair, &eh[2], 1);
 	if (IS_ERR(last)) {
 		ret = PTR_ERR(last);
 		goto out;
@@ -801,7 +802,8 @@ static int tort_dis_generation(unsigned int gen, struct tort_thread *ctl)
 	for (i = 0; i < 3; i++)
 		if (hs[i].events != published)
 			tort_fail(TORT_DISRUPTOR, "%s: handler %u saw %llu of %llu events",
-				  cfg.wait == &kovan_wait_blocking ? "blocking" : "generation",
+				  cfg.wait == &kovan_disruptor_wait_blocking ?
+				  "blocking" : "generation",
 				  i, hs[i].events, published);
 	atomic_long_add(published, &tort_dis_events);
 	atomic_long_inc(&tort_dis_generations);
@@ -964,13 +966,13 @@ static void tort_churn_disruptor(u32 r)
 		.wait = tort_waits[(r >> 1) % ARRAY_SIZE(tort_waits)],
 	};
 	struct tort_handler h = {};
-	struct kovan_event_handler eh = {
+	struct kovan_disruptor_handler eh = {
 		.on_event = tort_dis_on_event, .ctx = &h, .cpu = -1,
 	};
 	struct tort_event *e;
 	struct kovan_disruptor *d;
-	struct kovan_stage *st;
-	struct kovan_poller *p = NULL;
+	struct kovan_disruptor_stage *st;
+	struct kovan_disruptor_poller *p = NULL;
 	unsigned int i;
 	u64 polled = 0;
 	int ret;
@@ -1001,7 +1003,7 @@ static void tort_churn_disruptor(u32 r)
 		if (kovan_disruptor_publish(d, seq, seq))
 			tort_fail(TORT_CHURN, "Disruptor: publish of a claimed event refused");
 		while ((s64)polled <= seq)
-			if (!kovan_poller_poll(p, tort_churn_poll, &polled))
+			if (!kovan_disruptor_poll(p, tort_churn_poll, &polled))
 				cond_resched();
 	}
 	kovan_disruptor_halt(d);

@@ -283,14 +283,14 @@ static struct lookup_table *lookup_create(unsigned int nbuckets, unsigned int ri
 		.size = ring_size,
 		.event_size = sizeof(struct lookup_update),
 		.producer = KOVAN_PRODUCER_MULTI,
-		.wait = &kovan_wait_blocking,
+		.wait = &kovan_disruptor_wait_blocking,
 	};
-	struct kovan_event_handler writer = {
+	struct kovan_disruptor_handler writer = {
 		.on_event = lookup_apply,
 		.cpu = -1,
 	};
 	struct lookup_table *t;
-	struct kovan_stage *stage;
+	struct kovan_disruptor_stage *stage;
 	int ret;
 
 	/* hash_32() needs at least one bit. */

@@ -55,8 +55,8 @@
 #include <kovan/compat.h>
 
 struct kovan_disruptor;
-struct kovan_stage;
-struct kovan_poller;
+struct kovan_disruptor_stage;
+struct kovan_disruptor_poller;
 
 /**
  * enum kovan_producer_type - who may claim sequences
@@ -69,40 +69,40 @@ enum kovan_producer_type {
 };
 
 /**
- * enum kovan_wait_kind - how handlers wait for events and producers for room
- * @KOVAN_WAIT_BUSY_SPIN: spin with cpu_relax(); the lowest latency, a CPU
+ * enum kovan_disruptor_wait_kind - how handlers wait for events and producers for room
+ * @KOVAN_DISRUPTOR_WAIT_BUSY_SPIN: spin with cpu_relax(); the lowest latency, a CPU
  *	per waiting thread (it gives way now and then when the scheduler asks)
- * @KOVAN_WAIT_YIELDING: spin briefly, then give the CPU to others that want
+ * @KOVAN_DISRUPTOR_WAIT_YIELDING: spin briefly, then give the CPU to others that want
  *	it; once idle for @yield_ns, nap in short sleeps so an idle
  *	ring does not keep a CPU busy
- * @KOVAN_WAIT_SLEEPING: spin briefly, then usleep_range(@sleep_us,
+ * @KOVAN_DISRUPTOR_WAIT_SLEEPING: spin briefly, then usleep_range(@sleep_us,
  *	2 * @sleep_us) until there is work: little CPU, latency ~@sleep_us
- * @KOVAN_WAIT_BLOCKING: sleep on the wait queue of the sequence waited for
+ * @KOVAN_DISRUPTOR_WAIT_BLOCKING: sleep on the wait queue of the sequence waited for
  *	(the producers' for a first stage, a handler's of the stages depended
  *	on, a last handler's or poller's for a producer); whoever moves a
  *	sequence wakes its queue only when someone sleeps there, with no
  *	missed wake-up
- * @KOVAN_WAIT_TIMEOUT_BLOCKING: as blocking, but a handler that waits
+ * @KOVAN_DISRUPTOR_WAIT_TIMEOUT_BLOCKING: as blocking, but a handler that waits
  *	@timeout_us without an event has its on_timeout() called
- * @KOVAN_WAIT_PHASED_BACKOFF: spin for @spin_ns, yield for @yield_ns, then
+ * @KOVAN_DISRUPTOR_WAIT_PHASED_BACKOFF: spin for @spin_ns, yield for @yield_ns, then
  *	block
  */
-enum kovan_wait_kind {
-	KOVAN_WAIT_BUSY_SPIN,
-	KOVAN_WAIT_YIELDING,
-	KOVAN_WAIT_SLEEPING,
-	KOVAN_WAIT_BLOCKING,
-	KOVAN_WAIT_TIMEOUT_BLOCKING,
-	KOVAN_WAIT_PHASED_BACKOFF,
+enum kovan_disruptor_wait_kind {
+	KOVAN_DISRUPTOR_WAIT_BUSY_SPIN,
+	KOVAN_DISRUPTOR_WAIT_YIELDING,
+	KOVAN_DISRUPTOR_WAIT_SLEEPING,
+	KOVAN_DISRUPTOR_WAIT_BLOCKING,
+	KOVAN_DISRUPTOR_WAIT_TIMEOUT_BLOCKING,
+	KOVAN_DISRUPTOR_WAIT_PHASED_BACKOFF,
 };
 
 /* Batches shorter than this make a gathering handler pause; see below. */
-#define KOVAN_WAIT_GATHER_BELOW		16
+#define KOVAN_DISRUPTOR_WAIT_GATHER_BELOW	16
 /* Most cpu_relax() calls of a gathering pause. */
-#define KOVAN_WAIT_MAX_GATHER_SPINS	1024
+#define KOVAN_DISRUPTOR_WAIT_MAX_GATHER_SPINS	1024
 
 /**
- * struct kovan_wait_strategy - a wait kind and its timings
+ * struct kovan_disruptor_wait - a wait kind and its timings
  * @kind: the wait kind
  * @spin_ns: phased backoff: how long to spin before yielding
  * @yield_ns: yielding and phased backoff: how long to yield before napping
@@ -110,9 +110,9 @@ enum kovan_wait_kind {
  * @sleep_us: sleeping: the nap length (1..1000000)
  * @timeout_us: timeout blocking: the wait after which on_timeout() runs
  *		(1..INT_MAX / 1000)
- * @gather_spins: busy spin and yielding, 0..%KOVAN_WAIT_MAX_GATHER_SPINS:
+ * @gather_spins: busy spin and yielding, 0..%KOVAN_DISRUPTOR_WAIT_MAX_GATHER_SPINS:
  *		  a handler that has just handled fewer than
- *		  %KOVAN_WAIT_GATHER_BELOW events spins this many cpu_relax()
+ *		  %KOVAN_DISRUPTOR_WAIT_GATHER_BELOW events spins this many cpu_relax()
  *		  before it looks for more. A handler that keeps pace with its
  *		  producer otherwise takes events one or two at a time, each
  *		  a cache-line exchange with the producer; pausing lets the
@@ -120,13 +120,13 @@ enum kovan_wait_kind {
  *		  More throughput, at the cost of up to @gather_spins
  *		  cpu_relax() of latency for an event that arrives during the
  *		  pause. 0 (the predefined strategies but
- *		  kovan_wait_busy_spin_gathering) never pauses.
+ *		  kovan_disruptor_wait_busy_spin_gathering) never pauses.
  *
  * The predefined strategies below carry sensible timings; define your own
  * for others.
  */
-struct kovan_wait_strategy {
-	enum kovan_wait_kind kind;
+struct kovan_disruptor_wait {
+	enum kovan_disruptor_wait_kind kind;
 	unsigned int spin_ns;
 	unsigned int yield_ns;
 	unsigned int sleep_us;
@@ -134,13 +134,13 @@ struct kovan_wait_strategy {
 	unsigned int gather_spins;
 };
 
-extern const struct kovan_wait_strategy kovan_wait_busy_spin;
-extern const struct kovan_wait_strategy kovan_wait_busy_spin_gathering;
-extern const struct kovan_wait_strategy kovan_wait_yielding;
-extern const struct kovan_wait_strategy kovan_wait_sleeping;
-extern const struct kovan_wait_strategy kovan_wait_blocking;
-extern const struct kovan_wait_strategy kovan_wait_timeout_blocking;
-extern const struct kovan_wait_strategy kovan_wait_phased_backoff;
+extern const struct kovan_disruptor_wait kovan_disruptor_wait_busy_spin;
+extern const struct kovan_disruptor_wait kovan_disruptor_wait_busy_spin_gathering;
+extern const struct kovan_disruptor_wait kovan_disruptor_wait_yielding;
+extern const struct kovan_disruptor_wait kovan_disruptor_wait_sleeping;
+extern const struct kovan_disruptor_wait kovan_disruptor_wait_blocking;
+extern const struct kovan_disruptor_wait kovan_disruptor_wait_timeout_blocking;
+extern const struct kovan_disruptor_wait kovan_disruptor_wait_phased_backoff;
 
 /**
  * struct kovan_disruptor_config - what kovan_disruptor_create() builds
@@ -149,7 +149,7 @@ extern const struct kovan_wait_strategy kovan_wait_phased_backoff;
  * @event_init: called once on each (zeroed) event at creation; may be NULL
  * @ctx: passed to @event_init
  * @producer: %KOVAN_PRODUCER_SINGLE or %KOVAN_PRODUCER_MULTI
- * @wait: how handlers and producers wait; NULL means &kovan_wait_blocking.
+ * @wait: how handlers and producers wait; NULL means &kovan_disruptor_wait_blocking.
  *	  Copied at creation.
  */
 struct kovan_disruptor_config {
@@ -158,16 +158,16 @@ struct kovan_disruptor_config {
 	void (*event_init)(void *event, void *ctx);
 	void *ctx;
 	enum kovan_producer_type producer;
-	const struct kovan_wait_strategy *wait;
+	const struct kovan_disruptor_wait *wait;
 };
 
 #define KOVAN_DISRUPTOR_MAX_SIZE	BIT(24)
 #define KOVAN_DISRUPTOR_MAX_EVENT_SIZE	BIT(16)
 /* Most handlers one stage may have. */
-#define KOVAN_STAGE_MAX_HANDLERS	16
+#define KOVAN_DISRUPTOR_MAX_HANDLERS	16
 
 /**
- * struct kovan_event_handler - one handler of a stage
+ * struct kovan_disruptor_handler - one handler of a stage
  * @on_event: called for each event, in sequence order, from the handler's
  *	      kthread; may sleep. @end_of_batch is true on the last event of
  *	      the run this wait delivered. Return 0; a non-zero return
@@ -176,7 +176,7 @@ struct kovan_disruptor_config {
  * @on_start: called in the kthread before the first event; may be NULL
  * @on_shutdown: called in the kthread after the last event, when the
  *		 disruptor halts; may be NULL
- * @on_timeout: %KOVAN_WAIT_TIMEOUT_BLOCKING: called in the kthread with
+ * @on_timeout: %KOVAN_DISRUPTOR_WAIT_TIMEOUT_BLOCKING: called in the kthread with
  *		the last sequence handled (-1 for none) when no event came
  *		for the timeout; may be NULL
  * @ctx: passed to the callbacks
@@ -184,7 +184,7 @@ struct kovan_disruptor_config {
  *
  * The disruptor copies the handler at stage creation.
  */
-struct kovan_event_handler {
+struct kovan_disruptor_handler {
 	int (*on_event)(void *event, s64 seq, bool end_of_batch, void *ctx);
 	void (*on_start)(void *ctx);
 	void (*on_shutdown)(void *ctx);
@@ -212,43 +212,45 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
  * kovan_disruptor_handle_events_with() - add a stage fed by the producers
  * @d: the disruptor, not started
  * @handlers: @n handlers, copied
- * @n: 1..%KOVAN_STAGE_MAX_HANDLERS
+ * @n: 1..%KOVAN_DISRUPTOR_MAX_HANDLERS
  *
  * Context: process context.
  * Return: the stage, owned by @d; ERR_PTR(-EINVAL) for a NULL @handlers, a
  *	   handler without on_event, a CPU that is not possible, or @n out of
  *	   range; ERR_PTR(-EBUSY) once @d has started; ERR_PTR(-ENOMEM).
  */
-struct kovan_stage *kovan_disruptor_handle_events_with(struct kovan_disruptor *d,
-						       const struct kovan_event_handler *handlers,
-						       unsigned int n);
+struct kovan_disruptor_stage *
+kovan_disruptor_handle_events_with(struct kovan_disruptor *d,
+				   const struct kovan_disruptor_handler *handlers, unsigned int n);
 
 /**
- * kovan_stage_then() - add a stage that runs after another
+ * kovan_disruptor_then() - add a stage that runs after another
  * @after: the stage whose handlers must have handled an event first
  * @handlers: @n handlers, copied
- * @n: 1..%KOVAN_STAGE_MAX_HANDLERS
+ * @n: 1..%KOVAN_DISRUPTOR_MAX_HANDLERS
  *
  * Context: process context.
  * Return: as kovan_disruptor_handle_events_with(); ERR_PTR(-EINVAL) also
  *	   for a NULL or erroneous @after.
  */
-struct kovan_stage *kovan_stage_then(struct kovan_stage *after,
-				     const struct kovan_event_handler *handlers, unsigned int n);
+struct kovan_disruptor_stage *
+kovan_disruptor_then(struct kovan_disruptor_stage *after,
+		     const struct kovan_disruptor_handler *handlers, unsigned int n);
 
 /**
- * kovan_stage_after() - add a stage that runs after several (a diamond)
+ * kovan_disruptor_after() - add a stage that runs after several (a diamond)
  * @deps: @ndeps stages of one disruptor
- * @ndeps: 1..%KOVAN_STAGE_MAX_HANDLERS
+ * @ndeps: 1..%KOVAN_DISRUPTOR_MAX_HANDLERS
  * @handlers: @n handlers, copied
- * @n: 1..%KOVAN_STAGE_MAX_HANDLERS
+ * @n: 1..%KOVAN_DISRUPTOR_MAX_HANDLERS
  *
  * Context: process context.
- * Return: as kovan_stage_then(); ERR_PTR(-EINVAL) also when @deps belong
+ * Return: as kovan_disruptor_then(); ERR_PTR(-EINVAL) also when @deps belong
  *	   to different disruptors.
  */
-struct kovan_stage *kovan_stage_after(struct kovan_stage * const *deps, unsigned int ndeps,
-				      const struct kovan_event_handler *handlers, unsigned int n);
+struct kovan_disruptor_stage *
+kovan_disruptor_after(struct kovan_disruptor_stage * const *deps, unsigned int ndeps,
+		      const struct kovan_disruptor_handler *handlers, unsigned int n);
 
 /**
  * kovan_disruptor_new_poller() - a consumer driven from the caller's context
@@ -264,11 +266,11 @@ struct kovan_stage *kovan_stage_after(struct kovan_stage * const *deps, unsigned
  *	   stage of another disruptor; ERR_PTR(-EBUSY) once @d has started;
  *	   ERR_PTR(-ENOMEM).
  */
-struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
-						struct kovan_stage *after);
+struct kovan_disruptor_poller *
+kovan_disruptor_new_poller(struct kovan_disruptor *d, struct kovan_disruptor_stage *after);
 
 /**
- * kovan_poller_poll() - handle the events ready for a poller
+ * kovan_disruptor_poll() - handle the events ready for a poller
  * @p: the poller
  * @fn: called for each ready event in sequence order, @end_of_batch true on
  *	the last one of this call; return false to stop after this event
@@ -280,9 +282,9 @@ struct kovan_poller *kovan_disruptor_new_poller(struct kovan_disruptor *d,
  * started and not be destroyed.
  * Return: the number of events handled (0 when none was ready).
  */
-unsigned int kovan_poller_poll(struct kovan_poller *p,
-			       bool (*fn)(void *event, s64 seq, bool end_of_batch, void *ctx),
-			       void *ctx);
+unsigned int kovan_disruptor_poll(struct kovan_disruptor_poller *p,
+				  bool (*fn)(void *event, s64 seq, bool end_of_batch, void *ctx),
+				  void *ctx);
 
 /**
  * kovan_disruptor_start() - start one kthread per handler

@@ -337,7 +337,7 @@ static int dis_on_event(void *event, s64 seq, bool end_of_batch, void *ctx)
 	return 0;
 }
 
-static int dis_setup(const struct kovan_wait_strategy *wait)
+static int dis_setup(const struct kovan_disruptor_wait *wait)
 {
 	const struct kovan_disruptor_config cfg = {
 		.size = BENCH_DIS_RING,
@@ -345,8 +345,8 @@ static int dis_setup(const struct kovan_wait_strategy *wait)
 		.producer = KOVAN_PRODUCER_SINGLE,
 		.wait = wait,
 	};
-	struct kovan_event_handler hs[BENCH_DIS_MAX_HANDLERS];
-	struct kovan_stage *st;
+	struct kovan_disruptor_handler hs[BENCH_DIS_MAX_HANDLERS];
+	struct kovan_disruptor_stage *st;
 	unsigned int i;
 
 	dis = kovan_disruptor_create(&cfg, GFP_KERNEL);
@@ -356,7 +356,7 @@ static int dis_setup(const struct kovan_wait_strategy *wait)
 		dis_handlers[i] = (struct dis_handler){
 			.h = i, .last = i == bench_dis.handlers - 1,
 		};
-		hs[i] = (struct kovan_event_handler){
+		hs[i] = (struct kovan_disruptor_handler){
 			.on_event = dis_on_event, .on_start = dis_on_start,
 			.on_shutdown = dis_on_shutdown, .ctx = &dis_handlers[i], .cpu = -1,
 		};
@@ -368,15 +368,15 @@ static int dis_setup(const struct kovan_wait_strategy *wait)
 	case BENCH_DIS_1P3C:
 		st = kovan_disruptor_handle_events_with(dis, &hs[0], 1);
 		if (!IS_ERR(st))
-			st = kovan_stage_then(st, &hs[1], 1);
+			st = kovan_disruptor_then(st, &hs[1], 1);
 		if (!IS_ERR(st))
-			st = kovan_stage_then(st, &hs[2], 1);
+			st = kovan_disruptor_then(st, &hs[2], 1);
 		break;
 	default:
 		/* h1 and h2 are one stage, h3 the stage after it. */
 		st = kovan_disruptor_handle_events_with(dis, &hs[0], 2);
 		if (!IS_ERR(st))
-			st = kovan_stage_then(st, &hs[2], 1);
+			st = kovan_disruptor_then(st, &hs[2], 1);
 	}
 	if (IS_ERR(st) || kovan_disruptor_start(dis)) {
 		kovan_disruptor_destroy(dis);
@@ -387,17 +387,17 @@ static int dis_setup(const struct kovan_wait_strategy *wait)
 
 static int dis_setup_busy_spin(unsigned int threads)
 {
-	return dis_setup(&kovan_wait_busy_spin);
+	return dis_setup(&kovan_disruptor_wait_busy_spin);
 }
 
 static int dis_setup_gathering(unsigned int threads)
 {
-	return dis_setup(&kovan_wait_busy_spin_gathering);
+	return dis_setup(&kovan_disruptor_wait_busy_spin_gathering);
 }
 
 static int dis_setup_blocking(unsigned int threads)
 {
-	return dis_setup(&kovan_wait_blocking);
+	return dis_setup(&kovan_disruptor_wait_blocking);
 }
 
 /* The producer; halts the disruptor, so the time includes the drain. */

@@ -38,7 +38,7 @@ struct ev {
 struct graph {
 	const char *name;
 	struct kovan_disruptor *d;
-	struct kovan_poller *poller;
+	struct kovan_disruptor_poller *poller;
 	unsigned int producers;
 	bool batches;
 	unsigned long published[MAX_PROD];
@@ -172,23 +172,23 @@ static void *poller(void *arg)
 	struct graph *g = arg;
 
 	while (!__atomic_load_n(&polling_done, __ATOMIC_ACQUIRE))
-		if (!kovan_poller_poll(g->poller, poll_one, g))
+		if (!kovan_disruptor_poll(g->poller, poll_one, g))
 			usleep(50);
 	/* Drained: the producers and the handlers before the poller are done. */
-	while (kovan_poller_poll(g->poller, poll_one, g))
+	while (kovan_disruptor_poll(g->poller, poll_one, g))
 		;
 	return NULL;
 }
 
 static void run(struct graph *g, double secs, enum kovan_producer_type type,
-		const struct kovan_wait_strategy *wait, bool diamond)
+		const struct kovan_disruptor_wait *wait, bool diamond)
 {
 	struct kovan_disruptor_config cfg = {
 		.size = RING, .event_size = sizeof(struct ev), .producer = type, .wait = wait,
 	};
 	static struct hctx ctx[3];
-	struct kovan_event_handler h[3];
-	struct kovan_stage *a, *b, *ab[2];
+	struct kovan_disruptor_handler h[3];
+	struct kovan_disruptor_stage *a, *b, *ab[2];
 	unsigned long published = 0;
 	struct prod p[MAX_PROD];
 	pthread_t th[MAX_PROD + 1];
@@ -199,7 +199,7 @@ static void run(struct graph *g, double secs, enum kovan_producer_type type,
 	memset(g->last_pseq, 0xff, sizeof(g->last_pseq));
 	for (i = 0; i < 3; i++) {
 		ctx[i] = (struct hctx){ g, i };
-		h[i] = (struct kovan_event_handler){
+		h[i] = (struct kovan_disruptor_handler){
 			.on_event = on_event, .on_start = on_start, .on_shutdown = on_shutdown,
 			.ctx = &ctx[i], .cpu = i < nr_cpu_ids ? (int)i : -1,
 		};
@@ -211,10 +211,10 @@ static void run(struct graph *g, double secs, enum kovan_producer_type type,
 		b = kovan_disruptor_handle_events_with(g->d, &h[1], 1);
 		ab[0] = a;
 		ab[1] = b;
-		ok = !IS_ERR(a) && !IS_ERR(b) && !IS_ERR(kovan_stage_after(ab, 2, &h[2], 1));
+		ok = !IS_ERR(a) && !IS_ERR(b) && !IS_ERR(kovan_disruptor_after(ab, 2, &h[2], 1));
 	} else if (ok) {
 		a = kovan_disruptor_handle_events_with(g->d, &h[0], 1);
-		b = IS_ERR(a) ? a : kovan_stage_then(a, &h[1], 1);
+		b = IS_ERR(a) ? a : kovan_disruptor_then(a, &h[1], 1);
 		g->poller = IS_ERR(b) ? NULL : kovan_disruptor_new_poller(g->d, b);
 		ok = !IS_ERR_OR_NULL(g->poller);
 	}
@@ -263,8 +263,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	diamond.producers = opts.writers < MAX_PROD ? opts.writers : MAX_PROD;
-	run(&diamond, opts.secs / 2, KOVAN_PRODUCER_MULTI, &kovan_wait_blocking, true);
-	run(&pipeline, opts.secs / 2, KOVAN_PRODUCER_SINGLE, &kovan_wait_timeout_blocking, false);
+	run(&diamond, opts.secs / 2, KOVAN_PRODUCER_MULTI, &kovan_disruptor_wait_blocking, true);
+	run(&pipeline, opts.secs / 2, KOVAN_PRODUCER_SINGLE, &kovan_disruptor_wait_timeout_blocking,
+	    false);
 	us_exit();
 	return t_done();
 }
