@@ -8,21 +8,24 @@
  * bits never carry into the lap bits and the capacity stays exact. The
  * position after (lap | capacity - 1) is (lap + one_lap | 0).
  *
+ * Barriers are lettered AQ-A to AQ-E, apart from kovan's and the other
+ * queues'.
+ *
  * Stamps. Slot i's stamp says whose turn it is: stamp == pos means "empty,
  * a push at pos may fill it"; stamp == pos + 1 means "full, a pop at pos may
  * empty it"; a pop at pos hands the slot to the push one lap later by
  * storing pos + one_lap. A push claims pos by moving tail with a
  * compare-and-swap, writes the item, and publishes it with a release store
- * of the stamp (A); a pop claims pos by moving head, reads the item, and
- * frees the slot with a release store of the stamp (B). Each side reads the
- * stamp with an acquire (pairs with the other side's A or B), so the item
+ * of the stamp (AQ-A); a pop claims pos by moving head, reads the item, and
+ * frees the slot with a release store of the stamp (AQ-B). Each side reads the
+ * stamp with an acquire (pairs with the other side's AQ-A or AQ-B), so the item
  * written before A is read after it, and the next push's write comes after
  * the pop's read.
  *
  * Full and empty. A push that finds the slot still holding the item of the
- * previous lap checks head after a full barrier (C): head + one_lap == tail
+ * previous lap checks head after a full barrier (AQ-C): head + one_lap == tail
  * means full. A pop that finds the slot not yet filled checks tail the same
- * way (D): tail == head means empty. Otherwise a peer is between claim and
+ * way (AQ-D): tail == head means empty. Otherwise a peer is between claim and
  * publish, and the caller retries.
  *
  * Backoff. A one-item push or pop that lost its claim or waits for a
@@ -123,7 +126,7 @@ EXPORT_SYMBOL_NS_GPL(kovan_arrayq_destroy, KOVAN_NS);
 /*
  * Claim the tail place and publish @item there. A full queue returns
  * -ENOSPC, unless @displaced is given: then the oldest item is popped into
- * it in the same step (E) and @item takes its place.
+ * it in the same step (AQ-E) and @item takes its place.
  */
 static int kovan_arrayq_push_one(struct kovan_arrayq *q, void *item, void **displaced)
 {
@@ -134,13 +137,13 @@ static int kovan_arrayq_push_one(struct kovan_arrayq *q, void *item, void **disp
 	tail = atomic_long_read(&q->tail);
 	for (;;) {
 		slot = &q->slots[tail & (q->one_lap - 1)];
-		stamp = smp_load_acquire(&slot->stamp);	/* Pairs with B. */
+		stamp = smp_load_acquire(&slot->stamp);	/* Pairs with AQ-B. */
 		if (stamp == tail) {
 			local_irq_save(flags);
 			if (atomic_long_try_cmpxchg_relaxed(&q->tail, &tail,
 							    kovan_arrayq_next(q, tail))) {
 				WRITE_ONCE(slot->item, item);
-				smp_store_release(&slot->stamp, tail + 1);	/* A */
+				smp_store_release(&slot->stamp, tail + 1);	/* AQ-A */
 				local_irq_restore(flags);
 				return 0;
 			}
@@ -149,16 +152,16 @@ static int kovan_arrayq_push_one(struct kovan_arrayq *q, void *item, void **disp
 			continue;
 		}
 		if (stamp + q->one_lap == tail + 1) {
-			smp_mb(); /* C: the full slot before head; pairs with the pop's claim. */
+			smp_mb(); /* AQ-C: the full slot before head; pairs with the pop's claim. */
 			head = atomic_long_read(&q->head);
 			if (head + q->one_lap == tail) {
 				if (!displaced)
 					return -ENOSPC;
 				local_irq_save(flags);
 				/*
-				 * E: claim the oldest item as a pop would. Its
+				 * AQ-E: claim the oldest item as a pop would. Its
 				 * slot is the tail slot, whose stamp keeps
-				 * every other push off until A, so moving tail
+				 * every other push off until AQ-A, so moving tail
 				 * is ours alone.
 				 */
 				if (atomic_long_try_cmpxchg_relaxed(&q->head, &head,
@@ -166,7 +169,7 @@ static int kovan_arrayq_push_one(struct kovan_arrayq *q, void *item, void **disp
 					atomic_long_set(&q->tail, kovan_arrayq_next(q, tail));
 					*displaced = READ_ONCE(slot->item);
 					WRITE_ONCE(slot->item, item);
-					smp_store_release(&slot->stamp, tail + 1);	/* A */
+					smp_store_release(&slot->stamp, tail + 1);	/* AQ-A */
 					local_irq_restore(flags);
 					return 0;
 				}
@@ -207,13 +210,13 @@ void *kovan_arrayq_pop(struct kovan_arrayq *q)
 	head = atomic_long_read(&q->head);
 	for (;;) {
 		slot = &q->slots[head & (q->one_lap - 1)];
-		stamp = smp_load_acquire(&slot->stamp);	/* Pairs with A. */
+		stamp = smp_load_acquire(&slot->stamp);	/* Pairs with AQ-A. */
 		if (stamp == head + 1) {
 			local_irq_save(flags);
 			if (atomic_long_try_cmpxchg_relaxed(&q->head, &head,
 							    kovan_arrayq_next(q, head))) {
 				item = READ_ONCE(slot->item);
-				smp_store_release(&slot->stamp, head + q->one_lap);	/* B */
+				smp_store_release(&slot->stamp, head + q->one_lap);	/* AQ-B */
 				local_irq_restore(flags);
 				return item;
 			}
@@ -222,7 +225,7 @@ void *kovan_arrayq_pop(struct kovan_arrayq *q)
 			continue;
 		}
 		if (stamp == head) {
-			smp_mb(); /* D: the empty slot before tail; pairs with the push's claim. */
+			smp_mb(); /* AQ-D: empty slot before tail; pairs with the push's claim. */
 			if (atomic_long_read(&q->tail) == head)
 				return NULL;
 		}
@@ -235,7 +238,7 @@ EXPORT_SYMBOL_NS_GPL(kovan_arrayq_pop, KOVAN_NS);
 /*
  * Places from @pos on whose stamps equal pos + @full (0: empty for a push,
  * 1: filled for a pop), at most @n: the run one claim may take. Each stamp
- * is read with an acquire, pairing with the B (push) or A (pop) that made
+ * is read with an acquire, pairing with the AQ-B (push) or AQ-A (pop) that made
  * the place ready, so the run's items may be written or read after the
  * claim.
  */
@@ -246,7 +249,7 @@ static unsigned int kovan_arrayq_ready_run(struct kovan_arrayq *q, unsigned long
 	unsigned int ready;
 
 	for (ready = 0; ready < n; ready++) {
-		/* Pairs with B for a push, with A for a pop. */
+		/* Pairs with AQ-B for a push, with AQ-A for a pop. */
 		stamp = smp_load_acquire(&q->slots[pos & (q->one_lap - 1)].stamp);
 		if (stamp != pos + full)
 			break;
@@ -293,7 +296,7 @@ unsigned int kovan_arrayq_push_bulk(struct kovan_arrayq *q, void * const *items,
 				struct kovan_arrayq_slot *slot = &q->slots[pos & (q->one_lap - 1)];
 
 				WRITE_ONCE(slot->item, items[done + i]);
-				smp_store_release(&slot->stamp, pos + 1);	/* A */
+				smp_store_release(&slot->stamp, pos + 1);	/* AQ-A */
 			}
 			done += run;
 		}
@@ -327,7 +330,7 @@ unsigned int kovan_arrayq_pop_bulk(struct kovan_arrayq *q, void **items, unsigne
 				struct kovan_arrayq_slot *slot = &q->slots[pos & (q->one_lap - 1)];
 
 				items[done + i] = READ_ONCE(slot->item);
-				smp_store_release(&slot->stamp, pos + q->one_lap);	/* B */
+				smp_store_release(&slot->stamp, pos + q->one_lap);	/* AQ-B */
 			}
 			done += run;
 		}

@@ -3,27 +3,29 @@
  * kovan_disruptor: a ring of preallocated events, sequencers and a graph of
  * handler stages, after the LMAX Disruptor.
  *
+ * Barriers are lettered DR-A to DR-G, apart from kovan's and the queues'.
+ *
  * Sequences. The cursor is the producers' sequence: for a single producer
- * the highest published one (A, a release), for multiple producers the
+ * the highest published one (DR-A, a release), for multiple producers the
  * highest claimed one (a compare-and-swap). Each handler and poller has its
- * own sequence, the highest event it has handled (B, a release).
+ * own sequence, the highest event it has handled (DR-B, a release).
  *
  * Availability. With multiple producers a claimed event may be published
  * out of order, so each slot records the lap (seq >> shift) it was last
- * published for, with a release (C). A first stage or poller reads the
+ * published for, with a release (DR-C). A first stage or poller reads the
  * cursor and then the slots from its next sequence on with acquires (pairs
- * with A or C): the events up to the first slot still on an old lap are
+ * with DR-A or DR-C): the events up to the first slot still on an old lap are
  * ready. A stage that depends on others reads only their handlers'
- * sequences (acquire, pairs with B): they handled the events, so those were
+ * sequences (acquire, pairs with DR-B): they handled the events, so those were
  * published.
  *
  * Room. A claim of [next, next + n) needs every gating sequence (the
  * handlers of stages nothing depends on, and the pollers) at or above
- * next + n - size, read with an acquire that pairs with B: the slot is
+ * next + n - size, read with an acquire that pairs with DR-B: the slot is
  * overwritten only after the last reader of its previous lap released it.
  * Multiple producers share a cached minimum, refreshed on a miss; a producer
  * that uses the cache orders its event writes after the cache read with
- * the fully ordered claim (D), and the producer that stored the cache had
+ * the fully ordered claim (DR-D), and the producer that stored the cache had
  * acquired what it stored.
  *
  * Waking. Every sequence has a wait queue of its own, and a blocked thread
@@ -34,10 +36,10 @@
  * passes the point it waits for (or it is asked to stop), then looks
  * again, so it never sleeps on a sequence that can no longer wake it.
  * Whoever moves a sequence checks that sequence's queue after a full
- * barrier (wq_has_sleeper(), E) and wakes it only when someone sleeps
+ * barrier (wq_has_sleeper(), DR-E) and wakes it only when someone sleeps
  * there: a publish wakes the first stages only, a handler the stages after
  * it (or a producer waiting for room). A sleeper queues itself and sets its
- * task state with a full barrier before it reads the sequence again (G, in
+ * task state with a full barrier before it reads the sequence again (DR-G, in
  * prepare_to_wait_event()), so one of the two sees the other. On
  * PREEMPT_RT a wait queue's lock sleeps: a mover that may not sleep (hard
  * interrupt, a raw spinlock held, interrupts off) passes the wake-up to a
@@ -176,7 +178,7 @@ static struct dis_private *dis_priv(struct kovan_disruptor *d)
 
 static s64 dis_seq_read(struct kovan_dis_seq *s)
 {
-	/* The events' contents, as released with it; pairs with A or B. */
+	/* The events' contents, as released with it; pairs with DR-A or DR-B. */
 	return atomic64_read_acquire(&s->value);
 }
 
@@ -198,7 +200,7 @@ static void dis_wake_every_queue(struct dis_private *p)
 	struct kovan_disruptor_poller *pl;
 	unsigned int i;
 
-	/* E: as in __kovan_disruptor_moved(), for the halt's or a deferred move. */
+	/* DR-E: as in __kovan_disruptor_moved(), for the halt's or a deferred move. */
 	if (wq_has_sleeper(&p->pub.cursor.sleepers))
 		wake_up_all(&p->pub.cursor.sleepers);
 	list_for_each_entry(st, &p->stages, node)
@@ -215,7 +217,7 @@ static void dis_wake_deferred(struct work_struct *work)
 	dis_wake_every_queue(container_of(work, struct dis_private, wake_work));
 }
 
-/* __kovan_disruptor_moved() found a sleeper on @s after E. */
+/* __kovan_disruptor_moved() found a sleeper on @s after DR-E. */
 void __kovan_disruptor_wake(struct kovan_disruptor *d, struct kovan_dis_seq *s)
 {
 	struct dis_private *p = dis_priv(d);
@@ -264,7 +266,7 @@ static s64 dis_highest_published(struct kovan_disruptor *d, s64 lo, s64 hi)
 	s64 seq;
 
 	for (seq = lo; seq <= hi; seq++)
-		/* C: the event's contents before it is read; pairs with the publish. */
+		/* DR-C: the event's contents before it is read; pairs with the publish. */
 		if (smp_load_acquire(&d->available[seq & d->mask]) != dis_lap(d, seq))
 			return seq - 1;
 	return hi;
@@ -389,9 +391,9 @@ static struct kovan_dis_seq *dis_handler_blocker(struct kovan_dis_handler *h, s6
 
 /*
  * Block a handler on @s until it reaches @next or the handler is asked to
- * stop, for at most *@left jiffies with a timeout (NULL: none). G: the
+ * stop, for at most *@left jiffies with a timeout (NULL: none). DR-G: the
  * queueing, a full barrier, then the condition (prepare_to_wait_event());
- * pairs with E in the mover.
+ * pairs with DR-E in the mover.
  */
 static void dis_handler_block(struct kovan_dis_seq *s, struct kovan_disruptor *d, s64 next,
 			      long *left)
@@ -454,7 +456,7 @@ static int dis_handler_thread(void *arg)
 		if (avail < next) {
 			if (!kthread_should_stop())
 				continue;
-			smp_rmb(); /* F: stop request, then halt_target; pairs with F in halt. */
+			smp_rmb(); /* DR-F: stop request, then halt_target; pairs with halt's. */
 			if (next > READ_ONCE(p->halt_target))
 				break;
 			continue;
@@ -463,12 +465,12 @@ static int dis_handler_thread(void *arg)
 			ret = h->h.on_event(d->events + (seq & d->mask) * d->event_size, seq,
 					    seq == avail, h->h.ctx);
 			if (ret && seq < avail) {
-				/* B: the handled events, then the sequence; see dis_seq_read(). */
+				/* DR-B: handled events, then the sequence; see dis_seq_read(). */
 				atomic64_set_release(&h->seq.value, seq);
 				__kovan_disruptor_moved(d, &h->seq);
 			}
 		}
-		/* B: the handled events, then the sequence; see dis_seq_read(). */
+		/* DR-B: the handled events, then the sequence; see dis_seq_read(). */
 		atomic64_set_release(&h->seq.value, avail);
 		__kovan_disruptor_moved(d, &h->seq);
 		if (avail - next + 1 < KOVAN_DISRUPTOR_WAIT_GATHER_BELOW)
@@ -753,7 +755,7 @@ unsigned int kovan_disruptor_poll(struct kovan_disruptor_poller *p,
 			break;
 	}
 	if (handled) {
-		/* B: the events' use before the poller's sequence; pairs with dis_seq_read(). */
+		/* DR-B: the events' use before the poller's sequence; pairs with dis_seq_read(). */
 		atomic64_set_release(&p->seq.value, next + handled - 1);
 		__kovan_disruptor_moved(d, &p->seq);
 	}
@@ -835,7 +837,7 @@ static int dis_wait_room(struct dis_private *p, s64 wrap, s64 cur)
 		if (!dis_pause(p, &w))
 			continue;
 		blocker = dis_gating_below(p, wrap);
-		/* G, as in dis_handler_block(); halting: see dis_wake_every_queue(). */
+		/* DR-G, as in dis_handler_block(); halting: see dis_wake_every_queue(). */
 		if (blocker)
 			wait_event_idle(blocker->sleepers,
 					dis_seq_read(blocker) >= wrap || READ_ONCE(p->halting));
@@ -875,11 +877,11 @@ s64 __kovan_disruptor_claim(struct kovan_disruptor *d, unsigned int n, bool may_
 		WRITE_ONCE(d->claimed, next);
 		return next;
 	}
-	cur = atomic64_read(&d->cursor.value);	/* A guess; D checks it. */
+	cur = atomic64_read(&d->cursor.value);	/* A guess; DR-D checks it. */
 	for (;;) {
 		next = cur + n;
 		wrap = next - (d->mask + 1);
-		/* A hint shared by the producers; D orders the event writes after it. */
+		/* A hint shared by the producers; DR-D orders the event writes after it. */
 		gating = READ_ONCE(d->gating_cache);
 		if (wrap > gating || gating > cur) {
 			gating = dis_min_gating(p, cur);
@@ -891,11 +893,11 @@ s64 __kovan_disruptor_claim(struct kovan_disruptor *d, unsigned int n, bool may_
 					return ret;
 				gating = dis_min_gating(p, cur);
 			}
-			WRITE_ONCE(d->gating_cache, gating);	/* A hint; see D. */
-			cur = atomic64_read(&d->cursor.value);	/* A guess; D checks it. */
+			WRITE_ONCE(d->gating_cache, gating);	/* A hint; see DR-D. */
+			cur = atomic64_read(&d->cursor.value);	/* A guess; DR-D checks it. */
 			continue;
 		}
-		/* D: fully ordered; the claim's event writes come after the room check. */
+		/* DR-D: fully ordered; the claim's event writes come after the room check. */
 		if (atomic64_try_cmpxchg(&d->cursor.value, &cur, next))
 			return next;
 	}
@@ -924,7 +926,8 @@ EXPORT_SYMBOL_NS_GPL(kovan_disruptor_publish_event, KOVAN_NS);
 /* The highest event published with nothing unpublished before it. */
 static s64 dis_published(struct kovan_disruptor *d)
 {
-	s64 cursor = atomic64_read_acquire(&d->cursor.value), low;	/* Pairs with A or D. */
+	/* Pairs with DR-A or DR-D. */
+	s64 cursor = atomic64_read_acquire(&d->cursor.value), low;
 
 	if (d->producer == KOVAN_PRODUCER_SINGLE)
 		return cursor;
@@ -945,8 +948,8 @@ void kovan_disruptor_halt(struct kovan_disruptor *d)
 	p = dis_priv(d);
 	target = dis_published(d);
 	WRITE_ONCE(p->halt_target, target);	/* Read by the stopped handlers. */
-	WRITE_ONCE(p->halting, true);	/* Read by producers waiting for room; see E. */
-	smp_wmb(); /* F: halt_target before the stop requests; pairs with F in the handler. */
+	WRITE_ONCE(p->halting, true);	/* Read by producers waiting for room; see DR-E. */
+	smp_wmb(); /* DR-F: halt_target before the stop requests; pairs with DR-F in the handler. */
 	/* Producers blocked for room, wherever they sleep. */
 	dis_wake_every_queue(p);
 	list_for_each_entry(st, &p->stages, node)

@@ -10,27 +10,30 @@
  * (SEGQ_HAS_NEXT) saying that tail is known to be in a later segment, so
  * pops need not read tail to rule out an empty queue.
  *
+ * Barriers are lettered SQ-A to SQ-E, apart from kovan's and the other
+ * queues'.
+ *
  * Push. A push claims tail with a compare-and-swap and writes its item with
- * a release (F) that the pop of that place acquires: a NULL place is one
+ * a release (SQ-A) that the pop of that place acquires: a NULL place is one
  * claimed but not yet written. The push that claims the last place of a
  * segment allocated the next segment before its claim (so -ENOMEM changes
- * nothing), links it from the old one (G), makes it the tail segment and
- * moves tail over the boundary with a release (H). Pushes that read tail at
- * the boundary wait for H.
+ * nothing), links it from the old one (SQ-B), makes it the tail segment and
+ * moves tail over the boundary with a release (SQ-C). Pushes that read tail at
+ * the boundary wait for SQ-C.
  *
  * Pop. A pop pins a kovan guard for its duration. One that does not know
  * tail to be ahead reads it after head, with a full barrier before both
- * (I): head at tail is empty,
- * and so is head one past tail, which J makes while tail waits at the
- * boundary for H. Otherwise it claims head with a compare-and-swap, taking
+ * (SQ-D): head at tail is empty,
+ * and so is head one past tail, which SQ-E makes while tail waits at the
+ * boundary for SQ-C. Otherwise it claims head with a compare-and-swap, taking
  * only a place a push has claimed, and waits for its place's item. The pop
- * that claims the last place waits for G, makes the next segment the head
- * segment, moves head over the boundary with a release (J) and retires the
+ * that claims the last place waits for SQ-B, makes the next segment the head
+ * segment, moves head over the boundary with a release (SQ-E) and retires the
  * old segment: every place of it has been claimed by a pop, and a push or
  * pop that still holds a pointer to it is pinned, so kovan frees it after
  * they unpin.
  *
- * I orders the caller's earlier accesses (a push to another queue, say)
+ * SQ-D orders the caller's earlier accesses (a push to another queue, say)
  * before the empty check, so two threads that each push and then pop the
  * other's queue cannot both find it empty; head's acquire orders head before
  * tail. kovan_pin() is that full barrier already, except in a fenceless
@@ -38,9 +41,9 @@
  *
  * The claims are relaxed compare-and-swaps, yet a pusher that reads a tail
  * value written by another claim still finds tail_segment current: each
- * claim reads the value it replaces, so it extends H's release to every
+ * claim reads the value it replaces, so it extends SQ-C's release to every
  * later reader (an rmw sequence in LKMM terms, tools/memory-model). The same
- * holds for head, J and head_segment.
+ * holds for head, SQ-E and head_segment.
  *
  * Recycling. A retired segment, once kovan frees it, goes back to the queue
  * (up to KOVAN_SEGQ_KEPT_MAX of them) rather than to the slab, and a push
@@ -87,7 +90,7 @@
 struct kovan_segq_segment {
 	struct kovan_node node;
 	union {
-		/* While queued: the next segment, linked by G. */
+		/* While queued: the next segment, linked by SQ-B. */
 		struct kovan_segq_segment *next;
 		/* Once retired (nobody reads next then): whose count the free updates. */
 		struct kovan_segq *queue;
@@ -162,7 +165,7 @@ static struct kovan_segq_segment *kovan_segq_take_recycled(struct kovan_segq *q)
 	atomic_dec(&q->nr_recycled);
 	atomic_long_inc(&q->segments_recycled);
 	seg = llist_entry(node, struct kovan_segq_segment, recycle);
-	/* Published by G, a release, as a fresh segment's zeroes are. */
+	/* Published by SQ-B, a release, as a fresh segment's zeroes are. */
 	seg->next = NULL;
 	memset(seg->items, 0, sizeof(seg->items));
 	return seg;
@@ -343,7 +346,7 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp)
 	if (!item)
 		return -EINVAL;
 	for (;;) {
-		tail = atomic_long_read_acquire(&q->tail);	/* Pairs with H. */
+		tail = atomic_long_read_acquire(&q->tail);	/* Pairs with SQ-C. */
 		place = tail % SEGQ_LAP;
 		if (place == KOVAN_SEGQ_SEGMENT_ITEMS) {
 			cpu_relax();
@@ -361,19 +364,19 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp)
 		 * claim fails). Not dereferenced unless the claim succeeds,
 		 * which proves the segment live: see "No guard for pushes".
 		 */
-		seg = READ_ONCE(q->tail_segment);	/* Ordered after tail by H's acquire. */
+		seg = READ_ONCE(q->tail_segment);	/* Ordered after tail by SQ-C's acquire. */
 		local_irq_save(flags);
 		if (atomic_long_try_cmpxchg_relaxed(&q->tail, &tail, tail + 1))
 			break;
 		local_irq_restore(flags);
 	}
 	if (place == SEGQ_LAST) {
-		smp_store_release(&seg->next, spare);	/* G: spare's zeroed places. */
-		WRITE_ONCE(q->tail_segment, spare);	/* Ordered by H. */
-		atomic_long_set_release(&q->tail, tail + 2);	/* H */
+		smp_store_release(&seg->next, spare);	/* SQ-B: spare's zeroed places. */
+		WRITE_ONCE(q->tail_segment, spare);	/* Ordered by SQ-C. */
+		atomic_long_set_release(&q->tail, tail + 2);	/* SQ-C */
 		spare = NULL;
 	}
-	smp_store_release(&seg->items[place], item);	/* F */
+	smp_store_release(&seg->items[place], item);	/* SQ-A */
 	local_irq_restore(flags);
 	if (spare)
 		kovan_segq_unused(q, spare);
@@ -390,9 +393,9 @@ void *kovan_segq_pop(struct kovan_segq *q)
 
 	kovan_pin(q->domain, &g);
 	if (!q->pin_is_barrier)
-		smp_mb(); /* I: earlier accesses before head, tail; pairs with a peer's I. */
+		smp_mb(); /* SQ-D: earlier accesses before head, tail; pairs with a peer's SQ-D. */
 	for (;;) {
-		head = atomic_long_read_acquire(&q->head);	/* Pairs with J. */
+		head = atomic_long_read_acquire(&q->head);	/* Pairs with SQ-E. */
 		pos = head / SEGQ_HEAD_ONE;
 		place = pos % SEGQ_LAP;
 		if (place == KOVAN_SEGQ_SEGMENT_ITEMS) {
@@ -401,11 +404,11 @@ void *kovan_segq_pop(struct kovan_segq *q)
 		}
 		new_head = head + SEGQ_HEAD_ONE;
 		if (!(head & SEGQ_HAS_NEXT)) {
-			tail = atomic_long_read(&q->tail);	/* After head and I. */
+			tail = atomic_long_read(&q->tail);	/* After head and SQ-D. */
 			/*
 			 * Empty, also when head is one past tail: the pop of
-			 * the last place moved head over the boundary (J)
-			 * while tail still waits at it for H.
+			 * the last place moved head over the boundary (SQ-E)
+			 * while tail still waits at it for SQ-C.
 			 */
 			if ((long)(tail - pos) <= 0) {
 				kovan_unpin(&g);
@@ -425,15 +428,15 @@ void *kovan_segq_pop(struct kovan_segq *q)
 	if (IS_ENABLED(CONFIG_KOVAN_DEBUG))
 		WARN_ON_ONCE((long)(atomic_long_read(&q->tail) - pos) <= 0);
 	if (place == SEGQ_LAST) {
-		next = smp_cond_load_acquire(&seg->next, VAL);	/* Pairs with G. */
+		next = smp_cond_load_acquire(&seg->next, VAL);	/* Pairs with SQ-B. */
 		new_head = (new_head & ~SEGQ_HAS_NEXT) + SEGQ_HEAD_ONE;
 		/* Linked past next: tail has left it, no pop there can find it empty. */
 		if (READ_ONCE(next->next))
 			new_head |= SEGQ_HAS_NEXT;
-		kovan_init_pointer(q->head_segment, next);	/* Ordered by J. */
-		atomic_long_set_release(&q->head, new_head);	/* J */
+		kovan_init_pointer(q->head_segment, next);	/* Ordered by SQ-E. */
+		atomic_long_set_release(&q->head, new_head);	/* SQ-E */
 	}
-	item = smp_cond_load_acquire(&seg->items[place], VAL);	/* Pairs with F. */
+	item = smp_cond_load_acquire(&seg->items[place], VAL);	/* Pairs with SQ-A. */
 	local_irq_restore(flags);
 	if (place == SEGQ_LAST) {
 		seg->queue = q;

@@ -171,7 +171,7 @@ mutations=(
 	"M3 kovan_unpin() never counts itself out (batches never freed)|include/kovan/kovan.h|	kovan_this_cpu_inc_release(ps->unpins[phase]);	/* B: pairs with J. */|	barrier();|kovan_stress|caught"
 	"M4 kovan_unpin() counts itself out without release (B lost)|include/kovan/kovan.h|	kovan_this_cpu_inc_release(ps->unpins[phase]);	/* B: pairs with J. */|	this_cpu_inc(ps->unpins[phase]);|kovan_stress|caught"
 	"M5 kovan_close_batch() without smp_mb() C|kovan/reclaim.c|	smp_mb(); /* C:|	/* C:|kovan_stress|info: the updaters unpublish with kovan_replace_pointer(), a fully ordered xchg (make model checks C)"
-	"M6 ArrayQueue publishes its item with a relaxed store (A lost)|kovan_queue/arrayq.c|				smp_store_release(&slot->stamp, tail + 1);	/* A */|				WRITE_ONCE(slot->stamp, tail + 1);|queue_stress|caught"
+	"M6 ArrayQueue publishes its item with a relaxed store (AQ-A lost)|kovan_queue/arrayq.c|				smp_store_release(&slot->stamp, tail + 1);	/* AQ-A */|				WRITE_ONCE(slot->stamp, tail + 1);|queue_stress|caught"
 	"M7 SegQueue pops without a kovan guard (segments freed under pops)|kovan_queue/segq.c|	kovan_pin(q->domain, &g);|	g.domain = NULL;|queue_stress|caught"
 	"M8 robust domains never skip a slot by era (a stalled reader holds all)|kovan/reclaim.c|		if (robust && (s64)(access - b->min_birth) < 0) {|		if (0) {|kovan_stress|caught"
 	"M9 the reclaim worker's last touch of a domain is unordered (I lost)|kovan/reclaim.c|		atomic_long_dec_return_release(&d->in_flight);

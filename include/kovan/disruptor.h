@@ -348,8 +348,8 @@ static __always_inline void __kovan_disruptor_moved(struct kovan_disruptor *d,
 						    struct kovan_dis_seq *s)
 {
 	/*
-	 * E: wq_has_sleeper()'s full barrier orders the move before the look
-	 * at the queue; pairs with G, the sleeper's barrier between queueing
+	 * DR-E: wq_has_sleeper()'s full barrier orders the move before the look
+	 * at the queue; pairs with DR-G, the sleeper's barrier between queueing
 	 * itself and reading the sequence again.
 	 */
 	if (d->can_block && wq_has_sleeper(&s->sleepers))
@@ -376,11 +376,11 @@ static __always_inline s64 __kovan_disruptor_claim_fast(struct kovan_disruptor *
 		}
 		return __kovan_disruptor_claim(d, n, may_wait);
 	}
-	cur = atomic64_read(&d->cursor.value);	/* A guess; D checks it. */
+	cur = atomic64_read(&d->cursor.value);	/* A guess; DR-D checks it. */
 	next = cur + n;
-	/* A hint shared by the producers; D orders the event writes after it. */
+	/* A hint shared by the producers; DR-D orders the event writes after it. */
 	gating = READ_ONCE(d->gating_cache);
-	/* D: fully ordered; the claim's event writes come after the room check. */
+	/* DR-D: fully ordered; the claim's event writes come after the room check. */
 	if (likely(next - d->mask - 1 <= gating && gating <= cur &&
 		   atomic64_try_cmpxchg(&d->cursor.value, &cur, next)))
 		return next;
@@ -458,13 +458,13 @@ static inline int kovan_disruptor_publish(struct kovan_disruptor *d, s64 lo, s64
 		/* The producer's own claim, written with WRITE_ONCE() on its thread. */
 		if (unlikely(lo != cursor + 1 || hi < lo || hi > READ_ONCE(d->claimed)))
 			return __kovan_disruptor_publish_unclaimed(d, lo, hi);
-		/* A: the events' contents before the cursor; pairs with dis_seq_read(). */
+		/* DR-A: the events' contents before the cursor; pairs with dis_seq_read(). */
 		atomic64_set_release(&d->cursor.value, hi);
 	} else {
 		if (unlikely(hi < lo || hi > cursor || lo <= cursor - d->mask - 1))
 			return __kovan_disruptor_publish_unclaimed(d, lo, hi);
 		for (seq = lo; seq <= hi; seq++)
-			/* C: the event's contents before its slot's lap; pairs with C's acquire. */
+			/* DR-C: the event's contents before its lap; pairs with its acquire. */
 			smp_store_release(&d->available[seq & d->mask], (u32)(seq >> d->shift));
 	}
 	__kovan_disruptor_moved(d, &d->cursor);
