@@ -6,6 +6,7 @@
  */
 
 #include <linux/fault-inject.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
 
 #include <kovan/compat.h>
@@ -26,3 +27,19 @@ void kovan_fault_debugfs_init(struct dentry *root)
 {
 	fault_create_debugfs_attr("fail_alloc", root, &kovan_fail_alloc);
 }
+
+/*
+ * Interval 1 keeps should_fail() off the attribute's plain counter, which
+ * concurrent checks would race on.
+ */
+void kovan_fault_set_probability(unsigned int percent)
+{
+	/* Plain stores, as debugfs makes them; should_fail() reads them plainly too. */
+	kovan_fail_alloc.verbose = percent ? 0 : 2;
+	kovan_fail_alloc.task_filter = false;
+	kovan_fail_alloc.interval = 1;
+	atomic_set(&kovan_fail_alloc.space, 0);
+	atomic_set(&kovan_fail_alloc.times, percent ? -1 : 1);
+	kovan_fail_alloc.probability = min(percent, 100U);
+}
+EXPORT_SYMBOL_NS_GPL(kovan_fault_set_probability, KOVAN_NS);

@@ -17,6 +17,11 @@
  *
  * Not covered: the allocations of kovan.ko's module init, which runs before
  * the debugfs knobs exist.
+ *
+ * kovan_fault_set_probability() sets the same attribute from kernel code,
+ * for the KUnit suites: each check of either module fails with @percent
+ * probability, quietly (no limit, no messages, any task); 0 restores the
+ * attribute's defaults (nothing fails). It overrides what debugfs set.
  */
 
 #include <linux/gfp_types.h>
@@ -27,6 +32,7 @@ struct dentry;
 #ifdef CONFIG_KOVAN_FAULT_INJECTION
 bool kovan_should_fail_alloc(gfp_t gfp, size_t size);
 void kovan_fault_debugfs_init(struct dentry *root);
+void kovan_fault_set_probability(unsigned int percent);
 #else
 static inline bool kovan_should_fail_alloc(gfp_t gfp, size_t size)
 {
@@ -34,6 +40,10 @@ static inline bool kovan_should_fail_alloc(gfp_t gfp, size_t size)
 }
 
 static inline void kovan_fault_debugfs_init(struct dentry *root)
+{
+}
+
+static inline void kovan_fault_set_probability(unsigned int percent)
 {
 }
 #endif

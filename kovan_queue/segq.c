@@ -111,8 +111,6 @@ struct kovan_segq {
 	atomic_long_t segments_freed;
 	atomic_long_t alloc_failures;
 	atomic_long_t segments_recycled;
-	atomic_t alloc_attempts;
-	unsigned int fail_one_in;
 	/* PREEMPT_RT: the segment for a push that may not allocate; see below. */
 	struct kovan_segq_segment *reserve;
 	struct work_struct refill;
@@ -132,19 +130,16 @@ static void kovan_segq_free(struct kovan_segq *q, struct kovan_segq_segment *seg
 	kmem_cache_free(kovan_segq_cache, seg);
 }
 
-/* Whether a test (kovan_segq_fail_alloc()) or fault.h fails this segment allocation. */
-static bool kovan_segq_fail_injected(struct kovan_segq *q, gfp_t gfp)
+/* Whether the fail_alloc fault attribute (fault.h) fails this segment allocation. */
+static bool kovan_segq_fail_injected(gfp_t gfp)
 {
-	unsigned int one_in = READ_ONCE(q->fail_one_in);	/* A test's setting; no ordering. */
-
-	return (one_in && !(atomic_inc_return(&q->alloc_attempts) % one_in)) ||
-	       kovan_should_fail_alloc(gfp, sizeof(struct kovan_segq_segment));
+	return kovan_should_fail_alloc(gfp, sizeof(struct kovan_segq_segment));
 }
 
 /* A zeroed segment from the slab, or NULL. */
 static struct kovan_segq_segment *kovan_segq_zalloc(struct kovan_segq *q, gfp_t gfp)
 {
-	if (kovan_segq_fail_injected(q, gfp))
+	if (kovan_segq_fail_injected(gfp))
 		return NULL;
 	return kmem_cache_zalloc(kovan_segq_cache, gfp);
 }
@@ -213,7 +208,7 @@ static struct kovan_segq_segment *kovan_segq_alloc(struct kovan_segq *q, gfp_t g
 	struct kovan_segq_segment *seg = NULL;
 	bool recycled = false;
 
-	if (kovan_segq_fail_injected(q, gfp))
+	if (kovan_segq_fail_injected(gfp))
 		goto out;
 	seg = kovan_segq_take_recycled(q);
 	recycled = seg;
@@ -494,12 +489,6 @@ struct kovan_domain *kovan_segq_domain(struct kovan_segq *q)
 	return q->domain;
 }
 EXPORT_SYMBOL_NS_GPL(kovan_segq_domain, KOVAN_NS);
-
-void kovan_segq_fail_alloc(struct kovan_segq *q, unsigned int one_in)
-{
-	WRITE_ONCE(q->fail_one_in, one_in);	/* Read by kovan_segq_alloc(); no ordering. */
-}
-EXPORT_SYMBOL_NS_GPL(kovan_segq_fail_alloc, KOVAN_NS);
 
 int __init kovan_segq_init(void)
 {

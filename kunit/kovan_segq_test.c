@@ -15,7 +15,15 @@
 #include <kovan/segq.h>
 #include <trace/events/kovan_queue.h>
 
+#include "../kovan/fault.h"
 #include "queue_harness.h"
+
+/* The -ENOMEM cases fail allocations through kovan's fail_alloc attribute. */
+static void kq_require_fault_injection(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_KOVAN_FAULT_INJECTION))
+		kunit_skip(test, "needs CONFIG_KOVAN_FAULT_INJECTION");
+}
 
 static struct kovan_segq *kq_segq_new(struct kunit *test, struct kovan_domain *d)
 {
@@ -79,23 +87,29 @@ static void kovan_segq_sequential(struct kunit *test)
 /* A push that cannot get its segment changes nothing. */
 static void kovan_segq_enomem(struct kunit *test)
 {
-	struct kovan_segq *q = kq_segq_new(test, NULL);
 	unsigned long next_in = 0, next_out = 0;
 	struct kovan_segq_stats s;
-	unsigned int round;
-	int ret;
+	unsigned int round, i;
+	struct kovan_segq *q;
+	int ret = 0;
 
+	kq_require_fault_injection(test);
+	q = kq_segq_new(test, NULL);
 	for (round = 0; round < 3; round++) {
-		kovan_segq_fail_alloc(q, 1);
+		kovan_fault_set_probability(100);
 		/* Every place but the last of the segment needs no allocation. */
-		while ((ret = kovan_segq_push(q, kq_item(next_in), GFP_KERNEL)) == 0)
+		for (i = 0; i <= KOVAN_SEGQ_SEGMENT_ITEMS; i++) {
+			ret = kovan_segq_push(q, kq_item(next_in), GFP_KERNEL);
+			if (ret)
+				break;
 			next_in++;
+		}
 		KUNIT_ASSERT_EQ(test, ret, -ENOMEM);
 		KUNIT_ASSERT_EQ(test, kovan_segq_len(q), next_in - next_out);
 		KUNIT_ASSERT_EQ(test, kovan_segq_push(q, kq_item(next_in), GFP_ATOMIC), -ENOMEM);
 		/* Pops still work, and the refused item never shows up. */
 		KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), next_out++);
-		kovan_segq_fail_alloc(q, 0);
+		kovan_fault_set_probability(0);
 		KUNIT_ASSERT_EQ(test, kovan_segq_push(q, kq_item(next_in++), GFP_KERNEL), 0);
 	}
 	while (next_out < next_in)
@@ -119,7 +133,8 @@ static void kovan_segq_recycles(struct kunit *test)
 	const unsigned long some = 10UL * KOVAN_SEGQ_SEGMENT_ITEMS;
 	unsigned long next_in = 0, next_out = 0, allocated, recycled;
 	struct kovan_segq_stats s;
-	int ret;
+	unsigned int i;
+	int ret = 0;
 
 	while (next_in < many)
 		KUNIT_ASSERT_EQ(test, kovan_segq_push(q, kq_item(next_in++), GFP_KERNEL), 0);
@@ -145,13 +160,19 @@ static void kovan_segq_recycles(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kovan_segq_len(q), 0UL);
 
 	/* Kept segments do not bypass injected failures. */
-	kovan_segq_fail_alloc(q, 1);
-	while ((ret = kovan_segq_push(q, kq_item(next_in), GFP_KERNEL)) == 0)
-		next_in++;
-	KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
-	kovan_segq_stats(q, &s);
-	KUNIT_EXPECT_GT(test, s.segments_kept, 0UL);
-	kovan_segq_fail_alloc(q, 0);
+	if (IS_ENABLED(CONFIG_KOVAN_FAULT_INJECTION)) {
+		kovan_fault_set_probability(100);
+		for (i = 0; i <= KOVAN_SEGQ_SEGMENT_ITEMS; i++) {
+			ret = kovan_segq_push(q, kq_item(next_in), GFP_KERNEL);
+			if (ret)
+				break;
+			next_in++;
+		}
+		KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
+		kovan_segq_stats(q, &s);
+		KUNIT_EXPECT_GT(test, s.segments_kept, 0UL);
+		kovan_fault_set_probability(0);
+	}
 	while (next_out < next_in)
 		KUNIT_ASSERT_EQ(test, kq_value(kovan_segq_pop(q)), next_out++);
 	KUNIT_EXPECT_NULL(test, kovan_segq_pop(q));
@@ -308,24 +329,24 @@ static bool kq_segq_is_empty(void *q)
 
 struct kq_segq_shape {
 	unsigned int producers, consumers;
-	unsigned int fail_one_in;
+	unsigned int fail_percent;
 	bool shared_domain;
 	unsigned int domain_flags;
 };
 
 static const struct kq_segq_shape kq_segq_shapes[] = {
 	{ 1, 1 }, { 2, 2 }, { 4, 4 }, { 4, 1 }, { 1, 4 },
-	{ 2, 2, 3 }, { 4, 4, 2, true, KOVAN_ROBUST }, { 3, 3, 7 },
+	{ 2, 2, 33 }, { 4, 4, 50, true, KOVAN_ROBUST }, { 3, 3, 14 },
 	/* Pops in a fenceless domain order their empty check themselves (segq.c, I). */
 	{ 2, 2, 0, true, KOVAN_FENCELESS },
 };
 
 static void kq_segq_shape_desc(const struct kq_segq_shape *s, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%uP%uC %s domain, fail 1 in %u", s->producers,
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%uP%uC %s domain, fail %u%%", s->producers,
 		 s->consumers, !s->shared_domain ? "own" :
 		 s->domain_flags & KOVAN_ROBUST ? "shared robust" : "shared fenceless",
-		 s->fail_one_in);
+		 s->fail_percent);
 }
 
 KUNIT_ARRAY_PARAM(kq_segq_shape, kq_segq_shapes, kq_segq_shape_desc);
@@ -348,18 +369,21 @@ static void kovan_segq_mpmc(struct kunit *test)
 	unsigned long refusals[2];
 	struct kovan_segq *q;
 
+	if (shape->fail_percent)
+		kq_require_fault_injection(test);
 	if (shape->shared_domain) {
 		d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, d);
 		KUNIT_ASSERT_EQ(test, kovan_domain_init(d, shape->domain_flags), 0);
 	}
 	q = kq_segq_new(test, d);
-	kovan_segq_fail_alloc(q, shape->fail_one_in);
+	kovan_fault_set_probability(shape->fail_percent);
 	kq_mpmc(test, &ops, q, shape->producers, shape->consumers, refusals);
+	kovan_fault_set_probability(0);
 	kovan_segq_stats(q, &s);
 	KUNIT_EXPECT_EQ(test, refusals[0], 0UL);
 	KUNIT_EXPECT_EQ(test, refusals[1], s.alloc_failures);
-	if (shape->fail_one_in)
+	if (shape->fail_percent)
 		KUNIT_EXPECT_GT(test, refusals[1], 0UL);
 	else
 		KUNIT_EXPECT_EQ(test, refusals[1], 0UL);
@@ -453,8 +477,15 @@ static struct kunit_case kovan_segq_cases[] = {
 	{}
 };
 
+/* A case that failed while injecting failures leaves none to the next. */
+static void kovan_segq_case_exit(struct kunit *test)
+{
+	kovan_fault_set_probability(0);
+}
+
 static struct kunit_suite kovan_segq_suite = {
 	.name = "kovan_segq",
+	.exit = kovan_segq_case_exit,
 	.test_cases = kovan_segq_cases,
 };
 

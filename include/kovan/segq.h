@@ -40,8 +40,8 @@
  * segments that kovan has not freed yet (kovan.batch, 64 by default),
  * and pushes that find none kept allocate (about half the segments at
  * two producers and two consumers, measured).
- * Allocation failures injected by kovan_segq_fail_alloc() or the
- * fail_alloc fault attribute (kovan's debugfs) fail a push also when a kept
+ * Allocation failures injected by the fail_alloc fault attribute (kovan's
+ * debugfs, CONFIG_KOVAN_FAULT_INJECTION) fail a push also when a kept
  * segment could have served it.
  */
 
@@ -190,17 +190,5 @@ void kovan_segq_stats(struct kovan_segq *q, struct kovan_segq_stats *s);
  * Return: the domain passed to kovan_segq_create(), or the queue's own.
  */
 struct kovan_domain *kovan_segq_domain(struct kovan_segq *q);
-
-/**
- * kovan_segq_fail_alloc() - inject segment allocation failures (test hook)
- * @q: the queue
- * @one_in: make one segment allocation in @one_in fail, 0 for none
- *
- * For tests and fault injection runs that exercise the -ENOMEM path under
- * load; a failed allocation is counted in &kovan_segq_stats.alloc_failures.
- *
- * Context: any.
- */
-void kovan_segq_fail_alloc(struct kovan_segq *q, unsigned int one_in);
 
 #endif /* _KOVAN_QUEUE_SEGQ_H */

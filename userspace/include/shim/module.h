@@ -111,9 +111,14 @@ static inline void debugfs_remove_recursive(struct dentry *dentry)
 {
 }
 
-/* Fault injection. */
+/* Fault injection: the knobs kovan sets; should_fail() reads none of them. */
 struct fault_attr {
-	int unused;
+	unsigned long probability;
+	unsigned long interval;
+	atomic_t times;
+	atomic_t space;
+	unsigned long verbose;
+	bool task_filter;
 };
 
 #define DECLARE_FAULT_ATTR(name)	struct fault_attr name = { 0 }
