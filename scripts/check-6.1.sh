@@ -21,6 +21,6 @@ stage "[2/3] 6.1 UML test kernel"
 stage "[3/3] 6.1 UML suites (one CPU, no preemption, KASAN, lockdep)"
 rm -f "$KOVAN_LOGDIR/uml-6.1.json"
 # The benchmarks need 6.12 (lwq, kvfree_rcu_barrier).
-KOVAN_EXTERNALS="kunit/consumer examples/lookup torture" \
+KOVAN_EXTERNALS="kunit/consumer examples/lookup examples/demo torture" \
 	"$KOVAN_ROOT/scripts/run-tests.sh" --label uml-6.1 uml-6.1
 python3 "$KOVAN_ROOT/scripts/summary.py" "$KOVAN_LOGDIR/uml-6.1.json" compat-6.1="$compat_failed"

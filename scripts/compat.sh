@@ -72,7 +72,7 @@ if [ ! -f "$build/.kovan-prepared" ]; then
 	touch "$build/.kovan-prepared"
 fi
 stage "compat: building kovan, kovan_queue, kunit/, torture/, examples/ against $version ($name) with W=1"
-KOVAN_EXTERNALS="torture kunit/consumer examples/lookup" build_modules "$build" x86_64 \
+KOVAN_EXTERNALS="torture kunit/consumer examples/lookup examples/demo" build_modules "$build" x86_64 \
 	"$KOVAN_CACHE/run/compat-$name/src" "$KOVAN_LOGDIR/compat-$name.build.log" \
 	W=1 KBUILD_MODPOST_WARN=1
 # The namespaces as modpost reads them: every export in KOVAN, every

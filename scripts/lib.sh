@@ -166,8 +166,9 @@ build_bench_native() {
 # Copy the sources to TREE and build kovan, kovan_queue and (unless told
 # otherwise, CONFIG_KOVAN_KUNIT_TEST=n) the test modules against the kernel
 # in BUILD; then build the external modules (kunit/consumer unless tests are
-# off, examples/lookup, bench, torture) against kovan's Module.symvers,
-# exactly as a user's driver would; KOVAN_EXTERNALS="dir ..." picks others.
+# off, examples/lookup, examples/demo, bench, torture) against kovan's
+# Module.symvers, exactly as a user's driver would; KOVAN_EXTERNALS="dir ..."
+# picks others.
 # Warnings fail the build. Allocation failure injection is built in when the
 # kernel has the framework for it. A CROSS_COMPILE=<prefix> variable selects
 # <prefix>gcc as the compiler.
@@ -181,9 +182,9 @@ build_modules() {
 	done
 	local mflags=(ARCH="$arch" CC="ccache ${cross}gcc" CONFIG_KOVAN=m CONFIG_KOVAN_QUEUE=m
 		CONFIG_KOVAN_KUNIT_TEST=m CONFIG_KOVAN_DEBUG=y CONFIG_KOVAN_FAULT_INJECTION=$fault "$@")
-	local externals="kunit/consumer examples/lookup bench torture"
+	local externals="kunit/consumer examples/lookup examples/demo bench torture"
 	case " $* " in
-	*" CONFIG_KOVAN_KUNIT_TEST=n "*) externals="examples/lookup bench torture" ;;
+	*" CONFIG_KOVAN_KUNIT_TEST=n "*) externals="examples/lookup examples/demo bench torture" ;;
 	esac
 	externals=${KOVAN_EXTERNALS:-$externals}
 	rm -rf "$tree"
