@@ -206,3 +206,32 @@ build_modules() {
 		die "module build against $build has warnings, see $log"
 	fi
 }
+
+# init_preamble: the start of a busybox init script for a test boot. It
+# mounts proc, sysfs and debugfs, prints the marker results.py starts its
+# region at (end it with "echo; echo KOVAN-TESTS-END"), and defines
+# "load <.ko> [parameters]" and "unload <module>", which print each insmod's
+# and rmmod's result as results.py counts them.
+init_preamble() {
+	echo '#!/bin/busybox sh'
+	echo 'B=/bin/busybox'
+	echo '$B mount -t proc proc /proc'
+	echo '$B mount -t sysfs sysfs /sys'
+	echo '$B mount -t debugfs debugfs /sys/kernel/debug'
+	echo 'echo; echo KOVAN-TESTS-BEGIN'
+	echo 'load() { if $B insmod "$@"; then echo "kovan-harness: ok insmod ${1##*/}";' \
+		'else echo "kovan-harness: not ok insmod ${1##*/} rc=$?"; fi; }'
+	echo 'unload() { if $B rmmod "$1"; then echo "kovan-harness: ok rmmod $1";' \
+		'else echo "kovan-harness: not ok rmmod $1 rc=$?"; fi; }'
+}
+
+# boot_uml BUILD INIT CONSOLE TIMEOUT [KERNEL ARGS...]: boot the UML kernel
+# built in BUILD on the host's file system (hostfs, so the guest reads the
+# modules where they were built) with INIT as its init; the console goes to
+# CONSOLE. Returns timeout's status: 124 or 137 when the boot timed out.
+boot_uml() {
+	local build=$1 init=$2 console=$3 timeout=$4
+	shift 4
+	timeout -k 5 "$timeout" "$build/linux" mem=512M root=/dev/root rootfstype=hostfs \
+		rootflags=/ rw init="$init" "$@" </dev/null >"$console" 2>&1
+}

@@ -143,17 +143,8 @@ write_init() {
 	local dir=$1 stop=$2
 	write_plan "$dir"
 	{
-		echo '#!/bin/busybox sh'
-		echo 'B=/bin/busybox'
-		echo '$B mount -t proc proc /proc'
-		echo '$B mount -t sysfs sysfs /sys'
-		echo '$B mount -t debugfs debugfs /sys/kernel/debug'
-		echo 'echo; echo KOVAN-TESTS-BEGIN'
-		echo 'load() { if $B insmod "$@"; then echo "kovan-harness: ok insmod ${1##*/}";' \
-			'else echo "kovan-harness: not ok insmod ${1##*/} rc=$?"; fi; }'
-		echo 'unload() { if $B rmmod "$1"; then echo "kovan-harness: ok rmmod $1";' \
-			'else echo "kovan-harness: not ok rmmod $1 rc=$?"; fi; }'
-		# KOVAN_TRACE_EVENTS=1 (make run): kovan's trace events through tracefs.
+		init_preamble
+		# KOVAN_TRACE_EVENTS=1: kovan's trace events through tracefs.
 		echo 'T=/sys/kernel/tracing'
 		echo 'trace_on() { $B mount -t tracefs tracefs $T && echo 1 >$T/events/kovan/enable &&' \
 			'echo 1 >$T/events/kovan_queue/enable && echo "kovan-trace: events on"; }'
@@ -176,9 +167,7 @@ t0=$(date +%s)
 rc=0
 if [ "$arch" = um ]; then
 	write_init "$tree" '$B poweroff -f'
-	timeout -k 5 "$timeout" "$build/linux" mem=512M root=/dev/root rootfstype=hostfs \
-		rootflags=/ rw init="$work/init" ${KOVAN_BOOT_ARGS:-} </dev/null >"$console" 2>&1 ||
-		rc=$?
+	boot_uml "$build" "$work/init" "$console" "$timeout" ${KOVAN_BOOT_ARGS:-} || rc=$?
 else
 	initrd=$work/initrd
 	mkdir -p "$initrd"
