@@ -89,7 +89,7 @@ struct kovan_arrayq *kovan_arrayq_create(unsigned int capacity, gfp_t gfp)
 	struct kovan_arrayq *q;
 	unsigned int i;
 
-	/* DESIGN memory target: at most two words per slot. */
+	/* Memory target (doc/targets.md): at most two words per slot. */
 	BUILD_BUG_ON(sizeof(struct kovan_arrayq_slot) > 2 * sizeof(void *));
 	if (!capacity || capacity > KOVAN_ARRAYQ_MAX_CAPACITY)
 		return ERR_PTR(-EINVAL);

@@ -529,7 +529,7 @@ struct kovan_disruptor *kovan_disruptor_create(const struct kovan_disruptor_conf
 	if (!d->events)
 		goto nomem;
 	if (cfg->producer == KOVAN_PRODUCER_MULTI) {
-		/* DESIGN memory target: at most four bytes per slot. */
+		/* Memory target (doc/targets.md): at most four bytes per slot. */
 		BUILD_BUG_ON(sizeof(*d->available) > 4);
 		if (!kovan_should_fail_alloc(gfp, array_size(cfg->size, sizeof(*d->available))))
 			d->available = kvmalloc_array(cfg->size, sizeof(*d->available), gfp);

@@ -492,7 +492,7 @@ EXPORT_SYMBOL_NS_GPL(kovan_segq_domain, KOVAN_NS);
 
 int __init kovan_segq_init(void)
 {
-	/* DESIGN memory target: one word per place, a header of at most three. */
+	/* Memory target (doc/targets.md): a word per place, a header of at most three. */
 	BUILD_BUG_ON(sizeof(struct kovan_segq_segment) >
 		     (3 + KOVAN_SEGQ_SEGMENT_ITEMS) * sizeof(void *));
 	kovan_segq_cache = KMEM_CACHE(kovan_segq_segment, 0);
