@@ -124,22 +124,29 @@ DEFINE_SHOW_ATTRIBUTE(kovan_cpus);
 
 /*
  * Give @d its debugfs directory, named after the C expression or variable
- * that names the domain ("&q->dom" becomes "_q_dom-3"). Domains defined
- * with DEFINE_KOVAN_DOMAIN() get theirs from their first flush.
+ * that names the domain and a number: "&q->dom" becomes "q_dom-3"
+ * (punctuation before the first letter or digit dropped, each later run
+ * of it one '_'). Domains defined with DEFINE_KOVAN_DOMAIN() get theirs
+ * from their first flush.
  */
 void kovan_debugfs_add(struct kovan_domain *d)
 {
 	int id = atomic_inc_return(&kovan_domain_ids);
 	char name[sizeof(d->name)];
-	char *p;
+	const char *s = d->name;
+	size_t len = 0;
 
 	mutex_lock(&kovan_debugfs_mutex);
 	if (d->debugfs || (d->flags & KOVAN_DOMAIN_DEAD))
 		goto out;
-	snprintf(name, sizeof(name), "%.*s-%d", (int)sizeof(name) - 12, d->name, id);
-	for (p = name; *p; p++)
-		if (!isalnum(*p) && *p != '_' && *p != '-')
-			*p = '_';
+	/* Room for "-" and the number. */
+	for (; *s && len < sizeof(name) - 12; s++) {
+		if (isalnum(*s) || *s == '_')
+			name[len++] = *s;
+		else if (len && name[len - 1] != '_')
+			name[len++] = '_';
+	}
+	snprintf(name + len, sizeof(name) - len, "-%d", id);
 	strscpy(d->name, name, sizeof(d->name));
 	d->debugfs = debugfs_create_dir(d->name, kovan_debugfs_root);
 	debugfs_create_file("stats", 0400, d->debugfs, d, &kovan_stats_fops);

@@ -328,6 +328,25 @@ static void kovan_debugfs_stats(struct kunit *test)
 	kovan_domain_destroy(d);
 }
 
+/*
+ * A domain's debugfs directory is named after the expression that
+ * initialised it: '&' and '*' in front dropped, other punctuation one '_'.
+ */
+static void kovan_debugfs_name(struct kunit *test)
+{
+	struct { struct kovan_domain dom; } *holder = kunit_kzalloc(test, sizeof(*holder),
+								    GFP_KERNEL);
+	char *dash;
+
+	KUNIT_ASSERT_NOT_NULL(test, holder);
+	KUNIT_ASSERT_EQ(test, kovan_domain_init(&holder->dom, 0), 0);
+	dash = strrchr(holder->dom.name, '-');
+	KUNIT_ASSERT_NOT_NULL(test, dash);
+	KUNIT_EXPECT_EQ(test, (int)(dash - holder->dom.name), 10);
+	KUNIT_EXPECT_EQ(test, strncmp(holder->dom.name, "holder_dom", 10), 0);
+	kovan_domain_destroy(&holder->dom);
+}
+
 /* Out-of-range module parameters are refused with -EINVAL. */
 static void kovan_params_validated(struct kunit *test)
 {
@@ -2707,6 +2726,7 @@ static struct kunit_case kovan_cases[] = {
 	KUNIT_CASE(kovan_static_domain),
 	KUNIT_CASE(kovan_pointer_incomplete_type),
 	KUNIT_CASE(kovan_debugfs_stats),
+	KUNIT_CASE(kovan_debugfs_name),
 	KUNIT_CASE(kovan_params_validated),
 	KUNIT_CASE(kovan_params_at_limits),
 	KUNIT_CASE(kovan_backpressure),
