@@ -9,6 +9,7 @@
 #                                               KUnit suites, torture, harness self-test
 #   make check-arm64                            arm64: W=1 cross-compile, suites on QEMU TCG
 #   make lint                                   checkpatch, sparse, kernel-doc
+#   make docs                                   render Documentation/ to HTML with sphinx
 #   make run                                    boot a kernel and show kovan working
 #   make selftest                               prove the harness reports failures
 #   make bench                                  benchmarks against the kernel's primitives
@@ -65,6 +66,9 @@ check-arm64:
 lint:
 	@scripts/lint.sh
 
+docs:
+	@scripts/docs.sh
+
 run:
 	@scripts/run.sh
 
@@ -102,5 +106,5 @@ check-in-tree:
 check-fresh:
 	@scripts/check-fresh.sh
 
-.PHONY: all modules clean check check-arm64 check-in-tree lint run selftest bench bench-native model torture \
+.PHONY: all modules clean check check-arm64 check-in-tree lint docs run selftest bench bench-native model torture \
 	check-6.1 check-rt dkms-check check-userspace check-fresh
