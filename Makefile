@@ -8,7 +8,7 @@
 #                                               DKMS, model,
 #                                               KUnit suites, torture, harness self-test
 #   make check-arm64                            arm64: W=1 cross-compile, suites on QEMU TCG
-#   make lint                                   checkpatch, sparse, kernel-doc
+#   make lint                                   checkpatch, sparse, kernel-doc, sphinx
 #   make docs                                   render Documentation/ to HTML with sphinx
 #   make run                                    boot a kernel and show kovan working
 #   make selftest                               prove the harness reports failures

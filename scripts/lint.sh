@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR MIT
 # make lint: checkpatch --strict, sparse (C=2), the compiler's W=1 warnings
 # and kernel-doc -Wall, with the kernel's own tools; then that every Debian
-# package a script installs comes from scripts/packages. Any report fails.
+# package a script installs comes from scripts/packages, and Documentation/
+# rendered with sphinx and the kernel's kernel-doc extension (make docs).
+# Any report fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -23,7 +25,7 @@ compat_headers=(include/kovan/compat.h kunit/compat.h userspace/include/linux/ve
 trace_headers=(include/trace/events/kovan.h include/trace/events/kovan_queue.h)
 mapfile -t headers < <(printf '%s\n' "${sources[@]}" | grep -E '^(include|kovan|kovan_queue)/.*\.h$|^examples/.*\.c$' || true)
 
-stage "lint 1/5: checkpatch --strict on ${#sources[@]} files"
+stage "lint 1/6: checkpatch --strict on ${#sources[@]} files"
 mapfile -t plain < <(printf '%s\n' "${sources[@]}" |
 	grep -vxF -f <(printf '%s\n' "${compat_headers[@]}" "${trace_headers[@]}"))
 # checkpatch knows the kernel's sparse annotations by name and takes an
@@ -57,14 +59,14 @@ if ! { ! grep -vE -e "$allowed" -e '^total: ' "$plain_log" | grep -q . &&
 fi
 cd "$KOVAN_ROOT"
 
-stage "lint 2/5: kernel-doc -Wall on ${#headers[@]} headers and examples"
+stage "lint 2/6: kernel-doc -Wall on ${#headers[@]} headers and examples"
 kdoc=$(perl "$KSRC/scripts/kernel-doc" -Wall -none "${headers[@]}" 2>&1 || true)
 if [ -n "$kdoc" ]; then
 	printf '%s\n' "$kdoc" | tee -a "$log" | head -n 30
 	failed=1
 fi
 
-stage "lint 3/5: sparse (C=2) and W=1 against the x86_64 test kernel; sparse rejects __kovan misuse"
+stage "lint 3/6: sparse (C=2) and W=1 against the x86_64 test kernel; sparse rejects __kovan misuse"
 build=$("$KOVAN_ROOT/scripts/build-kernel.sh" x86_64 | tail -n 1)
 sparse_log=$KOVAN_LOGDIR/sparse.log
 # build_modules fails on any warning, sparse's included.
@@ -88,7 +90,7 @@ for line in $(grep -n 'sparse must flag' "$seed/kovan_sparse_seed.c" | cut -d: -
 	fi
 done
 
-stage "lint 4/5: scripts/packages lists every need the scripts ask for"
+stage "lint 4/6: scripts/packages lists every need the scripts ask for"
 # Every need a script asks for must have its packages in scripts/packages:
 # ensure_packages refuses an unknown need, but only when that script runs.
 needs=$(grep -hoE '^\s*(\[.*\] \|\| )?ensure_packages( [a-z0-9.-]+| "[^"]*")+' scripts/*.sh |
@@ -109,7 +111,7 @@ if [ -n "$around" ]; then
 	failed=1
 fi
 
-stage "lint 5/5: an SPDX line atop every tracked text file; every module names its author"
+stage "lint 5/6: an SPDX line atop every tracked text file; every module names its author"
 # The licence of every file is stated in it. Not in LICENSES/, which holds
 # the texts; not in binary files (the plots); not in kunit/patches/, changes
 # to the kernel under the kernel's licence, whose text keys the caches.
@@ -131,6 +133,13 @@ for f in $(grep -rl --include='*.c' '^MODULE_LICENSE(' "$KOVAN_ROOT"); do
 		failed=1
 	done
 done
+
+stage "lint 6/6: Documentation/ renders with sphinx -W, no sphinx or kernel-doc warning"
+# The lint's own output directory: make docs's HTML stays as it was.
+if ! KOVAN_DOCS_OUT=$KOVAN_CACHE/run/lint/docs "$KOVAN_ROOT/scripts/docs.sh"; then
+	failed=1
+fi
+cat "$KOVAN_LOGDIR/docs.log" >>"$log"
 
 if [ $failed -ne 0 ]; then
 	stage "lint: FAILED (full log: $log)"
