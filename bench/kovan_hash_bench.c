@@ -221,7 +221,7 @@ static struct bh_node *bh_update(enum bh_scheme scheme, unsigned long key, struc
 		fresh->key = key;
 		/*
 		 * At the head, stamped under the lock: links lead from younger to
-		 * older nodes, as kovan.h asks of the robust domain's readers, who
+		 * older nodes, as Documentation/robust.rst asks of the robust domain's readers, who
 		 * may walk on from a node removed under them. The table outlives
 		 * each scheme's turn: a node inserted now may be removed under the
 		 * robust domain later, which needs its birth.

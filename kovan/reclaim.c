@@ -37,7 +37,7 @@
  * and the workers of different CPUs run side by side, so that reclaim
  * throughput grows with the CPUs that retire. The objects on a CPU's list
  * are its backlog. A retire in a context that may sleep waits for its
- * CPU's worker when the backlog is above kovan.backlog (kovan.h); the
+ * CPU's worker when the backlog is above kovan.backlog (Documentation/contexts.rst); the
  * backlog passes the limit only by what is paid between two retires, or
  * by retires that cannot wait.
  *
@@ -79,7 +79,7 @@
  * when the era moved, then loads again). A close skips a slot whose access
  * era is older than the oldest birth in the batch: its readers hold
  * nothing born that late, unless they follow a link stored in an object
- * after they loaded it, which is why kovan.h restricts links read out of
+ * after they loaded it, which is why Documentation/robust.rst restricts links read out of
  * unpublished objects to older objects. When more than kovan_stall_batches
  * batches were closed onto a slot since its engine began a cycle it has
  * not finished, a reader has stayed that long: the slot is marked stalled
@@ -89,7 +89,7 @@
  * stalled reader's slot is marked within kovan_stall_batches + 2 closes,
  * its era stops rising once the pins and loads that started before the
  * mark are done, and later batches skip it unless they hold an object
- * born before that: the bound in kovan.h.
+ * born before that: the bound in Documentation/robust.rst.
  *
  * Fenceless domains (KOVAN_FENCELESS) move barrier A to the closers, as
  * membarrier() does for urcu-memb: a pin skips the fence unless it is its
@@ -104,13 +104,13 @@
  * in task context, so batches that fill anywhere else are closed by the
  * flush worker. Only online CPUs are IPI'd: a CPU leaves the online mask
  * under stop_machine(), a full barrier on every CPU, and a pin on a CPU
- * outside it (hotplug callbacks) is not covered (kovan.h says so).
+ * outside it (hotplug callbacks) is not covered (Documentation/overview.rst says so).
  *
  * Barriers (letters are cross-referenced at each site):
  *  A kovan_pin() and a move run smp_mb() after their increment: the
  *    reader counts in the slot before it loads any pointer. Pairs with C
  *    and K.
- *  B kovan_unpin()'s increment is a release (kovan.h): the reader's
+ *  B kovan_unpin()'s increment is a release (the contract's ordering): the reader's
  *    accesses to objects happen before it. Pairs with J.
  *  C kovan_close_batch() runs smp_mb() after the objects were unpublished
  *    and before it reads any slot: a reader that could still load an object

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * KUnit tests for kovan reclamation: one case per line of the contract in
- * <kovan/kovan.h>. Helper kthreads record what they saw; only the test thread
- * asserts. Reports in helper threads (KASAN, lockdep) fail the run through
- * the harness's console scan.
+ * KUnit tests for kovan reclamation: one case per line of the contract
+ * (Documentation/overview.rst, robust.rst, contexts.rst). Helper kthreads
+ * record what they saw; only the test thread asserts. Reports in helper
+ * threads (KASAN, lockdep) fail the run through the harness's console scan.
  */
 
 #include <kunit/test.h>
@@ -962,7 +962,7 @@ static bool kt_slot_flipped(struct kovan_domain *d, int cpu, unsigned int phase)
  * A cookie stands for the guards pinned before it was taken: polls stay
  * false while one is pinned, however long, and turn true once it unpins.
  * A guard pinned once the period's close flipped its slot's phase does not
- * hold it (one pinned in between may: kovan.h). A cookie of
+ * hold it (one pinned in between may: Documentation/overview.rst). A cookie of
  * kovan_get_state() waits for a period started after it, which
  * kovan_synchronize() is too. Both holders pin the same slot.
  */
@@ -1069,7 +1069,7 @@ static void kovan_start_poll_atomic(struct kunit *test)
  * Cookies compare modulo the counter's wrap: periods numbered across zero
  * cover the cookies taken before it, an old cookie passes, one not yet
  * started does not, and one held more than LONG_MAX periods reads as not
- * passed (kovan.h says so).
+ * passed (Documentation/overview.rst says so).
  */
 static void kovan_poll_state_wraps(struct kunit *test)
 {
@@ -1516,7 +1516,7 @@ static unsigned int kt_unfenced(struct kovan_domain *d, unsigned int cpu)
 
 /*
  * A close sends an IPI to exactly the CPUs that pinned since their last
- * one (kovan.h, fenceless domains): on each CPU in turn, one pin sets the
+ * one (Documentation/overview.rst, fenceless domains): on each CPU in turn, one pin sets the
  * CPU's flag, the next close clears it with one IPI there and none
  * elsewhere, and the close after that sends none at all.
  */
@@ -1640,7 +1640,7 @@ static void kt_atomic_retire(struct kunit *test, unsigned int domain_flags)
 }
 
 /*
- * kovan.h: kovan_retire() in hard interrupt context, PREEMPT_RT included,
+ * Documentation/contexts.rst: kovan_retire() in hard interrupt context, PREEMPT_RT included,
  * where it may neither allocate nor sleep there: a batch and a half
  * retired from a hard hrtimer, every object freed.
  */
@@ -1916,7 +1916,7 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 	s->kd = kt_domain(test, KOVAN_ROBUST);
 	kovan_domain_stats(s->kd, &st);
 	/*
-	 * kovan.h: (2 * stall_batches + 3 + nr_cpu_ids) batches, one batch per
+	 * Documentation/robust.rst: (2 * stall_batches + 3 + nr_cpu_ids) batches, one batch per
 	 * object born in the era the stalled slot froze at (era_frequency per
 	 * CPU at most), plus every CPU's open batch and two batches a flush
 	 * may be closing. Sampled only while the live reader is not pinned:
@@ -2041,7 +2041,7 @@ static void kovan_stalled_reader_bound(struct kunit *test)
 }
 
 /*
- * kovan.h: a CPU that only reads takes no kovan timer and runs no reclaim
+ * Documentation/contexts.rst: a CPU that only reads takes no kovan timer and runs no reclaim
  * worker while another CPU retires, and takes IPIs only from fenceless
  * domains; here a nohz_full CPU, whose tick a timer would bring back. make
  * check-rt boots with nohz_full= and isolcpus= for one CPU; elsewhere there
@@ -2102,7 +2102,7 @@ static void kovan_nohz_full_reader(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, after.flush_timers, before.flush_timers);
 		KUNIT_EXPECT_EQ(test, after.backstop_timers, before.backstop_timers);
 		KUNIT_EXPECT_EQ(test, after.reclaims, before.reclaims);
-		/* kovan.h: the asymmetric fence of a fenceless domain is an IPI. */
+		/* overview.rst: the asymmetric fence of a fenceless domain is an IPI. */
 		if (flags[f] == KOVAN_FENCELESS)
 			KUNIT_EXPECT_GT(test, after.fence_ipis, before.fence_ipis);
 		else
@@ -2301,7 +2301,7 @@ static int kt_backpressure_helper(void *arg)
 }
 
 /*
- * Backpressure, kovan.h: with one CPU's reclaim worker held up,
+ * Backpressure, Documentation/contexts.rst: with one CPU's reclaim worker held up,
  * kovan_synchronize() on that CPU returns, retires from preemption-off
  * sections, RCU readers, tasks about to sleep, real-time tasks and free
  * functions go on without waiting, and the first retire that may sleep
@@ -2552,7 +2552,7 @@ static void kovan_stalled_next_to_live_reader(struct kunit *test)
 	kt_set_param(test, "era_frequency", "1");
 	d = kt_domain(test, KOVAN_ROBUST);
 	kovan_domain_stats(d, &s);
-	/* kovan.h: 2 * stall_batches + 3 + nr_cpu_ids batches, one more per object born before. */
+	/* robust.rst: 2 * stall_batches + 3 + nr_cpu_ids batches, one per object born before. */
 	bound = 2UL * s.stall_batches + 5 + 2 * nr_cpu_ids + s.era_frequency * nr_cpu_ids;
 	kovan_init_pointer(*shared, kt_obj_new(d, ctx, GFP_KERNEL));
 	KUNIT_ASSERT_NOT_NULL(test, kovan_access_pointer(*shared));

@@ -27,6 +27,7 @@ stage "docs: sphinx-build -W of Documentation/, kernel-doc on the headers of $KO
 # From scratch every time: sphinx rereads only changed pages otherwise, and
 # the warnings of the others would not be repeated.
 rm -rf "$out"
+mkdir -p "$KOVAN_LOGDIR"
 rc=0
 sphinx-build -b html -W --keep-going -q -d "$out/doctrees" "$KOVAN_ROOT/Documentation" \
 	"$out/html" >"$log" 2>&1 || rc=$?

@@ -1142,7 +1142,7 @@ static void tort_reclaim_verify(struct tort_domain *td)
 static struct kovan_cpu_stats tort_isolated_start;
 
 /*
- * kovan.h: a CPU that does not retire takes no kovan timer and runs no
+ * Documentation/contexts.rst: a CPU that does not retire takes no kovan timer and runs no
  * reclaim worker, and one that pins in no fenceless domain takes no IPI.
  * No torture thread runs on @isolated_cpu, so kovan must leave it alone.
  */

@@ -18,7 +18,7 @@
  *    that could have found it is still pinned.
  *  - New entries go in at the head of their chain, stamped by the writer
  *    right before: every link then leads from a younger entry to an older
- *    one, which is what kovan.h asks of a robust domain (a lookup stopped
+ *    one, which is what Documentation/robust.rst asks of a robust domain (a lookup stopped
  *    on an entry that is deleted meanwhile walks on through its old link),
  *    so the table is as safe with CONFIG_KOVAN_ROBUST_DEFAULT as without.
  *  - lookup_sync() waits until the updates submitted before it are

@@ -306,7 +306,7 @@ static void lookup_readers_and_updaters(struct kunit *test)
  * deletes X, then deletes the replacement: the lookup must not find the
  * replacement through X. In a robust domain (CONFIG_KOVAN_ROBUST_DEFAULT)
  * the replacement, born after the lookup pinned, is freed under it;
- * kovan.h allows following a link out of an unpublished entry only to an
+ * Documentation/robust.rst allows following a link out of an unpublished entry only to an
  * entry born no later, so the writer links new entries only in front of
  * older ones.
  */

@@ -3,31 +3,11 @@
 #define _KOVAN_QUEUE_ARRAYQ_H
 
 /*
- * kovan_arrayq: a bounded multi-producer multi-consumer FIFO of pointers.
- *
- * Concurrency contract:
- *  - Any number of producers and consumers, in any context but NMI, may call
- *    kovan_arrayq_push() and kovan_arrayq_pop() concurrently. No locks, no
- *    allocation.
- *  - Linearizable FIFO: items pushed by one producer are popped in the order
- *    that producer pushed them.
- *  - Capacity is exact: a queue created for n items holds n items, no more,
- *    no fewer (capacity 1 holds one).
- *  - Progress: each slot carries a stamp; an operation claims a position with
- *    one compare-and-swap and publishes it by storing the slot's stamp. The
- *    claim-to-publish window runs with interrupts off and is O(1), so an
- *    operation that meets a claimed but unpublished slot waits for a peer that
- *    is running on another CPU; it never waits for a preempted or interrupted
- *    peer. (On a virtual machine the peer's vCPU can be preempted by the host.)
- *  - Ordering: a push is a release of the item's initialisation; the pop that
- *    returns the item is an acquire.
- *  - kovan_arrayq_len(), _is_empty() and _is_full() are snapshots.
- *  - kovan_arrayq_create() and kovan_arrayq_destroy() run in process context,
- *    without concurrent users for destroy.
- *
- * Memory: two words per slot plus six cache lines: head, tail and the
- * read-mostly fields each on a pair of lines of their own, since CPUs
- * prefetch lines in pairs.
+ * kovan_arrayq: a bounded multi-producer multi-consumer FIFO of pointers,
+ * of exact capacity, with no lock and no allocation after creation. Its
+ * contract (contexts, FIFO order, progress, ordering, memory) is
+ * Documentation/queues.rst; each call's kernel-doc gives its context and
+ * errors.
  */
 
 #include <linux/bits.h>
@@ -72,7 +52,7 @@ void kovan_arrayq_destroy(struct kovan_arrayq *q, void (*dtor)(void *item));
  *
  * Context: any but NMI. Lock-free but for one wait: when the place it
  * needs was claimed by a pop that has not released it yet, it waits for
- * that (running, not preemptible) peer; see the top of this header.
+ * that (running, not preemptible) peer; see Documentation/progress.rst.
  * Ordering: release; the pop that returns @item acquires it.
  * Return: 0 when queued, -ENOSPC when the queue is full, -EINVAL for a NULL
  *	   @item.
@@ -115,9 +95,10 @@ void *kovan_arrayq_force_push(struct kovan_arrayq *q, void *item);
  *
  * Claims runs of consecutive places (at most %KOVAN_ARRAYQ_BULK_CHUNK per
  * claim, each claim one compare-and-swap) and stops when the queue is full.
- * @items[0..return value) are queued in their order; a consumer sees them
- * in that order, possibly interleaved with other producers' items between
- * claims. The rest are still the caller's.
+ * The first items of @items, as many as the return value, are queued in
+ * their order; a consumer sees them in that order, possibly interleaved
+ * with other producers' items between claims. The rest are still the
+ * caller's.
  *
  * Context: any but NMI. Same progress as kovan_arrayq_push(); interrupts
  * are off for the O(%KOVAN_ARRAYQ_BULK_CHUNK) claim-to-publish window.

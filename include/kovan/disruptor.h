@@ -4,43 +4,10 @@
 
 /*
  * kovan_disruptor: an LMAX-style ring of preallocated events, filled by
- * producers and handed through a graph of handler stages.
- *
- * Model. Events are numbered by a 64-bit sequence from 0. A producer claims
- * sequences (kovan_disruptor_next() or _try_next()), fills the events
- * (kovan_disruptor_get()) and publishes them (kovan_disruptor_publish()).
- * A stage is a set of handlers that run in parallel, each in its own
- * kthread, and each sees every event, in sequence order. A stage sees an
- * event only after every handler of the stages it depends on has handled
- * it; the first stages depend on the producers only. The producers never
- * overwrite an event that a handler of a last stage (or a poller) has not
- * handled: the ring is full then.
- *
- * Concurrency contract:
- *  - KOVAN_PRODUCER_SINGLE: one producer at a time (the caller serialises
- *    its claims and publishes). KOVAN_PRODUCER_MULTI: any number of
- *    producers, in any context but NMI for kovan_disruptor_try_next(); each
- *    slot carries the lap it was last published for, so a handler never
- *    reads a half-written event. PREEMPT_RT included: a publish that may
- *    not sleep there (hard interrupt, raw spinlock, interrupts off) leaves
- *    the wake-up of blocked handlers to a kernel worker.
- *  - A handler's on_event() runs in its kthread with the events it gets in
- *    sequence order; end_of_batch is true on the last event of each run of
- *    events the handler received from one wait.
- *  - Ordering: publishing is a release of the events' contents; a handler
- *    acquires them. A handler's progress is a release too: what it wrote
- *    into an event is visible to the stages after it, and the producer only
- *    reuses the slot after the last stage's release.
- *  - Progress: claims are lock-free (a compare-and-swap loop for multiple
- *    producers); a producer waits only when the ring is full, a handler only
- *    when it has nothing to do, both according to the wait strategy.
- *  - Setup (create, stages, pollers, start), halt and destroy run in process
- *    context, from one thread at a time; stages and pollers are added
- *    before the first claim.
- *
- * Memory: size * event_size bytes for the ring; with multiple producers four
- * bytes per slot of availability state; two cache lines (a sequence and its
- * wait queue) per handler and poller.
+ * producers and handed through a graph of handler stages. Its model and
+ * contract (producers, handlers, ordering, wait strategies, halt) are
+ * Documentation/disruptor.rst; each call's kernel-doc gives its context
+ * and errors.
  */
 
 #include <linux/atomic.h>

@@ -21,215 +21,11 @@
  *	old = kovan_replace_pointer(&table->slot[i], new);
  *	kovan_retire(&dom, &old->knode, my_free);
  *
- * Contract (each line is tested by kunit/kovan_test.c, module unload by
- * kunit/consumer/; NMI where the x86 local APIC can raise one):
- *
- * Safety: an object is never freed while a guard that could have loaded it
- * is pinned. "Could have loaded" means: the guard was pinned before the
- * object was unpublished (before the kovan_retire() call that follows the
- * unpublishing store).
- *
- * Safety in a %KOVAN_ROBUST domain: the object kovan_load() returns is
- * protected until kovan_unpin() when the pointer was read from a root or
- * from an object still published at the time of the load. A pointer read
- * out of an object that may have been unpublished meanwhile is protected
- * only if the object it points to was born (kovan_node_init()) no later
- * than the object holding it. So in a robust domain, stamp an object with
- * kovan_node_init() right before publishing it and link new objects only in
- * front of older ones (insert at the head of a list; replace an object by
- * inserting the copy in front and unlinking the old one), or make readers
- * notice an unpublished object (mark its links before unlinking it, as
- * Harris-Michael lists do) and start over. A stalled reader could follow
- * links forward without end, so this is what it costs to bound the memory
- * it holds; plain domains protect every path.
- *
- * Liveness: every retired object is freed once the guards that could see it
- * unpin, and the guards pinned in their slots before the slot's engine
- * flipped its phase: the first flip after the batch closed, at once when
- * the engine is idle, after its cycle under way otherwise. Guards that pin
- * after that flip do not hold the object up, however they overlap. A retired
- * object never waits for further retires: a partly filled batch is closed
- * by a worker kovan.flush_us microseconds (default 100; timer granularity
- * without CONFIG_HIGH_RES_TIMERS) after it opened, and kovan_barrier()
- * closes every batch itself, at once.
- *
- * Bounded memory: in a domain with %KOVAN_ROBUST, each reader stalled
- * inside its guard forever holds at most (2 * stall_batches + 3 + nr_cpu_ids)
- * batches of up to kovan.batch objects, plus one batch per object born
- * (kovan_node_init()) before its slot's era froze. A slot onto which more
- * than kovan.stall_batches batches were closed since its engine began a
- * cycle that it could not finish (a reader stayed that long) is marked
- * stalled: pins avoid it, and a guard of it that loads a newer object
- * counts itself in an idle slot too and raises that one's era instead
- * (once per guard; with no idle slot it stays). The stalled reader's era
- * then freezes once every guard in its slot has moved or left: a guard
- * moves at its first load that finds the slot marked and itself pinned
- * for more than kovan.stall_batches closes, so a guard that pinned just
- * before the mark raises it for up to that many closes more (the second
- * stall_batches in the bound).
- * Neither part grows with the number of objects retired afterwards,
- * however long the live readers beside it live; the unfreed total adds
- * every CPU's open batch, what live readers hold and the reclaim backlogs
- * (backpressure, below).
- * Stalled readers, and long-lived readers that moved, each need a slot of
- * their own: when every slot is taken, pins go to the slot marked last and
- * the bound does not hold.
- * Without %KOVAN_ROBUST a stalled reader holds back everything retired after
- * it pinned, as with SRCU.
- *
- * Fenceless domains (%KOVAN_FENCELESS, combinable with %KOVAN_ROBUST): pins
- * run no full fence; closes pay for it with IPIs, as liburcu's urcu-memb
- * writers do with membarrier(). A CPU's first pin after a close fences;
- * every close sends an IPI to the CPUs that pinned the domain since their
- * last one and waits for them, so CPUs that did not pin (idle, nohz_full,
- * busy elsewhere) get nothing, and a nohz_full CPU that reads gets one
- * IPI per close (every kovan.batch retires), per fenceless domain it
- * reads. The closer waits with preemption off until each such CPU took
- * its IPI. A batch that fills where its retiring caller cannot wait for
- * IPIs (preemption or interrupts off, softirq or hardirq context, also on
- * PREEMPT_RT; any caller on a kernel without CONFIG_PREEMPT_COUNT, where
- * that cannot be told) is closed by the flush worker instead, a work item
- * later. Pins from a CPU that is not online (CPU hotplug STARTING and
- * DYING callbacks) get no IPI: do not pin a fenceless domain there. For
- * read-mostly domains with few retires.
- *
- * Contexts:
- *	kovan_pin(), kovan_unpin(), kovan_load(),
- *	kovan_assign_pointer() and friends		any context, NMI included
- *	kovan_dereference_protected(),
- *	kovan_access_pointer(), kovan_init_pointer()	any context, NMI included
- *	kovan_node_init()				any context, NMI included
- *	kovan_get_state(), kovan_poll_state()		any context, NMI included
- *	kovan_guard_handoff(), kovan_pin_held()		any context, NMI included
- *	kovan_retire(), kovan_retire_kfree()		any context but NMI; may
- *							sleep where it could
- *							(backpressure below)
- *	kovan_start_poll()				any context but NMI; never
- *							sleeps
- *	kovan_synchronize(), kovan_barrier(),
- *	kovan_domain_init(), kovan_domain_destroy()	process context, may sleep
- *	kovan_domain_stats(), kovan_domain_flags(),
- *	kovan_cpu_stats()				any context
- * A free function runs from a kovan workqueue in process context, never
- * inside the kovan_unpin() or kovan_retire() that made the object
- * reclaimable; it must not sleep. It runs near the CPU the object was
- * retired on: in the work item kovan keeps for that CPU, on an unbound
- * high-priority (nice -20) workqueue, which runs it on a housekeeping CPU
- * of that CPU's affinity scope (its cache or NUMA pod by default; since
- * 6.6 the whole unbound cpumask when the pod has none online, or with
- * workqueue.default_affinity_scope=system; on 6.1 its NUMA node), never on
- * an isolated CPU. The work items of different CPUs run side by side, so
- * free functions of one domain run concurrently, as RCU callbacks do.
- *
- * Backpressure: the objects no reader holds any more and that wait for
- * their CPU's reclaim worker are that CPU's backlog. A kovan_retire() where
- * it may sleep (task context, preemption and interrupts on, outside RCU
- * readers, TASK_RUNNING; not inside a free function, not from a real-time
- * task) that finds the backlog of the CPU whose batch took its object
- * (its CPU, unless it migrated since) above kovan.backlog objects (default
- * 4096) sleeps until the run of that worker queued by then is over: it
- * waits for frees only, never for readers, and holds no kovan lock
- * meanwhile. That run holds every batch queued to the worker before it,
- * which retires that never wait can make longer than kovan.backlog
- * objects. Retires from atomic context, softirq, real-time tasks, or on
- * a kernel without CONFIG_PREEMPT_COUNT (where that cannot be told) never
- * wait: a flood of them can outrun the workers. A caller that retires
- * while holding a mutex or another sleeping lock may sleep with it held:
- * whoever then waits for that lock, a real-time task included, waits for
- * the frees too (priority inheritance boosts the holder, not the worker).
- *
- * PREEMPT_RT: the contexts above hold as they are, hard interrupt context
- * and interrupts off included. With interrupts or preemption off, pins,
- * unpins and retires take only raw spinlocks, for O(1) steps (the workers
- * and the calls that may sleep take wait queues and mutexes in task
- * context, and so may a retire where it may sleep); a retire allocates
- * (a chunk of batch headers, GFP_NOWAIT) only where it may be preempted, never under a
- * raw lock, with interrupts off or in hard interrupt context, and frees
- * nothing itself; it sleeps (backpressure) only in
- * preemptible task context outside RCU readers, so never inside a
- * spinlock_t section, which takes an RCU read lock there; a fenceless
- * close spins for its IPIs only in preemptible task context.
- * make check-rt checks this with lockdep and DEBUG_ATOMIC_SLEEP.
- *
- * Guards may sleep and migrate between kovan_pin() and kovan_unpin();
- * kovan_unpin() on another CPU is legal, and from another task or an
- * interrupt that did not pin the guard after kovan_guard_handoff() (for
- * lockdep, which follows guards as read locks: see kovan_pin_held()). A guard lives on the caller's
- * stack and belongs to one pin/unpin pair; guards nest freely, also from
- * interrupts that arrive while the interrupted task holds a guard. Any
- * number of guards may be pinned at once (a slot counts in unsigned longs).
- *
- * Progress. No call on the read side allocates, sleeps or takes a lock.
- *	kovan_pin()	a per-CPU increment and a full fence (wait-free); an
- *			atomic increment instead in another CPU's slot and, where
- *			this_cpu ops are not NMI-safe, in NMI. Fenceless: a
- *			per-CPU read instead of the fence, but in the CPU's
- *			first pin after a close's IPI. Robust: when the
- *			CPU's own slots are stalled, one read per slot first
- *			(O(slots)); when the era moved, a compare-and-swap loop
- *			that raises the slot's era and retries only while other
- *			readers raise it further.
- *	kovan_load()	one load (wait-free). Robust, when the domain's era
- *			moved: raises the era and loads again, retrying while
- *			the era keeps moving (lock-free); a guard that should
- *			leave a stalled slot looks for an idle one at each such
- *			load until it has moved: a few reads per slot, a
- *			compare-and-swap only on an idle one.
- *	kovan_unpin()	a per-CPU increment (an atomic one from another CPU)
- *			and, when the slot's engine waits for this reader, the
- *			queueing of a work item (irq_work in NMI): wait-free.
- *	kovan_retire()	neither wait-free nor lock-free: it takes its CPU's
- *			batch raw spinlock, which the flush worker holds for
- *			O(1) steps; every kovan.batch-th call takes a batch
- *			header from a pool under another raw spinlock, allocates
- *			a chunk of headers with GFP_NOWAIT when the pool is
- *			empty (otherwise nothing), reads every slot's counters,
- *			adds the batch to each busy slot's list (lock-free) and
- *			runs that slot's engine unless someone else does (a few
- *			reads, then the shares of the batches whose readers are
- *			gone), which may arm an hrtimer; a call that opens a
- *			batch may arm another. It never sleeps in atomic
- *			context (see backpressure). Fenceless: a
- *			close first IPIs the CPUs that pinned since their last
- *			IPI and waits for them; a call that may not be
- *			preempted, or runs in softirq, queues the flush
- *			worker instead. Every call reads its CPU's
- *			reclaim backlog; where it may sleep, it waits for
- *			that CPU's reclaim worker when the backlog is above
- *			kovan.backlog (backpressure).
- *
- * Misuse is caught, not followed: kovan_unpin() of a guard already unpinned,
- * kovan_pin() of a destroyed or never initialised domain (the guard then
- * needs nothing but its kovan_unpin()), and, in a robust domain, a retired
- * node whose birth lies in the future (kovan_node_init() never ran: the
- * node is then treated as the oldest) each WARN once and corrupt nothing.
- *
- * Ordering: kovan_pin() is a full barrier (in a fenceless domain it is
- * not: closes fence the reading CPUs with IPIs); a pointer loaded with
- * kovan_load() after it is dependency-ordered after the store that
- * published it (kovan_assign_pointer() is a release). kovan_retire()
- * orders the caller's earlier unpublishing stores before it inspects any
- * reader (a full barrier per batch). kovan_unpin() is a release: the
- * reader's accesses to loaded objects happen before their free.
- *
- * CPU hotplug: slots and batches of offline CPUs never hold up
- * reclamation; a guard pinned on a CPU that goes offline stays valid and
- * unpins from wherever it runs.
- *
- * Module unload: a module that retires objects whose free function lives
- * in it must call kovan_barrier() (or kovan_domain_destroy()) in its exit
- * path, as with rcu_barrier().
- *
- * Atomics and memory: a slot counts pins and unpins per phase in unsigned
- * longs, kovan needs no double-width compare-and-swap anywhere and is
- * 64-bit only. A domain takes eight cache lines per possible CPU (two
- * slots of three, the retire batch, statistics) and nothing per thread; a
- * batch header takes about 64 bytes plus 8 per slot (two slots per CPU,
- * rounded up to a power of two), and the pool keeps the headers of
- * batches freed for reuse (up to 2^20 headers in flight, a quarter of them
- * per domain; beyond, retires keep collecting objects into their open
- * batch, and the domain's kovan_synchronize() and kovan_barrier() wait for
- * its readers to let headers go).
+ * The contract is in Documentation/: safety, liveness, ordering and
+ * fenceless domains in overview.rst, robust domains and their memory bound
+ * in robust.rst, calling contexts and backpressure in contexts.rst, the
+ * progress of every call in progress.rst. Each call's kernel-doc below
+ * gives its context, errors and ordering.
  */
 
 #include <linux/atomic.h>
@@ -456,7 +252,7 @@ void kovan_domain_stats(struct kovan_domain *d, struct kovan_stats *s);
  * Records the birth era robust domains use to skip readers that cannot
  * hold the object. Required in robust domains, harmless otherwise: call it
  * right before the object is published (what a robust guard may follow out
- * of an unpublished object depends on it, see the top of this header), and
+ * of an unpublished object depends on it, see Documentation/robust.rst), and
  * again when a retired-then-freed object's memory is reused.
  *
  * Context: any, NMI included. Wait-free.
@@ -591,8 +387,8 @@ static inline bool kovan_pin_held(struct kovan_domain *d)
  * Context: any, NMI included. Wait-free: a per-CPU increment and a full
  * fence (in a %KOVAN_FENCELESS domain a per-CPU read instead, and the
  * fence only in the CPU's first pin after a close's IPI); robust domains
- * read up to every slot first when the CPU's own are stalled, see the top
- * of this header.
+ * read up to every slot first when the CPU's own are stalled, see
+ * Documentation/progress.rst.
  * Ordering: full barrier; in a %KOVAN_FENCELESS domain none of its own,
  * and closes fence the CPU with an IPI instead. A pin of a destroyed or
  * never initialised domain (a caller bug, which WARNs) orders nothing.
@@ -742,10 +538,10 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * Like rcu_dereference(): the object pointed to stays valid until
  * kovan_unpin(@g). In a %KOVAN_ROBUST domain, as long as *@pp lies in a
  * root, in an object still published, or the object it points to was
- * born no later than the one holding @pp; see the top of this header.
+ * born no later than the one holding @pp; see Documentation/robust.rst.
  *
  * Context: any, NMI included. Wait-free in domains without %KOVAN_ROBUST;
- * lock-free in robust ones, see the top of this header.
+ * lock-free in robust ones, see Documentation/progress.rst.
  * Return: the pointer, a plain one to the type *@pp points to.
  */
 #define kovan_load(pp, g)						\
@@ -894,11 +690,11 @@ do {									\
  * Context: any but NMI. A call where it may sleep (task context,
  * preemptible, outside RCU readers, TASK_RUNNING, not in a free function,
  * not a real-time task) sleeps when its CPU's reclaim worker is more than
- * kovan.backlog objects behind (backpressure, at the top of this header);
+ * kovan.backlog objects behind (backpressure, Documentation/contexts.rst);
  * elsewhere it never sleeps. In a %KOVAN_FENCELESS domain, a call that
  * fills a batch in task context that may be preempted waits, with
  * preemption off, for IPIs to the CPUs that pinned; elsewhere the flush
- * worker closes the batch. See the top of this header for progress.
+ * worker closes the batch. Progress: Documentation/progress.rst.
  */
 void kovan_retire(struct kovan_domain *d, struct kovan_node *n,
 		  void (*free_fn)(struct kovan_node *n));

@@ -3,46 +3,11 @@
 #define _KOVAN_QUEUE_SEGQ_H
 
 /*
- * kovan_segq: an unbounded multi-producer multi-consumer FIFO of pointers.
- *
- * Items live in segments of %KOVAN_SEGQ_SEGMENT_ITEMS places, chained in a
- * list; a segment whose places have all been popped is retired through a
- * kovan domain, so a pop that still looks at it (every pop pins a guard
- * for its duration) never touches freed memory. Pushes need no guard: a
- * push touches a segment only after claiming a place in it, and the pop of
- * that place waits for the push to finish.
- *
- * Concurrency contract:
- *  - Any number of producers and consumers, in any context but NMI, may call
- *    kovan_segq_push() and kovan_segq_pop() concurrently.
- *  - Linearizable FIFO: items pushed by one producer are popped in the order
- *    that producer pushed them.
- *  - Memory: a push allocates only when it takes the last place of a
- *    segment, with the caller's gfp flags and before it claims the place; if
- *    that fails it returns -ENOMEM and the queue is as if it was not called.
- *  - Progress: like kovan_arrayq, a call claims a place with one
- *    compare-and-swap and publishes it with interrupts off, in O(1); a call
- *    that meets a claimed but unpublished place (or a segment being linked)
- *    waits for a peer that is running on another CPU, never for a preempted
- *    or interrupted one.
- *  - Ordering: a push is a release of the item's initialisation; the pop that
- *    returns the item is an acquire.
- *  - kovan_segq_len() and kovan_segq_is_empty() are snapshots.
- *  - kovan_segq_create() and kovan_segq_destroy() run in process context,
- *    without concurrent users for destroy.
- *
- * Memory: one word per place plus a three-word header per segment; one
- * segment is always allocated. Segments kovan frees after they were
- * retired are kept for the next pushes to reuse, up to
- * %KOVAN_SEGQ_KEPT_MAX (17 KiB on 64-bit), until kovan_segq_destroy().
- * With one consumer a queue in steady state then allocates almost
- * nothing; with several, each popping CPU holds up to a batch of retired
- * segments that kovan has not freed yet (kovan.batch, 64 by default),
- * and pushes that find none kept allocate (about half the segments at
- * two producers and two consumers, measured).
- * Allocation failures injected by the fail_alloc fault attribute (kovan's
- * debugfs, CONFIG_KOVAN_FAULT_INJECTION) fail a push also when a kept
- * segment could have served it.
+ * kovan_segq: an unbounded multi-producer multi-consumer FIFO of pointers,
+ * in segments that a kovan domain reclaims. Its contract (contexts, FIFO
+ * order, progress, ordering, memory and segment reuse) is
+ * Documentation/queues.rst; each call's kernel-doc gives its context and
+ * errors.
  */
 
 #include <linux/gfp.h>
@@ -119,7 +84,7 @@ void kovan_segq_destroy(struct kovan_segq *q, void (*dtor)(void *item));
  *
  * Context: any but NMI, as @gfp allows. Lock-free but for one wait: a push
  * that finds the next segment being linked waits for the (running, not
- * preemptible) peer that links it; see the top of this header.
+ * preemptible) peer that links it; see Documentation/progress.rst.
  * Ordering: release; the kovan_segq_pop() that returns @item acquires it.
  * On PREEMPT_RT the slab allocator may sleep: where the caller may not
  * (hard interrupt context, preemption or interrupts off, a raw spinlock
@@ -140,11 +105,11 @@ int kovan_segq_push(struct kovan_segq *q, void *item, gfp_t gfp);
  * @q: the queue
  *
  * Context: any but NMI. Never allocates. Lock-free but for the waits for
- * running peers described at the top of this header: the push that
+ * running peers of Documentation/progress.rst: the push that
  * claimed the place and has not written it yet, the pop that is moving
  * head to the next segment. The pop that empties a segment retires it
  * with kovan_retire(): where that may sleep, it may wait for kovan's
- * reclaim worker (backpressure, <kovan/kovan.h>); elsewhere it never sleeps.
+ * reclaim worker (backpressure, Documentation/contexts.rst); elsewhere it never sleeps.
  * Ordering: acquire, pairing with the kovan_segq_push() of the item.
  * Return: the item, or NULL when the queue is empty.
  */

@@ -21,7 +21,7 @@
  *   lost_kick        an unpin's kick of the engine waiting for it is lost:
  *                    the engine's backstop frees the batch all the same
  *   stalled_pushes   batches closed onto a stalled reader's slot stay
- *                    within kovan.h's bound
+ *                    within robust.rst's bound
  *   domain_share     a plain domain whose reader never unpins takes at
  *                    most its share of the batch headers: another domain
  *                    still frees, and its kovan_barrier() returns
@@ -396,7 +396,7 @@ static void lost_kick(void)
  * Robust: R pinned on CPU 0 and stalled; on CPU 1 guards that overlap, so
  * that CPU's slot never empties, and retires under them: every close lands
  * on readers. The era moves at every object, so R's slot skips the
- * batches; what is closed onto it stays within kovan.h's bound.
+ * batches; what is closed onto it stays within Documentation/robust.rst's bound.
  */
 static void stalled_pushes(void)
 {
@@ -424,7 +424,7 @@ static void stalled_pushes(void)
 	kovan_unpin(&g[i % 2]);
 	pushed = atomic_long_read(&r.slot->pushes) - (long)r.pushes;
 	t_check(pushed <= 2 * 8 + 3 + (long)nr_cpu_ids,
-		"%s: batches closed onto the stalled reader's slot: %ld (kovan.h: %u)",
+		"%s: batches closed onto the stalled reader's slot: %ld (robust.rst: %u)",
 		__func__, pushed, 2 * 8 + 3 + nr_cpu_ids);
 	us_set_cpu(0);
 	kovan_unpin(&r);

@@ -187,7 +187,7 @@ static long stall_pushes;
 /*
  * Pins once and holds the guard until the run ends; counts the batches
  * closed onto its slot meanwhile (the slot's engine can never finish a
- * cycle, so each is held for good): what kovan.h bounds.
+ * cycle, so each is held for good): what Documentation/robust.rst bounds.
  */
 static void *staller(void *arg)
 {
@@ -213,7 +213,7 @@ static void *staller(void *arg)
  * 10 ms windows. Besides what the stalled reader holds it counts what the
  * live readers' slots hold until their engines' next cycles end, which on
  * an oversubscribed machine, with readers preempted inside their guards,
- * lasts as long as a host time slice; kovan.h bounds only the first.
+ * lasts as long as a host time slice; robust.rst bounds only the first.
  */
 static void *sampler(void *arg)
 {
@@ -390,7 +390,7 @@ int main(int argc, char **argv)
 	t_check(us_faults() > 0, "%lu batch header allocations failed on purpose", us_faults());
 
 	/*
-	 * kovan.h: a stalled reader holds at most 2 * stall_batches + 3 +
+	 * robust.rst: a stalled reader holds at most 2 * stall_batches + 3 +
 	 * nr_cpu_ids batches, plus one per object born before its slot's era
 	 * froze (the table's objects, and those the live readers could still
 	 * reach). Twice that, in batches closed onto its slot.
