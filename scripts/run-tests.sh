@@ -13,13 +13,13 @@
 #             reports 5 levels
 #   --robust  build with CONFIG_KOVAN_ROBUST_DEFAULT=y: every domain of
 #             every user (queues, example, tests) is KOVAN_ROBUST
-#   --selftest  make the harness see a failure of one kind (see kunit/kovan_selftest.c):
+#   --selftest  make the harness see a failure of one kind (see kunit/kovan_harness_kunit.c):
 #             fail, warn, kasan, hang, expect, poweroff, ktap, later, oops,
 #             panic, lockdep, rmmod, insmod, missing
 # KOVAN_TRACE_EVENTS=1 turns kovan's trace events on through tracefs once
 # kovan_queue is loaded and prints the first two of each kind at the end
 # ("kovan-trace:" lines).
-#   --provoke  load only kovan_lockdep_test, with provoke=CASE (recursive,
+#   --provoke  load only kovan_lockdep_kunit, with provoke=CASE (recursive,
 #             barrier or abba): its case provokes one lockdep report inside an
 #             expect-report bracket, and the run passes only if it comes
 # Results: $KOVAN_LOGDIR/<label>.json; console: $KOVAN_LOGDIR/<label>.console
@@ -69,11 +69,11 @@ mkdir -p "$work"
 modules=() expect=()
 while read -r mod suites; do
 	case $mod in '#'* | '') continue ;; esac
-	if [ -n "$selftest" ] && [ "$mod" != kovan_selftest ] &&
-		! { [ "$selftest" = later ] && [ "$mod" = kovan_consumer_test ]; }; then
+	if [ -n "$selftest" ] && [ "$mod" != kovan_harness_kunit ] &&
+		! { [ "$selftest" = later ] && [ "$mod" = kovan_consumer_kunit ]; }; then
 		continue
 	fi
-	[ -z "$provoke" ] || [ "$mod" = kovan_lockdep_test ] || continue
+	[ -z "$provoke" ] || [ "$mod" = kovan_lockdep_kunit ] || continue
 	modules+=("$mod")
 	expect+=("$suites")
 done <"$KOVAN_ROOT/kunit/SUITES"
@@ -104,7 +104,7 @@ build_modules "$build" "$arch" "$tree" "$log" ${cross:+CROSS_COMPILE="$cross"} "
 modpath() {
 	case $1 in
 	kovan | kovan_queue) echo "$1/$1.ko" ;;
-	kovan_consumer_test) echo "kunit/consumer/$1.ko" ;;
+	kovan_consumer_kunit) echo "kunit/consumer/$1.ko" ;;
 	kovan_lookup) echo "examples/lookup/$1.ko" ;;
 	*) echo "kunit/$1.ko" ;;
 	esac
@@ -120,9 +120,9 @@ write_plan() {
 		echo "load $dir/kovan_queue/kovan_queue.ko"
 		[ -z "${KOVAN_TRACE_EVENTS:-}" ] || echo 'trace_on'
 		for m in "${modules[@]}"; do
-			if [ "$m" = kovan_selftest ]; then
+			if [ "$m" = kovan_harness_kunit ]; then
 				echo "load $dir/$(modpath "$m") $selftest_param"
-			elif [ -n "$provoke" ] && [ "$m" = kovan_lockdep_test ]; then
+			elif [ -n "$provoke" ] && [ "$m" = kovan_lockdep_kunit ]; then
 				echo "load $dir/$(modpath "$m") provoke=$provoke"
 			else
 				echo "load $dir/$(modpath "$m")"

@@ -425,7 +425,7 @@ module_init(lookup_init);
 module_exit(lookup_exit);
 
 #if IS_ENABLED(CONFIG_KOVAN_LOOKUP_KUNIT_TEST)
-#include "kovan_lookup_test.c"
+#include "kovan_lookup_kunit.c"
 #endif
 
 MODULE_DESCRIPTION("kovan example: a lookup table with lock-free readers and a Disruptor writer");

@@ -1780,7 +1780,7 @@ static void kovan_nmi_context(struct kunit *test)
 	k->ctx = ctx;
 	kt_nmi = k;
 	atomic_set(&kt_nmi_runs, 0);
-	KUNIT_ASSERT_EQ(test, register_nmi_handler(NMI_LOCAL, kt_nmi_handler, 0, "kovan_test"), 0);
+	KUNIT_ASSERT_EQ(test, register_nmi_handler(NMI_LOCAL, kt_nmi_handler, 0, "kovan_kunit"), 0);
 
 	for (round = 0; round < 100; round++) {
 		kovan_pin(d, &g);
@@ -1802,7 +1802,7 @@ static void kovan_nmi_context(struct kunit *test)
 		kovan_unpin(&g);
 	}
 	atomic_set(&kt_nmi_expected, 0);
-	unregister_nmi_handler(NMI_LOCAL, "kovan_test");
+	unregister_nmi_handler(NMI_LOCAL, "kovan_kunit");
 	KUNIT_EXPECT_EQ(test, atomic_read(&kt_nmi_runs), 100);
 	KUNIT_EXPECT_EQ(test, atomic_read(&k->bad), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&k->wrong_context), 0);

@@ -86,7 +86,7 @@ static int selftest_warn_fn(void *arg)
 {
 	struct selftest_thread *t = arg;
 
-	WARN(1, "kovan_selftest: deliberate WARN from a helper thread (mode=warn)");
+	WARN(1, "kovan_harness: deliberate WARN from a helper thread (mode=warn)");
 	complete(&t->done);
 	return 0;
 }
@@ -100,7 +100,7 @@ static int selftest_kasan_fn(void *arg)
 		goto out;
 	kfree(p);
 	OPTIMIZER_HIDE_VAR(p);
-	pr_info("kovan_selftest: read after free: %d\n", READ_ONCE(*p));
+	pr_info("kovan_harness: read after free: %d\n", READ_ONCE(*p));
 out:
 	complete(&t->done);
 	return 0;
@@ -116,7 +116,7 @@ static void selftest_run_helper(struct kunit *test, int (*fn)(void *))
 	struct task_struct *task;
 
 	init_completion(&t.done);
-	task = kthread_run(fn, &t, "kovan_selftest");
+	task = kthread_run(fn, &t, "kovan_harness");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 	wait_for_completion(&t.done);
 }
@@ -180,7 +180,7 @@ static int selftest_oops_fn(void *arg)
 
 	complete(&t->done);
 	OPTIMIZER_HIDE_VAR(null);
-	pr_info("kovan_selftest: NULL dereference: %lu\n", READ_ONCE(*null));
+	pr_info("kovan_harness: NULL dereference: %lu\n", READ_ONCE(*null));
 	return 0;
 }
 
@@ -192,7 +192,7 @@ static void selftest_oops(struct kunit *test)
 
 	selftest_require_mode(test, "oops");
 	init_completion(&t.done);
-	task = kthread_run(selftest_oops_fn, &t, "kovan_selftest");
+	task = kthread_run(selftest_oops_fn, &t, "kovan_harness");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 	wait_for_completion(&t.done);
 	msleep(1000);
@@ -201,7 +201,7 @@ static void selftest_oops(struct kunit *test)
 static void selftest_panic(struct kunit *test)
 {
 	selftest_require_mode(test, "panic");
-	panic("kovan_selftest: deliberate panic (mode=panic)");
+	panic("kovan_harness: deliberate panic (mode=panic)");
 }
 
 static DEFINE_MUTEX(selftest_lock_a);
@@ -245,7 +245,7 @@ static struct kunit_case selftest_cases[] = {
 };
 
 static struct kunit_suite selftest_suite = {
-	.name = "kovan_harness_selftest",
+	.name = "kovan_harness",
 	.test_cases = selftest_cases,
 };
 
