@@ -525,7 +525,8 @@ static __always_inline void *__kovan_load(void * const *pp, struct kovan_guard *
  * @v, a plain pointer, as a value for a __kovan pointer; a constant
  * expression for a constant @v, so it initialises static pointers too.
  * RCU_INITIALIZER()'s form: typeof() takes @v's pointee type without
- * evaluating @v, and works for NULL and pointers to incomplete types.
+ * evaluating @v (unless it points to a variable-length array), and works
+ * for NULL and pointers to incomplete types.
  */
 #define KOVAN_INITIALIZER(v)						\
 	((typeof(*(v)) __force __kovan *)(v))
