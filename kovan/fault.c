@@ -29,17 +29,23 @@ void kovan_fault_debugfs_init(struct dentry *root)
 }
 
 /*
- * Interval 1 keeps should_fail() off the attribute's plain counter, which
- * concurrent checks would race on.
+ * should_fail() reads the attribute plainly and tests probability first:
+ * the caller sets it where no allocation of either module runs, and
+ * probability is written last when failures start and alone when they
+ * stop, so that a check racing anyway sees quiet knobs. Interval 1 keeps
+ * should_fail() off the attribute's plain counter, which concurrent checks
+ * would race on.
  */
 void kovan_fault_set_probability(unsigned int percent)
 {
-	/* Plain stores, as debugfs makes them; should_fail() reads them plainly too. */
-	kovan_fail_alloc.verbose = percent ? 0 : 2;
-	kovan_fail_alloc.task_filter = false;
-	kovan_fail_alloc.interval = 1;
-	atomic_set(&kovan_fail_alloc.space, 0);
-	atomic_set(&kovan_fail_alloc.times, percent ? -1 : 1);
-	kovan_fail_alloc.probability = min(percent, 100U);
+	if (percent) {
+		kovan_fail_alloc.verbose = 0;
+		kovan_fail_alloc.task_filter = false;
+		kovan_fail_alloc.interval = 1;
+		atomic_set(&kovan_fail_alloc.space, 0);
+		atomic_set(&kovan_fail_alloc.times, -1);
+	}
+	/* Read plainly by should_fail(); the knobs above before it. */
+	WRITE_ONCE(kovan_fail_alloc.probability, min(percent, 100U));
 }
 EXPORT_SYMBOL_NS_GPL(kovan_fault_set_probability, KOVAN_NS);

@@ -20,8 +20,10 @@
  *
  * kovan_fault_set_probability() sets the same attribute from kernel code,
  * for the KUnit suites: each check of either module fails with @percent
- * probability, quietly (no limit, no messages, any task); 0 restores the
- * attribute's defaults (nothing fails). It overrides what debugfs set.
+ * probability, quietly (no limit, no messages, any task); 0 stops the
+ * failures and leaves the other knobs quiet. It overrides what debugfs
+ * set. Call it where no allocation of kovan or kovan_queue runs (no retire
+ * in flight): should_fail() reads the attribute without locks.
  */
 
 #include <linux/gfp_types.h>

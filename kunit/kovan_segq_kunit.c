@@ -161,6 +161,8 @@ static void kovan_segq_recycles(struct kunit *test)
 
 	/* Kept segments do not bypass injected failures. */
 	if (IS_ENABLED(CONFIG_KOVAN_FAULT_INJECTION)) {
+		/* The pops' retires done before failures start (fault.h). */
+		kovan_barrier(kovan_segq_domain(q));
 		kovan_fault_set_probability(100);
 		for (i = 0; i <= KOVAN_SEGQ_SEGMENT_ITEMS; i++) {
 			ret = kovan_segq_push(q, kq_item(next_in), GFP_KERNEL);
@@ -337,7 +339,7 @@ struct kq_segq_shape {
 static const struct kq_segq_shape kq_segq_shapes[] = {
 	{ 1, 1 }, { 2, 2 }, { 4, 4 }, { 4, 1 }, { 1, 4 },
 	{ 2, 2, 33 }, { 4, 4, 50, true, KOVAN_ROBUST }, { 3, 3, 14 },
-	/* Pops in a fenceless domain order their empty check themselves (segq.c, I). */
+	/* Pops in a fenceless domain order their empty check themselves (segq.c, SQ-D). */
 	{ 2, 2, 0, true, KOVAN_FENCELESS },
 };
 
@@ -379,6 +381,8 @@ static void kovan_segq_mpmc(struct kunit *test)
 	q = kq_segq_new(test, d);
 	kovan_fault_set_probability(shape->fail_percent);
 	kq_mpmc(test, &ops, q, shape->producers, shape->consumers, refusals);
+	/* No retire in flight when the failures stop (fault.h). */
+	kovan_barrier(kovan_segq_domain(q));
 	kovan_fault_set_probability(0);
 	kovan_segq_stats(q, &s);
 	KUNIT_EXPECT_EQ(test, refusals[0], 0UL);
