@@ -391,10 +391,21 @@ static void demo_print_stalled(const struct demo_stall_row *rows, int nr)
 	}
 }
 
+/* "12.3x sooner" or "1.5x slower": how @anchor compares with @ns, one decimal. */
+static const char *demo_ratio(char *buf, size_t len, u64 anchor, u64 ns)
+{
+	bool sooner = anchor >= ns;
+	u64 tenths = sooner ? div64_u64(anchor * 10, ns) : div64_u64(ns * 10, anchor);
+
+	snprintf(buf, len, "%llu.%llux %s", div_u64(tenths, 10), tenths % 10,
+		 sooner ? "sooner" : "slower");
+	return buf;
+}
+
 static void demo_print_latency(const struct demo_latency_row *rows, int nr)
 {
 	/* Up to 17 digits of microseconds, a decimal, its point and the NUL. */
-	char p50[24], p99[24];
+	char p50[24], p99[24], ratio[40];
 	int i;
 
 	pr_info("retire-to-free latency: no reader stalled, one object retired every 10-20 us, %u timed\n",
@@ -408,9 +419,9 @@ static void demo_print_latency(const struct demo_latency_row *rows, int nr)
 		}
 		demo_us(p50, sizeof(p50), 10, rows[i].p50);
 		demo_us(p99, sizeof(p99), 10, rows[i].p99);
-		if (i && rows[0].n && rows[i].p50)
-			pr_info("  %-24s %s %s  %llux sooner\n", rows[i].name, p50, p99,
-				div64_u64(rows[0].p50, rows[i].p50));
+		if (i && rows[0].n && rows[0].p50 && rows[i].p50)
+			pr_info("  %-24s %s %s  %s\n", rows[i].name, p50, p99,
+				demo_ratio(ratio, sizeof(ratio), rows[0].p50, rows[i].p50));
 		else
 			pr_info("  %-24s %s %s\n", rows[i].name, p50, p99);
 	}
