@@ -16,9 +16,6 @@
 #   --selftest  make the harness see a failure of one kind (see kunit/kovan_harness_kunit.c):
 #             fail, warn, kasan, hang, expect, poweroff, ktap, later, oops,
 #             panic, lockdep, rmmod, insmod, missing
-# KOVAN_TRACE_EVENTS=1 turns kovan's trace events on through tracefs once
-# kovan_queue is loaded and prints the first two of each kind at the end
-# ("kovan-trace:" lines).
 #   --provoke  load only kovan_lockdep_kunit, with provoke=CASE (recursive,
 #             barrier or abba): its case provokes one lockdep report inside an
 #             expect-report bracket, and the run passes only if it comes
@@ -118,7 +115,6 @@ write_plan() {
 	{
 		echo "load $dir/kovan/kovan.ko"
 		echo "load $dir/kovan_queue/kovan_queue.ko"
-		[ -z "${KOVAN_TRACE_EVENTS:-}" ] || echo 'trace_on'
 		for m in "${modules[@]}"; do
 			if [ "$m" = kovan_harness_kunit ]; then
 				echo "load $dir/$(modpath "$m") $selftest_param"
@@ -128,7 +124,6 @@ write_plan() {
 				echo "load $dir/$(modpath "$m")"
 			fi
 		done
-		[ -z "${KOVAN_TRACE_EVENTS:-}" ] || echo 'trace_show'
 		for ((i = ${#modules[@]} - 1; i >= 0; i--)); do
 			echo "unload ${modules[i]}"
 		done
@@ -144,12 +139,6 @@ write_init() {
 	write_plan "$dir"
 	{
 		init_preamble
-		# KOVAN_TRACE_EVENTS=1: kovan's trace events through tracefs.
-		echo 'T=/sys/kernel/tracing'
-		echo 'trace_on() { $B mount -t tracefs tracefs $T && echo 1 >$T/events/kovan/enable &&' \
-			'echo 1 >$T/events/kovan_queue/enable && echo "kovan-trace: events on"; }'
-		echo 'trace_show() { echo 0 >$T/tracing_on; for e in $T/events/kovan*/*/; do' \
-			'e=${e%/}; e=${e##*/}; $B grep -m 2 " $e:" $T/trace | $B sed "s/^ */kovan-trace: /"; done; }'
 		cat "$work/plan"
 		echo 'echo; echo KOVAN-TESTS-END'
 		echo "$stop"
