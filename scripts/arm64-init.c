@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * init for the arm64 test boots (scripts/run-tests.sh): the host's busybox
+ * init for the arm64 test boots (boot() in scripts/lib.sh): the host's busybox
  * is x86-64, so this small static program (aarch64-linux-gnu-gcc -static)
- * does what run-tests.sh's busybox init script does on x86_64 and UML.
+ * does what the busybox init script does on x86_64 and UML.
  *
  * It mounts proc, sysfs and debugfs, prints the KOVAN-TESTS-BEGIN marker,
  * runs the plan in /plan, one command a line:

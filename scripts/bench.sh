@@ -25,20 +25,30 @@ KOVAN_EXTERNALS="examples/lookup bench"
 
 ensure_packages kernel boot plots
 
-# A splat makes the numbers of that boot meaningless.
-# check_console CONSOLE MARKER...: every marker must be there.
-check_console() {
-	local console=$1 marker
-	shift
-	if grep -qE 'BUG:|WARNING:|Oops|Call Trace|Kernel panic|general protection' "$console"; then
-		die "the kernel reported a problem during the benchmark, see $console"
-	fi
-	if grep -qE "(insmod|rmmod): can't" "$console"; then
-		die "loading or unloading a module failed, see $console"
-	fi
-	for marker in "$@"; do
-		grep -q "$marker" "$console" || die "benchmark did not finish, see $console"
+# The plan of every boot; $1: also the queue benchmark (QEMU).
+bench_plan() {
+	echo "load \$M/kovan/kovan.ko $kovan_params"
+	echo "load \$M/bench/kovan_bench.ko runs=$runs && unload kovan_bench"
+	echo "load \$M/bench/kovan_hash_bench.ko runs=$runs ms=$hash_ms && unload kovan_hash_bench"
+	echo 'load $M/kovan_queue/kovan_queue.ko'
+	[ -z "${1:-}" ] ||
+		echo "load \$M/bench/kovan_queue_bench.ko runs=$runs ms=$queue_ms && unload kovan_queue_bench"
+	echo "load \$M/bench/kovan_disruptor_bench.ko runs=$runs ms=$dis_ms && unload kovan_disruptor_bench"
+	echo 'unload kovan_queue'
+	echo 'unload kovan'
+}
+
+# bench_boot ARCH BUILD WORK LABEL SMP MEM END-MARKER...: one boot, judged by
+# results.py: a kernel report makes the numbers of that boot meaningless.
+bench_boot() {
+	local arch=$1 build=$2 work=$3 label=$4 smp=$5 mem=$6 rc=0 m required=()
+	shift 6
+	for m in "$@"; do
+		required+=(--require "$m")
 	done
+	boot "$arch" "$build" "$work" "$KOVAN_LOGDIR/$label.console" "$timeout" "$smp" "$mem" || rc=$?
+	console_verdict "$label" "$KOVAN_LOGDIR/$label.console" $rc "${required[@]}" ||
+		die "benchmark boot $label: $verdict, see $KOVAN_LOGDIR/$label.console"
 }
 
 # UML: one CPU, native speed, path lengths.
@@ -47,83 +57,29 @@ uml_work=$KOVAN_CACHE/run/bench-uml
 uml_console=$KOVAN_LOGDIR/bench-uml.console
 rm -rf "$uml_work"
 mkdir -p "$uml_work"
-
 stage "bench: building kovan and the benchmark modules against uml-bench"
 build_modules "$uml_build" um "$uml_work/src" "$KOVAN_LOGDIR/bench-uml.build.log" \
 	CONFIG_KOVAN_KUNIT_TEST=n CONFIG_KOVAN_DEBUG=n
-
-cat >"$uml_work/init" <<EOF
-#!/bin/busybox sh
-B=/bin/busybox
-\$B mount -t proc proc /proc
-\$B insmod $uml_work/src/kovan/kovan.ko $kovan_params
-\$B insmod $uml_work/src/bench/kovan_bench.ko runs=$runs && \$B rmmod kovan_bench
-\$B insmod $uml_work/src/bench/kovan_hash_bench.ko runs=$runs ms=$hash_ms && \$B rmmod kovan_hash_bench
-\$B insmod $uml_work/src/kovan_queue/kovan_queue.ko
-\$B insmod $uml_work/src/bench/kovan_disruptor_bench.ko runs=$runs ms=$dis_ms && \$B rmmod kovan_disruptor_bench
-\$B rmmod kovan_queue
-\$B rmmod kovan
-\$B poweroff -f
-EOF
-chmod +x "$uml_work/init"
+bench_plan >"$uml_work/plan"
 stage "bench: booting UML, $runs runs of each reclamation, hash table and Disruptor scenario (about 2 minutes; console: $uml_console)"
-timeout -k 5 "$timeout" "$uml_build/linux" mem=512M root=/dev/root \
-	rootfstype=hostfs rootflags=/ rw init="$uml_work/init" </dev/null >"$uml_console" 2>&1 ||
-	die "benchmark boot failed or timed out, see $uml_console"
-check_console "$uml_console" 'kovan-bench: end' 'kovan-hash-bench: end' 'kovan-disruptor-bench: end'
+bench_boot um "$uml_build" "$uml_work" bench-uml 1 512M \
+	'kovan-bench: end' 'kovan-hash-bench: end' 'kovan-disruptor-bench: end'
 
 # QEMU x86_64: real parallel vCPUs with emulated costs, ratios only.
 x86_build=$("$KOVAN_ROOT/scripts/build-kernel.sh" x86_64-bench | tail -n 1)
 x86_work=$KOVAN_CACHE/run/bench-x86_64
-tree=$x86_work/src
 rm -rf "$x86_work"
 mkdir -p "$x86_work"
-
 stage "bench: building kovan and the benchmark modules against x86_64-bench"
-build_modules "$x86_build" x86_64 "$tree" "$KOVAN_LOGDIR/bench-x86_64.build.log" \
+build_modules "$x86_build" x86_64 "$x86_work/src" "$KOVAN_LOGDIR/bench-x86_64.build.log" \
 	CONFIG_KOVAN_KUNIT_TEST=n CONFIG_KOVAN_DEBUG=n
-
-cat >"$x86_work/init" <<EOF
-#!/bin/busybox sh
-B=/bin/busybox
-\$B mount -t proc proc /proc
-\$B insmod /lib/kovan/kovan.ko $kovan_params
-\$B insmod /lib/kovan/kovan_queue.ko
-\$B insmod /lib/kovan/kovan_bench.ko runs=$runs && \$B rmmod kovan_bench
-\$B insmod /lib/kovan/kovan_hash_bench.ko runs=$runs ms=$hash_ms && \$B rmmod kovan_hash_bench
-\$B insmod /lib/kovan/kovan_queue_bench.ko runs=$runs ms=$queue_ms && \$B rmmod kovan_queue_bench
-\$B insmod /lib/kovan/kovan_disruptor_bench.ko runs=$runs ms=$dis_ms && \$B rmmod kovan_disruptor_bench
-\$B rmmod kovan_queue
-\$B rmmod kovan
-\$B reboot -f
-EOF
-{
-	echo 'dir /bin 0755 0 0'
-	echo 'dir /dev 0755 0 0'
-	echo 'nod /dev/console 0600 0 0 c 5 1'
-	echo 'dir /proc 0755 0 0'
-	echo 'dir /lib 0755 0 0'
-	echo 'dir /lib/kovan 0755 0 0'
-	echo 'file /bin/busybox /bin/busybox 0755 0 0'
-	echo "file /init $x86_work/init 0755 0 0"
-	for ko in kovan/kovan kovan_queue/kovan_queue bench/kovan_bench bench/kovan_hash_bench \
-		bench/kovan_queue_bench bench/kovan_disruptor_bench; do
-		echo "file /lib/kovan/${ko##*/}.ko $tree/$ko.ko 0644 0 0"
-	done
-} >"$x86_work/initramfs.list"
-"$x86_build/usr/gen_init_cpio" "$x86_work/initramfs.list" >"$x86_work/initramfs.cpio"
-
+bench_plan queue >"$x86_work/plan"
 qemu_args=()
 for smp in $smp_list; do
 	console=$KOVAN_LOGDIR/bench-x86_64-smp$smp.console
 	stage "bench: booting QEMU TCG -smp $smp, $runs runs of each scenario (3-4 minutes; console: $console)"
-	timeout -k 5 "$timeout" qemu-system-x86_64 -nodefaults -no-reboot -nographic \
-		-accel tcg,thread=multi -smp "$smp" -m 1G -serial stdio \
-		-kernel "$x86_build/arch/x86/boot/bzImage" -initrd "$x86_work/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1" </dev/null >"$console" 2>&1 ||
-		die "benchmark boot failed or timed out, see $console"
-	check_console "$console" 'kovan-bench: end' 'kovan-hash-bench: end' 'kovan-queue-bench: end' \
-		'kovan-disruptor-bench: end'
+	bench_boot x86_64 "$x86_build" "$x86_work" "bench-x86_64-smp$smp" "$smp" 1G 'kovan-bench: end' \
+		'kovan-hash-bench: end' 'kovan-queue-bench: end' 'kovan-disruptor-bench: end'
 	qemu_args+=(--qemu "$smp:$console")
 done
 

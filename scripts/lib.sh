@@ -207,11 +207,13 @@ build_modules() {
 	fi
 }
 
-# init_preamble: the start of a busybox init script for a test boot. It
-# mounts proc, sysfs and debugfs, prints the marker results.py starts its
-# region at (end it with "echo; echo KOVAN-TESTS-END"), and defines
-# "load <.ko> [parameters]" and "unload <module>", which print each insmod's
-# and rmmod's result as results.py counts them.
+# Test boots. A boot runs a plan, WORK/plan: busybox shell lines between the
+# markers results.py cuts at, in which "load <.ko> [parameters]" and "unload
+# <module>" print each insmod's and rmmod's result as results.py counts them
+# (load fails when insmod does), and $M is the module tree build_modules
+# built in WORK/src (the guest sees it there on UML, on the host's file
+# system, and at /lib/kovan of its initramfs on QEMU). On arm64 the plan
+# holds load and unload lines only: its init is scripts/arm64-init.c.
 init_preamble() {
 	echo '#!/bin/busybox sh'
 	echo 'B=/bin/busybox'
@@ -220,18 +222,84 @@ init_preamble() {
 	echo '$B mount -t debugfs debugfs /sys/kernel/debug'
 	echo 'echo; echo KOVAN-TESTS-BEGIN'
 	echo 'load() { if $B insmod "$@"; then echo "kovan-harness: ok insmod ${1##*/}";' \
-		'else echo "kovan-harness: not ok insmod ${1##*/} rc=$?"; fi; }'
+		'else echo "kovan-harness: not ok insmod ${1##*/} rc=$?"; return 1; fi; }'
 	echo 'unload() { if $B rmmod "$1"; then echo "kovan-harness: ok rmmod $1";' \
 		'else echo "kovan-harness: not ok rmmod $1 rc=$?"; fi; }'
 }
 
-# boot_uml BUILD INIT CONSOLE TIMEOUT [KERNEL ARGS...]: boot the UML kernel
-# built in BUILD on the host's file system (hostfs, so the guest reads the
-# modules where they were built) with INIT as its init; the console goes to
-# CONSOLE. Returns timeout's status: 124 or 137 when the boot timed out.
-boot_uml() {
-	local build=$1 init=$2 console=$3 timeout=$4
-	shift 4
-	timeout -k 5 "$timeout" "$build/linux" mem=512M root=/dev/root rootfstype=hostfs \
-		rootflags=/ rw init="$init" "$@" </dev/null >"$console" 2>&1
+# boot ARCH BUILD WORK CONSOLE TIMEOUT SMP MEM [KERNEL ARGUMENTS...]: boot the
+# kernel built in BUILD, UML on the host's file system or QEMU TCG (-smp SMP)
+# with an initramfs of busybox (arm64: the static init and the plan) and the
+# .ko files the plan names as $M/<path>, and run the plan; the console goes
+# to CONSOLE. KOVAN_QEMU_CPU: x86_64's -cpu; KOVAN_ARM64_CPU: arm64's (default
+# max,pauth-impdef=on: LSE atomics; cortex-a57 has the LL/SC ones of ARMv8.0).
+# Returns timeout's status: 124 or 137 when the boot timed out.
+boot() {
+	local arch=$1 build=$2 work=$3 console=$4 timeout=$5 smp=$6 mem=$7 dir=/lib/kovan
+	local init=$3/init list=$3/initramfs.list qemu kernel tty ko f
+	shift 7
+	[ "$arch" != um ] || dir=$work/src
+	if [ "$arch" = arm64 ]; then
+		sed "s|\$M/|$dir/|g" "$work/plan" >"$work/plan.arm64"
+		aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$init" \
+			"$KOVAN_ROOT/scripts/arm64-init.c" || die "compiling scripts/arm64-init.c failed"
+	else
+		{
+			init_preamble
+			echo "M=$dir"
+			cat "$work/plan"
+			echo 'echo; echo KOVAN-TESTS-END'
+			if [ "$arch" = um ]; then echo '$B poweroff -f'; else echo '$B reboot -f'; fi
+		} >"$init"
+		chmod +x "$init"
+	fi
+	if [ "$arch" = um ]; then
+		timeout -k 5 "$timeout" "$build/linux" mem="$mem" root=/dev/root rootfstype=hostfs \
+			rootflags=/ rw init="$init" "$@" </dev/null >"$console" 2>&1
+		return
+	fi
+	case $arch in
+	arm64)
+		qemu=(qemu-system-aarch64 -M virt -cpu "${KOVAN_ARM64_CPU:-max,pauth-impdef=on}")
+		kernel=$build/arch/arm64/boot/Image tty=ttyAMA0
+		;;
+	*)
+		qemu=(qemu-system-x86_64 ${KOVAN_QEMU_CPU:+-cpu "$KOVAN_QEMU_CPU"})
+		kernel=$build/arch/x86/boot/bzImage tty=ttyS0
+		;;
+	esac
+	mapfile -t ko < <(grep -o '\$M/[^[:space:]";]*\.ko' "$work/plan" | sed 's|^\$M/||' | sort -u)
+	{
+		printf 'dir %s 0755 0 0\n' /bin /dev /proc /sys $(printf "$dir/%s\n" "${ko[@]}" |
+			awk -F/ '{ p = ""; for (i = 2; i < NF; i++) print p = p "/" $i }' | sort -u)
+		echo 'nod /dev/console 0600 0 0 c 5 1'
+		echo "file /init $init 0755 0 0"
+		if [ "$arch" = arm64 ]; then
+			echo "file /plan $work/plan.arm64 0644 0 0"
+		else
+			echo 'file /bin/busybox /bin/busybox 0755 0 0'
+		fi
+		for f in "${ko[@]}"; do echo "file $dir/$f $work/src/$f 0644 0 0"; done
+	} >"$list"
+	"$build/usr/gen_init_cpio" "$list" >"$work/initramfs.cpio" || die "gen_init_cpio $list failed"
+	timeout -k 5 "$timeout" "${qemu[@]}" -nodefaults -no-reboot -nographic \
+		-accel tcg,thread=multi -smp "$smp" -m "$mem" -serial stdio \
+		-kernel "$kernel" -initrd "$work/initramfs.cpio" \
+		-append "console=$tty panic=-1 $*" </dev/null >"$console" 2>&1
+}
+
+# console_verdict LABEL CONSOLE RC [results.py options...]: judge a boot's
+# console (RC: boot's status) with scripts/results.py, the one scanner of
+# kernel reports; print its failure lines, leave its count line in $verdict
+# ("N passed, N failed, N skipped"), the results in $KOVAN_LOGDIR/LABEL.json.
+console_verdict() {
+	local label=$1 console=$2 rc=$3 out res=0
+	shift 3
+	[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || set -- "$@" --timed-out
+	out=$(python3 "$KOVAN_ROOT/scripts/results.py" --log "$console" \
+		--kunit "$KSRC/tools/testing/kunit/kunit.py" --label "$label" \
+		--json "$KOVAN_LOGDIR/$label.json" "$@") || res=$?
+	printf '%s\n' "$out" | sed '$d'
+	verdict=$(printf '%s\n' "$out" | tail -n 1 | sed "s/^$label: //")
+	return $res
 }

@@ -21,8 +21,7 @@
 #             expect-report bracket, and the run passes only if it comes
 # Results: $KOVAN_LOGDIR/<label>.json; console: $KOVAN_LOGDIR/<label>.console
 # arm64: cross-compiled, booted with qemu-system-aarch64 -M virt -cpu
-# $KOVAN_ARM64_CPU (default max,pauth-impdef=on: LSE atomics, as kunit.py
-# boots it; cortex-a57 gives the LL/SC atomics of ARMv8.0).
+# $KOVAN_ARM64_CPU (see boot() in lib.sh).
 # KOVAN_BOOT_ARGS adds to the kernel command line (for instance
 # kunit.filter_glob=kovan.kovan_barrier* to run some cases only).
 set -euo pipefail
@@ -93,8 +92,7 @@ selftest_build=()
 
 # Modules: from a private copy, so kernels of different arches never share
 # objects; the consumer test and the example are separate external modules.
-tree=$work/src
-build_modules "$build" "$arch" "$tree" "$log" ${cross:+CROSS_COMPILE="$cross"} "${selftest_build[@]}" \
+build_modules "$build" "$arch" "$work/src" "$log" ${cross:+CROSS_COMPILE="$cross"} "${selftest_build[@]}" \
 	"${robust[@]}"
 [ "$selftest" = hang ] && timeout=${KOVAN_HANG_TIMEOUT:-30}
 
@@ -108,114 +106,43 @@ modpath() {
 }
 
 # The plan: load kovan, kovan_queue and the test modules, then unload them
-# in reverse order; one "load <.ko> [parameters]" or "unload <module>" a line.
-# $1: where the .ko files are.
-write_plan() {
-	local dir=$1 m i
-	{
-		echo "load $dir/kovan/kovan.ko"
-		echo "load $dir/kovan_queue/kovan_queue.ko"
-		for m in "${modules[@]}"; do
-			if [ "$m" = kovan_harness_kunit ]; then
-				echo "load $dir/$(modpath "$m") $selftest_param"
-			elif [ -n "$provoke" ] && [ "$m" = kovan_lockdep_kunit ]; then
-				echo "load $dir/$(modpath "$m") provoke=$provoke"
-			else
-				echo "load $dir/$(modpath "$m")"
-			fi
-		done
-		for ((i = ${#modules[@]} - 1; i >= 0; i--)); do
-			echo "unload ${modules[i]}"
-		done
-		echo 'unload kovan_queue'
-		echo 'unload kovan'
-	} >"$work/plan"
-}
-
-# The init script: run the plan between markers the parser cuts at.
-# $1: where the .ko files are; $2: how to stop the machine.
-write_init() {
-	local dir=$1 stop=$2
-	write_plan "$dir"
-	{
-		init_preamble
-		cat "$work/plan"
-		echo 'echo; echo KOVAN-TESTS-END'
-		echo "$stop"
-	} >"$work/init"
-	chmod +x "$work/init"
-}
+# in reverse order.
+{
+	echo 'load $M/kovan/kovan.ko'
+	echo 'load $M/kovan_queue/kovan_queue.ko'
+	for m in "${modules[@]}"; do
+		if [ "$m" = kovan_harness_kunit ]; then
+			echo "load \$M/$(modpath "$m") $selftest_param"
+		elif [ -n "$provoke" ] && [ "$m" = kovan_lockdep_kunit ]; then
+			echo "load \$M/$(modpath "$m") provoke=$provoke"
+		else
+			echo "load \$M/$(modpath "$m")"
+		fi
+	done
+	for ((i = ${#modules[@]} - 1; i >= 0; i--)); do
+		echo "unload ${modules[i]}"
+	done
+	echo 'unload kovan_queue'
+	echo 'unload kovan'
+} >"$work/plan"
 
 case $arch in
-um) how="UML${robust:+, CONFIG_KOVAN_ROBUST_DEFAULT=y}" ;;
-arm64) how="QEMU aarch64 TCG -cpu $arm64_cpu -smp $smp" ;;
-*) how="QEMU TCG -smp $smp${cpu:+ -cpu $cpu}${robust:+, CONFIG_KOVAN_ROBUST_DEFAULT=y}" ;;
+um) how="UML${robust:+, CONFIG_KOVAN_ROBUST_DEFAULT=y}" mem=512M ;;
+arm64) how="QEMU aarch64 TCG -cpu $arm64_cpu -smp $smp" mem=1G ;;
+*) how="QEMU TCG -smp $smp${cpu:+ -cpu $cpu}${robust:+, CONFIG_KOVAN_ROBUST_DEFAULT=y}" mem=1G ;;
 esac
 stage "$label: booting ($how, limit ${timeout} s; console: $console)"
 t0=$(date +%s)
 rc=0
-if [ "$arch" = um ]; then
-	write_init "$tree" '$B poweroff -f'
-	boot_uml "$build" "$work/init" "$console" "$timeout" ${KOVAN_BOOT_ARGS:-} || rc=$?
-else
-	initrd=$work/initrd
-	mkdir -p "$initrd"
-	if [ "$arch" = arm64 ]; then
-		# The host's busybox is x86-64: a static arm64 init runs the plan.
-		write_plan /lib/kovan
-		"${cross}gcc" -static -O2 -Wall -Wextra -Werror -o "$work/init" \
-			"$KOVAN_ROOT/scripts/arm64-init.c" || die "compiling scripts/arm64-init.c failed"
-		init_file="file /plan $work/plan 0644 0 0"
-		qemu=(qemu-system-aarch64 -M virt -cpu "$arm64_cpu")
-		kernel=$build/arch/arm64/boot/Image tty=ttyAMA0
-	else
-		write_init /lib/kovan '$B reboot -f'
-		init_file='file /bin/busybox /bin/busybox 0755 0 0'
-		qemu=(qemu-system-x86_64 ${cpu:+-cpu "$cpu"})
-		kernel=$build/arch/x86/boot/bzImage tty=ttyS0
-	fi
-	{
-		echo 'dir /bin 0755 0 0'
-		echo 'dir /dev 0755 0 0'
-		echo 'nod /dev/console 0600 0 0 c 5 1'
-		echo 'dir /proc 0755 0 0'
-		echo 'dir /sys 0755 0 0'
-		echo 'dir /lib 0755 0 0'
-		echo 'dir /lib/kovan 0755 0 0'
-		echo 'dir /lib/kovan/kovan 0755 0 0'
-		echo 'dir /lib/kovan/kovan_queue 0755 0 0'
-		echo 'dir /lib/kovan/kunit 0755 0 0'
-		echo 'dir /lib/kovan/kunit/consumer 0755 0 0'
-		echo 'dir /lib/kovan/examples 0755 0 0'
-		echo 'dir /lib/kovan/examples/lookup 0755 0 0'
-		echo "$init_file"
-		echo "file /init $work/init 0755 0 0"
-		echo "file /lib/kovan/kovan/kovan.ko $tree/kovan/kovan.ko 0644 0 0"
-		echo "file /lib/kovan/kovan_queue/kovan_queue.ko $tree/kovan_queue/kovan_queue.ko 0644 0 0"
-		for m in "${modules[@]}"; do
-			echo "file /lib/kovan/$(modpath "$m") $tree/$(modpath "$m") 0644 0 0"
-		done
-	} >"$work/initramfs.list"
-	"$build/usr/gen_init_cpio" "$work/initramfs.list" >"$work/initramfs.cpio"
-	timeout -k 5 "$timeout" "${qemu[@]}" -nodefaults -no-reboot -nographic \
-		-accel tcg,thread=multi -smp "$smp" -m 1G -serial stdio \
-		-kernel "$kernel" -initrd "$work/initramfs.cpio" \
-		-append "console=$tty panic=-1 ${KOVAN_BOOT_ARGS:-}" </dev/null >"$console" 2>&1 ||
-		rc=$?
-fi
+KOVAN_QEMU_CPU=$cpu KOVAN_ARM64_CPU=$arm64_cpu boot "$arch" "$build" "$work" "$console" "$timeout" \
+	"$smp" "$mem" ${KOVAN_BOOT_ARGS:-} || rc=$?
 secs=$(($(date +%s) - t0))
-timed_out=()
-[ $rc -eq 124 ] || [ $rc -eq 137 ] && timed_out=(--timed-out)
 required=()
 [ "$cpu" != max ] || required=(--require 'paging: 5 levels')
 # A provoked case that skipped (the parameter did not arrive) proves nothing.
 [ -z "$provoke" ] || required+=(--require 'kovan-expect-report: begin lockdep-')
-
 res=0
-summary=$(python3 "$KOVAN_ROOT/scripts/results.py" --log "$console" \
-	--kunit "$KSRC/tools/testing/kunit/kunit.py" --label "$label" \
-	--expect "$(IFS=,; echo "${expect[*]}")" --json "$KOVAN_LOGDIR/$label.json" \
-	"${timed_out[@]}" "${required[@]}") || res=$?
-printf '%s\n' "$summary" | sed '$d'
-stage "$label: boot+test ${secs} s ... $(printf '%s\n' "$summary" | tail -n 1 | sed "s/^$label: //")"
+console_verdict "$label" "$console" $rc --expect "$(IFS=,; echo "${expect[*]}")" \
+	"${required[@]}" || res=$?
+stage "$label: boot+test ${secs} s ... $verdict"
 exit $res

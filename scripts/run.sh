@@ -27,11 +27,8 @@ KOVAN_EXTERNALS="examples/lookup examples/demo" build_modules "$build" um "$work
 
 # The guest's part. "show CMD" prints CMD and what it wrote, each line
 # prefixed "kovan-run:" for the host to pick out of the console.
-ko=$work/src
 table=/sys/kernel/debug/kovan_lookup/table
-{
-	init_preamble
-	cat <<-'EOF'
+cat >"$work/plan" <<-'EOF'
 	for a in cat dmesg grep sed sleep tail; do eval "$a() { \$B $a \"\$@\"; }"; done
 	show() {
 		echo "kovan-run: \$ $*"
@@ -40,51 +37,43 @@ table=/sys/kernel/debug/kovan_lookup/table
 		[ -z "$out" ] || echo "$out" | sed 's/^/kovan-run:   /'
 		[ $rc -eq 0 ] || echo "kovan-run:   (exit status $rc)"
 	}
-	EOF
-	echo "load $ko/kovan/kovan.ko"
-	echo "load $ko/kovan_queue/kovan_queue.ko"
-	echo "load $ko/examples/lookup/kovan_lookup.ko"
-	echo "cd ${table%/*}"
-	echo 'show "echo set 1 100 > table"'
-	echo 'show "echo set 2 200 > table"'
-	echo 'show "echo set 1 150 > table"'
-	echo 'show "echo get 1 > table; dmesg | grep kovan_lookup: | tail -n 1"'
-	echo 'show "echo del 2 > table"'
-	echo 'show "echo get 2 > table"'
-	echo 'show "echo frob 1 > table"'
-	echo 'show "cat table"'
-	echo 'cd /'
+	load $M/kovan/kovan.ko
+	load $M/kovan_queue/kovan_queue.ko
+	load $M/examples/lookup/kovan_lookup.ko
+	cd /sys/kernel/debug/kovan_lookup
+	show "echo set 1 100 > table"
+	show "echo set 2 200 > table"
+	show "echo set 1 150 > table"
+	show "echo get 1 > table; dmesg | grep kovan_lookup: | tail -n 1"
+	show "echo del 2 > table"
+	show "echo get 2 > table"
+	show "echo frob 1 > table"
+	show "cat table"
+	cd /
 	# The lookup table's is the only domain so far ("&t->domain" in kovan_lookup.c).
-	echo 'sleep 1'
-	echo 'for f in /sys/kernel/debug/kovan/*/stats; do' \
-		'echo "kovan-stats: ${f#/sys/kernel/debug/kovan/}:" $(cat $f); done'
-	echo "load $ko/examples/demo/kovan_demo.ko"
-	echo 'unload kovan_demo'
-	echo 'unload kovan_lookup'
-	echo 'unload kovan_queue'
-	echo 'unload kovan'
-	echo 'echo; echo KOVAN-TESTS-END'
-	echo '$B poweroff -f'
-} >"$work/init"
-chmod +x "$work/init"
+	sleep 1
+	for f in /sys/kernel/debug/kovan/*/stats; do
+		echo "kovan-stats: ${f#/sys/kernel/debug/kovan/}:" $(cat $f)
+	done
+	load $M/examples/demo/kovan_demo.ko
+	unload kovan_demo
+	unload kovan_lookup
+	unload kovan_queue
+	unload kovan
+EOF
 
 stage "run: booting UML (one CPU, KASAN, lockdep; limit $timeout s; console: $console)"
 t0=$(date +%s)
 rc=0
-boot_uml "$build" "$work/init" "$console" "$timeout" || rc=$?
+boot um "$build" "$work" "$console" "$timeout" 1 512M || rc=$?
 secs=$(($(date +%s) - t0))
-timed_out=()
-[ $rc -eq 124 ] || [ $rc -eq 137 ] && timed_out=(--timed-out)
 res=0
-summary=$(python3 "$KOVAN_ROOT/scripts/results.py" --log "$console" \
-	--kunit "$KSRC/tools/testing/kunit/kunit.py" --label "$label" --json "$KOVAN_LOGDIR/$label.json" \
-	--require 'kovan-demo: end' "${timed_out[@]}") || res=$?
-printf '%s\n' "$summary" | sed '$d'
+console_verdict "$label" "$console" $rc --require 'kovan-demo: end' || res=$?
 if [ $res -eq 0 ]; then
 	verdict="$(sed -n 's/^kovan-harness: ok insmod //p' "$console" | paste -sd ' ')"
 	verdict="loaded and unloaded $verdict; no kernel report (KASAN, lockdep, WARN)"
 else
-	verdict="FAILED: $(printf '%s\n' "$summary" | tail -n 1 | sed "s/^$label: //")"
+	verdict="FAILED: $verdict"
 fi
 stage "run: boot ${secs} s, $verdict"
 

@@ -66,117 +66,72 @@ work=$KOVAN_CACHE/run/$label
 console=$KOVAN_LOGDIR/$label.console
 rm -rf "$work"
 mkdir -p "$work"
-tree=$work/src
-build_modules "$build" "$arch" "$tree" "$KOVAN_LOGDIR/$label.build.log" CONFIG_KOVAN_KUNIT_TEST=n
+build_modules "$build" "$arch" "$work/src" "$KOVAN_LOGDIR/$label.build.log" CONFIG_KOVAN_KUNIT_TEST=n
+cp "$build/kernel/torture.ko" "$work/src/torture/"
 
-# $1: where the .ko files are; $2: how to stop the machine.
-write_init() {
-	local dir=$1 stop=$2
-	cat >"$work/init" <<-EOF
-	#!/bin/busybox sh
-	B=/bin/busybox
-	\$B mount -t proc proc /proc
-	\$B mount -t sysfs sysfs /sys
-	\$B mount -t debugfs debugfs /sys/kernel/debug
-	echo; echo KOVAN-TESTS-BEGIN
-	load() { if \$B insmod "\$@"; then echo "kovan-harness: ok insmod \${1##*/}";
-		else echo "kovan-harness: not ok insmod \${1##*/} rc=\$?"; return 1; fi; }
-	unload() { if \$B rmmod "\$1"; then echo "kovan-harness: ok rmmod \$1";
-		else echo "kovan-harness: not ok rmmod \$1 rc=\$?"; fi; }
-	load $dir/kovan.ko
-	load $dir/kovan_queue.ko
-	load $dir/torture.ko
+# The plan. Failures start once the torture module is up: its own set-up
+# would only be refused. An injected allocation failure may refuse a load
+# of kovan_torture_unload with -ENOMEM: that is the module's init error
+# path working, not a failure.
+{
+	echo "P='$params' fault=$fault"
+	cat <<-'EOF'
+	load $M/kovan/kovan.ko
+	load $M/kovan_queue/kovan_queue.ko
+	load $M/torture/torture.ko
 	F=/sys/kernel/debug/kovan/fail_alloc
-	# Failures start once the torture module is up: its own set-up would
-	# only be refused.
-	if load $dir/kovan_torture.ko $params; then
-		if [ -d \$F ]; then
-			echo 0 >\$F/verbose; echo -1 >\$F/times; echo 1 >\$F/interval
-			echo $fault >\$F/probability
+	if load $M/torture/kovan_torture.ko $P; then
+		if [ -d $F ]; then
+			echo 0 >$F/verbose; echo -1 >$F/times; echo 1 >$F/interval
+			echo $fault >$F/probability
 			echo "kovan-harness: ok fault injection: $fault% of kovan's allocations fail"
 		else
-			echo "kovan-harness: not ok fault injection: no \$F (CONFIG_KOVAN_FAULT_INJECTION)"
+			echo "kovan-harness: not ok fault injection: no $F (CONFIG_KOVAN_FAULT_INJECTION)"
 		fi
-		# An injected allocation failure may refuse a load with -ENOMEM: that
-		# is the module's init error path working, not a failure.
 		cycles=0 nomem=0 bad=0
-		while ! \$B dmesg | \$B grep -q 'kovan-torture: end:'; do
-			if err=\$(\$B insmod $dir/kovan_torture_unload.ko 2>&1); then
-				if \$B rmmod kovan_torture_unload; then
-					cycles=\$((cycles + 1))
+		while ! $B dmesg | $B grep -q 'kovan-torture: end:'; do
+			if err=$($B insmod $M/torture/kovan_torture_unload.ko 2>&1); then
+				if $B rmmod kovan_torture_unload; then
+					cycles=$((cycles + 1))
 				else
-					bad=\$((bad + 1)); echo "rmmod kovan_torture_unload failed"
+					bad=$((bad + 1)); echo "rmmod kovan_torture_unload failed"
 				fi
-			elif echo "\$err" | \$B grep -q 'Cannot allocate memory'; then
-				nomem=\$((nomem + 1))
+			elif echo "$err" | $B grep -q 'Cannot allocate memory'; then
+				nomem=$((nomem + 1))
 			else
-				bad=\$((bad + 1)); echo "\$err"; \$B sleep 1
+				bad=$((bad + 1)); echo "$err"; $B sleep 1
 			fi
 		done
-		if [ \$cycles -gt 0 ] && [ \$bad -eq 0 ]; then
-			echo "kovan-harness: ok torture: \$cycles load/unload cycles with retirements pending (\$nomem loads refused with -ENOMEM)"
+		if [ $cycles -gt 0 ] && [ $bad -eq 0 ]; then
+			echo "kovan-harness: ok torture: $cycles load/unload cycles with retirements pending ($nomem loads refused with -ENOMEM)"
 		else
-			echo "kovan-harness: not ok torture: load/unload cycles: \$cycles ok, \$bad failed"
+			echo "kovan-harness: not ok torture: load/unload cycles: $cycles ok, $bad failed"
 		fi
-		echo 0 >\$F/probability
+		echo 0 >$F/probability
 		unload kovan_torture
 	fi
 	unload torture
 	unload kovan_queue
 	unload kovan
-	echo; echo KOVAN-TESTS-END
-	$stop
 	EOF
-	chmod +x "$work/init"
-}
+} >"$work/plan"
 
 desc="$secs s, fault injection $fault%"
 [ "$onoff" != 0 ] && desc="$desc, hotplug every $onoff ms"
 [ "$isolate" != -1 ] && desc="$desc, CPU $isolate isolated"
 [ -n "$selftest" ] && desc="$desc, deliberate bug: $selftest"
+if [ "$arch" = um ]; then
+	how="UML (KASAN, one CPU)" mem=1G
+else
+	how="QEMU TCG -smp $smp (KCSAN)" mem=2G
+fi
+stage "$label: booting $how, $desc, limit $timeout s; console: $console"
 t0=$(date +%s)
 rc=0
-if [ "$arch" = um ]; then
-	stage "$label: booting UML (KASAN, one CPU), $desc, limit $timeout s; console: $console"
-	write_init "$tree/torture" '$B poweroff -f'
-	cp "$tree/kovan/kovan.ko" "$tree/kovan_queue/kovan_queue.ko" "$build/kernel/torture.ko" \
-		"$tree/torture/"
-	timeout -k 5 "$timeout" "$build/linux" mem=1G root=/dev/root rootfstype=hostfs \
-		rootflags=/ rw printk.time=1 init="$work/init" </dev/null >"$console" 2>&1 || rc=$?
-else
-	stage "$label: booting QEMU TCG -smp $smp (KCSAN), $desc, limit $timeout s; console: $console"
-	write_init /lib/kovan '$B reboot -f'
-	{
-		echo 'dir /bin 0755 0 0'
-		echo 'dir /dev 0755 0 0'
-		echo 'nod /dev/console 0600 0 0 c 5 1'
-		echo 'dir /proc 0755 0 0'
-		echo 'dir /sys 0755 0 0'
-		echo 'dir /lib 0755 0 0'
-		echo 'dir /lib/kovan 0755 0 0'
-		echo 'file /bin/busybox /bin/busybox 0755 0 0'
-		echo "file /init $work/init 0755 0 0"
-		for ko in kovan/kovan kovan_queue/kovan_queue torture/kovan_torture \
-			torture/kovan_torture_unload; do
-			echo "file /lib/kovan/${ko##*/}.ko $tree/$ko.ko 0644 0 0"
-		done
-		echo "file /lib/kovan/torture.ko $build/kernel/torture.ko 0644 0 0"
-	} >"$work/initramfs.list"
-	"$build/usr/gen_init_cpio" "$work/initramfs.list" >"$work/initramfs.cpio"
-	timeout -k 5 "$timeout" qemu-system-x86_64 -nodefaults -no-reboot -nographic \
-		-accel tcg,thread=multi -smp "$smp" -m 2G -serial stdio \
-		-kernel "$build/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio" \
-		-append "console=ttyS0 panic=-1 printk.time=1$isolation" </dev/null >"$console" 2>&1 || rc=$?
-fi
+boot "$arch" "$build" "$work" "$console" "$timeout" "$smp" $mem printk.time=1$isolation || rc=$?
 secs_taken=$(($(date +%s) - t0))
-timed_out=()
-[ $rc -eq 124 ] || [ $rc -eq 137 ] && timed_out=(--timed-out)
-
 res=0
-summary=$(python3 "$KOVAN_ROOT/scripts/results.py" --log "$console" \
-	--kunit "$KSRC/tools/testing/kunit/kunit.py" --label "$label" \
-	--json "$KOVAN_LOGDIR/$label.json" "${timed_out[@]}") || res=$?
-printf '%s\n' "$summary" | sed '$d'
+console_verdict "$label" "$console" $rc || res=$?
 # The run's counts, for the person waiting.
 grep -o 'kovan-torture: reads.*' "$console" | sed 's/^kovan-torture: /  /' || true
 grep -o 'kovan-torture: \(updaters\|hotplug\|end\).*' "$console" | sed 's/^kovan-torture: /  /' || true
@@ -184,5 +139,5 @@ sed -n 's/.*kovan-torture-unload: domain destroyed in \([0-9]*\) us.*/\1/p' "$co
 	awk '{ n++; if ($1 > max) max = $1 } END { if (n) printf "  unload: slowest of %d domain destroys %.1f ms\n", n, max / 1000 }'
 grep -o 'kovan-harness: ok torture: [0-9]* load/unload.*' "$console" |
 	sed 's/^kovan-harness: ok torture: /  /' || true
-stage "$label: boot+torture ${secs_taken} s ... $(printf '%s\n' "$summary" | tail -n 1 | sed "s/^$label: //")"
+stage "$label: boot+torture ${secs_taken} s ... $verdict"
 exit $res
