@@ -9,10 +9,9 @@
 #
 # --compile: kovan.ko, kovan_queue.ko, the KUnit suites, kunit/consumer/,
 # bench/ and torture/ with W=1, ARCH=arm64 and gcc-aarch64-linux-gnu against
-# an arm64 defconfig tree of 6.12 prepared for external modules
-# (modules_prepare, like scripts/compat.sh's 6.1 tree). Without an arm64
-# vmlinux there, modpost cannot check the kernel's own symbols
-# (KBUILD_MODPOST_WARN); the boot does. Any compiler warning fails.
+# an arm64 defconfig tree of 6.12 of external_tree (lib.sh), as
+# scripts/compat.sh's 6.1 tree; the boot checks the kernel's own symbols.
+# Any compiler warning fails.
 #
 # Without --compile, also builds (or finds in the cache) the kernel of
 # kunit/configs/arm64.config and boots it with scripts/run-tests.sh
@@ -21,37 +20,19 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-cross=aarch64-linux-gnu-
-
-# Cross-compile with W=1 against a prepared arm64 defconfig tree.
+# Cross-compile with W=1 against a prepared arm64 defconfig tree, keyed by
+# its option list as before external_tree served compat.sh too.
 compile() {
-	local version build log o options=(MODULES MODULE_UNLOAD KUNIT DEBUG_FS FAULT_INJECTION
-		FAULT_INJECTION_DEBUG_FS) enable=()
+	local build version
 	ensure_kernel_source
 	ensure_packages arm64
+	build=$(external_tree "cross-arm64-$KERNEL_SERIES" "$KSRC" arm64 \
+		"MODULES MODULE_UNLOAD KUNIT DEBUG_FS FAULT_INJECTION FAULT_INJECTION_DEBUG_FS")
 	version=$(kernel_version)
-	for o in "${options[@]}"; do
-		enable+=(-e "$o")
-	done
-	build=$KOVAN_CACHE/build/cross-arm64-$KERNEL_SERIES-$(printf '%s\n' "$version" \
-		"$("${cross}gcc" --version | head -n 1)" "${options[*]}" | sha256sum | cut -c1-12)
-	log=$KOVAN_LOGDIR/cross-arm64.log
-	if [ ! -f "$build/.kovan-prepared" ]; then
-		stage "arm64: preparing a $version defconfig tree for external modules (log: $log)"
-		mkdir -p "$build"
-		{
-			make -C "$KSRC" O="$build" ARCH=arm64 CROSS_COMPILE="$cross" defconfig &&
-			"$KSRC/scripts/config" --file "$build/.config" "${enable[@]}" &&
-			make -C "$KSRC" O="$build" ARCH=arm64 CROSS_COMPILE="$cross" olddefconfig &&
-			make -C "$KSRC" O="$build" ARCH=arm64 CROSS_COMPILE="$cross" \
-				CC="ccache ${cross}gcc" -j"$JOBS" modules_prepare
-		} >"$log" 2>&1 || die "preparing the arm64 $version tree failed, see $log"
-		touch "$build/.kovan-prepared"
-	fi
 	stage "arm64: cross-compiling every module against $version with W=1" \
 		"(log: $KOVAN_LOGDIR/cross-arm64.build.log)"
 	build_modules "$build" arm64 "$KOVAN_CACHE/run/cross-arm64/src" \
-		"$KOVAN_LOGDIR/cross-arm64.build.log" W=1 CROSS_COMPILE="$cross" KBUILD_MODPOST_WARN=1
+		"$KOVAN_LOGDIR/cross-arm64.build.log" W=1 CROSS_COMPILE=aarch64-linux-gnu- KBUILD_MODPOST_WARN=1
 	stage "arm64: $version builds warning-free"
 }
 

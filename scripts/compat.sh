@@ -12,10 +12,8 @@
 #                        hrtimer_setup() instead of hrtimer_init()), for
 #                        the kernels after 6.12 that no package here carries
 #
-# A defconfig tree prepared for external modules (modules_prepare) is enough
-# to compile; without its vmlinux, modpost cannot resolve the kernel's own
-# symbols (KBUILD_MODPOST_WARN; make check-6.1 boots 6.1). Not built: the
-# benchmarks (lwq is 6.9, kvfree_rcu_barrier 6.12).
+# Against a tree of external_tree (lib.sh; make check-6.1 boots 6.1). Not
+# built: the benchmarks (lwq is 6.9, kvfree_rcu_barrier 6.12).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,9 +25,9 @@ if [ "${1:-}" = --sim-6.15 ]; then
 	patches=("$KOVAN_ROOT/kunit/patches/$name"/*.patch)
 	# Keyed by the patches and by the base tree: its version and the
 	# marker naming the patches it was unpacked with.
-	marker=.kovan-$name-$( (cat "${patches[@]}"; make -s -C "$base" kernelversion
+	key=.kovan-$name-$( (cat "${patches[@]}"; make -s -C "$base" kernelversion
 		printf '%s\n' "$base"/.kovan-unpacked*) | sha256sum | cut -c1-12)
-	if [ ! -f "$src/$marker" ]; then
+	if [ ! -f "$src/$key" ]; then
 		stage "compat: $name source: links to $base, ${#patches[@]} patch(es) applied to copies"
 		rm -rf "$src"
 		cp -as "$base" "$src"
@@ -45,9 +43,8 @@ if [ "${1:-}" = --sim-6.15 ]; then
 		for p in "${patches[@]}"; do
 			patch -d "$src" -p1 -s <"$p" || die "$p does not apply to $base"
 		done
-		touch "$src/$marker"
+		touch "$src/$key"
 	fi
-	key=$marker
 else
 	name=6.1
 	src=$KOVAN_CACHE/src/linux-source-6.1
@@ -55,22 +52,8 @@ else
 	unpack_kernel_source 6.1
 	key=
 fi
+build=$(external_tree "compat-$name" "$src" x86_64 ${key:+"$key"})
 version=$(make -s -C "$src" kernelversion)
-build=$KOVAN_CACHE/build/compat-$name-$(printf '%s\n' "$version" "$(gcc --version | head -n 1)" ${key:+"$key"} |
-	sha256sum | cut -c1-12)
-log=$KOVAN_LOGDIR/compat-$name.log
-if [ ! -f "$build/.kovan-prepared" ]; then
-	stage "compat: preparing a $version defconfig tree for external modules (log: $log)"
-	mkdir -p "$build"
-	{
-		make -C "$src" O="$build" x86_64_defconfig &&
-		"$src/scripts/config" --file "$build/.config" -e MODULES -e MODULE_UNLOAD \
-			-e DEBUG_FS -e KUNIT -e FAULT_INJECTION -e FAULT_INJECTION_DEBUG_FS &&
-		make -C "$src" O="$build" olddefconfig &&
-		make -C "$src" O="$build" CC="ccache gcc" -j"$JOBS" modules_prepare
-	} >"$log" 2>&1 || die "preparing the $version tree failed, see $log"
-	touch "$build/.kovan-prepared"
-fi
 stage "compat: building kovan, kovan_queue, kunit/, torture/, examples/ against $version ($name) with W=1"
 KOVAN_EXTERNALS="torture kunit/consumer examples/lookup examples/demo" build_modules "$build" x86_64 \
 	"$KOVAN_CACHE/run/compat-$name/src" "$KOVAN_LOGDIR/compat-$name.build.log" \

@@ -147,6 +147,38 @@ kernel_cross_compile() {
 	esac
 }
 
+# external_tree NAME SRC ARCH [KEY...]: a defconfig tree of the kernel source
+# SRC for ARCH with what kovan's modules use (modules, debugfs, KUnit, fault
+# injection), prepared for external modules (modules_prepare) once into
+# $KOVAN_CACHE/build/NAME-<key of the version, the compiler and KEYs>;
+# prints its path. Enough to compile against; without the kernel's vmlinux
+# modpost cannot check the kernel's own symbols (KBUILD_MODPOST_WARN).
+external_tree() {
+	local name=$1 src=$2 arch=$3 cross version build log o enable=()
+	shift 3
+	cross=$(kernel_cross_compile "$arch")
+	version=$(make -s -C "$src" kernelversion)
+	build=$KOVAN_CACHE/build/$name-$(printf '%s\n' "$version" "$("${cross}gcc" --version | head -n 1)" \
+		"$@" | sha256sum | cut -c1-12)
+	log=$KOVAN_LOGDIR/$name.log
+	if [ ! -f "$build/.kovan-prepared" ]; then
+		stage "$name: preparing a $version defconfig tree for external modules (log: $log)" >&2
+		for o in MODULES MODULE_UNLOAD KUNIT DEBUG_FS FAULT_INJECTION FAULT_INJECTION_DEBUG_FS; do
+			enable+=(-e "$o")
+		done
+		mkdir -p "$build"
+		{
+			make -C "$src" O="$build" ARCH="$arch" CROSS_COMPILE="$cross" defconfig &&
+			"$src/scripts/config" --file "$build/.config" "${enable[@]}" &&
+			make -C "$src" O="$build" ARCH="$arch" CROSS_COMPILE="$cross" olddefconfig &&
+			make -C "$src" O="$build" ARCH="$arch" CROSS_COMPILE="$cross" \
+				CC="ccache ${cross}gcc" -j"$JOBS" modules_prepare
+		} >"$log" 2>&1 || die "preparing the $version tree $build failed, see $log"
+		touch "$build/.kovan-prepared"
+	fi
+	echo "$build"
+}
+
 # build_bench_native WORK LOG: libkovan.a and userspace/bench's bench_native
 # (WORK/bin/bench_native) against the C anchors' libraries. CONFIG_KOVAN_DEBUG
 # off as in make bench's modules; the fault injection hooks stay compiled in
