@@ -17,6 +17,24 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# The sim-6.15 source: links to the 6.12 tree, patched files copied first
+# (the links lead into the 6.12 tree, which must stay as it is).
+sim_source() {
+	local f p copies=(Makefile)
+	stage "compat: $name source: links to $base, ${#patches[@]} patch(es) applied to copies"
+	rm -rf "$src"
+	cp -as "$base" "$src"
+	rm -f "$src"/.kovan-unpacked*
+	mapfile -t -O 1 copies < <(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "${patches[@]}")
+	for f in "${copies[@]}"; do
+		cp --remove-destination "$base/$f" "$src/$f" || die "cannot copy $f from $base"
+	done
+	sed -i 's/^PATCHLEVEL = .*/PATCHLEVEL = 15/; s/^SUBLEVEL = .*/SUBLEVEL = 0/' "$src/Makefile"
+	for p in "${patches[@]}"; do
+		patch -d "$src" -p1 -s <"$p" || die "$p does not apply to $base"
+	done
+}
+
 if [ "${1:-}" = --sim-6.15 ]; then
 	name=sim-6.15
 	ensure_kernel_source
@@ -27,24 +45,7 @@ if [ "${1:-}" = --sim-6.15 ]; then
 	# marker naming the patches it was unpacked with.
 	key=.kovan-$name-$( (cat "${patches[@]}"; make -s -C "$base" kernelversion
 		printf '%s\n' "$base"/.kovan-unpacked*) | sha256sum | cut -c1-12)
-	if [ ! -f "$src/$key" ]; then
-		stage "compat: $name source: links to $base, ${#patches[@]} patch(es) applied to copies"
-		rm -rf "$src"
-		cp -as "$base" "$src"
-		rm -f "$src"/.kovan-unpacked*
-		# Files that change become copies first: the links lead into
-		# the 6.12 tree, which must stay as it is.
-		copies=(Makefile)
-		mapfile -t -O 1 copies < <(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "${patches[@]}")
-		for f in "${copies[@]}"; do
-			cp --remove-destination "$base/$f" "$src/$f" || die "cannot copy $f from $base"
-		done
-		sed -i 's/^PATCHLEVEL = .*/PATCHLEVEL = 15/; s/^SUBLEVEL = .*/SUBLEVEL = 0/' "$src/Makefile"
-		for p in "${patches[@]}"; do
-			patch -d "$src" -p1 -s <"$p" || die "$p does not apply to $base"
-		done
-		touch "$src/$key"
-	fi
+	locked_unpack "$src" "$key" sim_source
 else
 	name=6.1
 	src=$KOVAN_CACHE/src/linux-source-6.1

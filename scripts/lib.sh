@@ -88,25 +88,55 @@ ensure_packages() {
 	exec 8>&-
 }
 
+# locked_unpack SRC MARKER COMMAND...: make sure SRC/MARKER exists, running
+# COMMAND (which creates SRC) when it does not, under SRC.lock: held shared
+# from here until this run ends, as every run using SRC holds it, and
+# exclusive while COMMAND runs. Two runs (two worktrees) never unpack the
+# same source at once, and never under a run that uses it.
+declare -gA kovan_source_locks
+locked_unpack() {
+	local src=$1 marker=$2 fd=${kovan_source_locks[$1]:-}
+	shift 2
+	if [ -z "$fd" ]; then
+		mkdir -p "$(dirname "$src")"
+		exec {fd}>>"$src.lock"
+		kovan_source_locks[$src]=$fd
+	fi
+	flock -n -s "$fd" || { stage "waiting: another run is unpacking $src"; flock -s "$fd"; }
+	[ ! -f "$src/$marker" ] || return 0
+	flock -n -x "$fd" || { stage "waiting for the runs using $src to end, to unpack it"; flock -x "$fd"; }
+	if [ ! -f "$src/$marker" ]; then
+		"$@" || die "unpacking $src failed"
+		touch "$src/$marker"
+	fi
+	flock -s "$fd"
+}
+
 # Unpack Debian's kernel source of a series once into the cache, with the
-# kernel fixes our test kernels need (kunit/patches/<series>/*.patch).
+# kernel fixes our test kernels need (kunit/patches/<series>/*.patch),
+# keyed by the patches' text.
 unpack_kernel_source() {
-	local series=$1 src=$KOVAN_CACHE/src/linux-source-$1 marker=.kovan-unpacked p
-	local tarball=/usr/src/linux-source-$series.tar.xz patches=()
+	local series=$1 marker=.kovan-unpacked patches=()
 	if [ -d "$KOVAN_ROOT/kunit/patches/$series" ]; then
 		patches=("$KOVAN_ROOT/kunit/patches/$series"/*.patch)
 		marker=.kovan-unpacked-$(cat "${patches[@]}" | sha256sum | cut -c1-12)
 	fi
-	[ -f "$src/$marker" ] && return 0
+	locked_unpack "$KOVAN_CACHE/src/linux-source-$series" "$marker" \
+		unpack_tarball "$series" "${patches[@]}"
+}
+
+# unpack_tarball SERIES PATCH...: for unpack_kernel_source, under its lock.
+unpack_tarball() {
+	local series=$1 tarball=/usr/src/linux-source-$1.tar.xz p
+	shift
 	[ -f "$tarball" ] || die "$tarball missing after installing linux-source-$series"
-	stage "unpacking $tarball into $KOVAN_CACHE/src, ${#patches[@]} patch(es) from kunit/patches/$series"
-	mkdir -p "$KOVAN_CACHE/src"
-	rm -rf "$src"
+	stage "unpacking $tarball into $KOVAN_CACHE/src, $# patch(es) from kunit/patches/$series"
+	rm -rf "$KOVAN_CACHE/src/linux-source-$series"
 	tar -C "$KOVAN_CACHE/src" -xf "$tarball" || die "unpacking $tarball failed"
-	for p in "${patches[@]}"; do
-		patch -d "$src" -p1 -s <"$p" || die "$p does not apply to $tarball"
+	for p in "$@"; do
+		patch -d "$KOVAN_CACHE/src/linux-source-$series" -p1 -s <"$p" ||
+			die "$p does not apply to $tarball"
 	done
-	touch "$src/$marker"
 }
 
 ensure_kernel_source() {
