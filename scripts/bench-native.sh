@@ -104,7 +104,7 @@ for run in $(seq 1 "$runs"); do
 	stage "bench-native: run $run/$runs done, $(($(date +%s) - t1)) s"
 done
 
-/usr/bin/python3 "$bench/report.py" --log "$raw" --out "$report" --runs "$runs" --secs "$secs" \
+/usr/bin/python3 "$KOVAN_ROOT/scripts/bench_report.py" native --log "$raw" --out "$report" --runs "$runs" --secs "$secs" \
 	--commit "$(git -C "$KOVAN_ROOT" describe --always --dirty 2>/dev/null || echo unknown)" \
 	--rustc "$([ -n "$cbbin" ] && "$rustc" --version || echo 'crossbeam not built')"
 stage "bench-native: report written to $report, plots $KOVAN_LOGDIR/bench-native-*.png, $(($(date +%s) - t0)) s"

@@ -85,7 +85,7 @@ done
 
 stage "bench: writing the report and plots"
 # Debian's python3, where python3-matplotlib is installed.
-/usr/bin/python3 "$KOVAN_ROOT/scripts/bench_report.py" --out "$report" --version "$(kernel_version)" \
+/usr/bin/python3 "$KOVAN_ROOT/scripts/bench_report.py" kernel --out "$report" --version "$(kernel_version)" \
 	--params "${kovan_params:-defaults}" --host-cpus "$(nproc)" --uml "$uml_console" \
 	--configs "uml-bench:${uml_build##*/} x86_64-bench:${x86_build##*/}" \
 	--commit "$(git -C "$KOVAN_ROOT" describe --always --dirty 2>/dev/null || echo unknown)" \
