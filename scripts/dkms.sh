@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR MIT
-# make dkms-check: install kovan with DKMS the way README's "Installing with
-# DKMS" tells a new user to (dkms add ., dkms build, dkms install), against
+# make dkms-check: install kovan with DKMS the way Documentation/usage.rst
+# tells a new user to (dkms add ., dkms build, dkms install), against
 # Debian's newest linux-headers-<abi>-amd64, then build a module that uses
 # kovan the documented way, once by hand and once as its own DKMS package
 # (BUILD_DEPENDS=kovan). Last, the plain "make -C <headers> M=<tree>" with
@@ -113,7 +113,7 @@ modinfo_field() {
 	modinfo -F "$2" "$1"
 }
 
-stage "dkms: README commands: dkms add ., dkms build kovan/$version -k $kver, dkms install kovan/$version -k $kver"
+stage "dkms: usage.rst's commands: dkms add ., dkms build kovan/$version -k $kver, dkms install kovan/$version -k $kver"
 (cd "$KOVAN_ROOT" && run dkms add "${trees[@]}" .) || fail "dkms add failed"
 run dkms build "${trees[@]}" "kovan/$version" -k "$kver" ||
 	build_failed "$dkmstree/kovan/$version/build/make.log" "dkms build failed"
@@ -233,12 +233,12 @@ warnings "$consumer_log" "the module using kovan"
 [ "$(modinfo_field "$consumer/mydriver.ko" depends)" = kovan,kovan_queue ] ||
 	fail "mydriver.ko does not depend on kovan,kovan_queue"
 
-# The same module as a DKMS package of its own, as README's dkms.conf for
-# modules using kovan has it. When the headers of a new kernel are
-# installed, dkms autoinstall builds every package for it; BUILD_DEPENDS
-# makes it build and install kovan first (this package sorts before kovan,
-# so without it dkms would build it first and modpost would not find
-# kovan's symbols).
+# The same module as a DKMS package of its own, with the dkms.conf that
+# Documentation/usage.rst gives modules using kovan. When the headers of a
+# new kernel are installed, dkms autoinstall builds every package for it;
+# BUILD_DEPENDS makes it build and install kovan first (this package sorts
+# before kovan, so without it dkms would build it first and modpost would
+# not find kovan's symbols).
 pkg=$work/acme-driver
 mkdir -p "$pkg"
 cp "$consumer/Kbuild" "$consumer/mydriver.c" "$pkg/"
