@@ -66,9 +66,60 @@ def pyplot():
     return plt
 
 
+def save(fig, path, dpi, title=None):
+    """Writes @fig's PNG and frees it (pyplot keeps every figure otherwise)."""
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    pyplot().close(fig)
+
+
 def write_report(path, lines):
     with open(path, 'w') as f:
         f.write('\n'.join(['<!-- SPDX-License-Identifier: GPL-2.0 OR MIT -->'] + lines) + '\n')
+
+
+def row(*cells):
+    return '| ' + ' | '.join(str(c) for c in cells) + ' |'
+
+
+def table(header, rows):
+    """A Markdown table: its header row, the separator, then @rows (lists of cells)."""
+    return [row(*header), '|' + '---|' * len(header)] + [row(*r) for r in rows]
+
+
+def med(runs):
+    return statistics.median(runs.values())
+
+
+def spread(values, fmt='%.2f', always_range=False):
+    """median (min-max) of @values; a single value alone unless @always_range
+    (make bench's tables always give the range); '-' for none."""
+    values = list(values)
+    if not values:
+        return '-'
+    m = statistics.median(values)
+    if len(values) == 1 and not always_range:
+        return fmt % m
+    return f'{fmt % m} ({fmt % min(values)}-{fmt % max(values)})'
+
+
+def run_ratios(mine, anchor):
+    """kovan/anchor for each run both have: runs are interleaved, so run i
+    of kovan and of its anchor saw the same host conditions."""
+    return [mine[r] / anchor[r] for r in sorted(mine) if r in anchor and anchor[r]]
+
+
+def scan(path, rules, errors=None):
+    """Calls the handler of each (regex, handler) of @rules with the groups of
+    its first match in each line of @path that has one."""
+    with open(path, errors=errors) as f:
+        for line in f:
+            for regex, handle in rules:
+                m = re.search(regex, line)
+                if m:
+                    handle(*m.groups())
 
 
 # make bench: the consoles of the UML and QEMU benchmark boots.
@@ -90,9 +141,8 @@ LATENCY_ANCHORS = ['call_rcu', 'kfree_rcu', 'call_srcu']
 PERCENTILES = ['p50', 'p90', 'p99', 'p99.9', 'max']
 # Read-side rows of the headline: each kovan variant against the anchor of
 # the platform's target (read-uml: RCU, read-tcg: SRCU).
-PIN_VARIANTS = [('pin+load+unpin', 'kovan_pin+load+unpin'),
-                ('pin+load+unpin, robust', 'kovan_pin+load+unpin(robust)'),
-                ('pin+load+unpin, fenceless', 'kovan_pin+load+unpin(fenceless)')]
+PIN_VARIANTS = [(title, mine) for title, mine, anchor in COST_ROWS
+                if anchor == 'srcu_read_lock+deref+unlock']
 HASH_SCHEMES = ['kovan', 'kovan(robust)', 'rcu', 'srcu']
 
 # kovan queue, its anchors, and the anchor its target names, at 2P2C.
@@ -103,7 +153,6 @@ QUEUES = [
 TARGET_SHAPE = '2P2C'
 QUEUE_TITLES = {'arrayq': 'ArrayQueue', 'segq': 'SegQueue'}
 
-# Disruptor shapes as (producers, stages), in report order.
 # Disruptor shapes as (producers, handler names stage by stage), in report order.
 DIS_SHAPES = {'1P1C': (1, [['H']]), '1P3C': (1, [['A'], ['B'], ['C']]),
               '3P1C': (3, [['H']]), '1P3M': (1, [['A', 'B', 'C']]),
@@ -113,93 +162,50 @@ DIS_TITLES = {'1P1C': '1P1C unicast', '1P3C': '1P3C pipeline', '3P1C': '3P1C',
 # Each wait strategy next to the anchor that waits alike: the ones that
 # never block next to the spinning ptr_ring, the ones that do next to the
 # ptr_ring whose threads sleep on a wait queue.
-DIS_ANCHOR = {
-    'busy_spin': 'ptr_ring/spin',
-    'busy_spin_gathering': 'ptr_ring/spin',
-    'yielding': 'ptr_ring/spin',
-    'sleeping': 'ptr_ring/spin',
-    'blocking': 'ptr_ring/block',
-    'timeout_blocking': 'ptr_ring/block',
-    'phased_backoff': 'ptr_ring/block',
-}
+DIS_ANCHOR = dict.fromkeys(['busy_spin', 'busy_spin_gathering', 'yielding', 'sleeping'],
+                           'ptr_ring/spin') | \
+    dict.fromkeys(['blocking', 'timeout_blocking', 'phased_backoff'], 'ptr_ring/block')
 # doc/targets.md "disruptor": the blocking 1P3C pipeline, every batch size.
 DIS_TARGET_SHAPE = '1P3C'
 DIS_TARGET_WAIT = 'blocking'
 
 
 class Boot:
-    """What bench/kovan_bench.c and bench/kovan_hash_bench.c printed in one boot."""
+    """What the bench/kovan_*bench.c modules printed in one boot."""
 
     def __init__(self, console):
         self.cost, self.latency, self.churn, self.stalled, self.hash = {}, {}, {}, {}, {}
-        self.hash_errors = []
-        for line in open(console, errors='replace'):
-            m = re.search(r'kovan-bench: cost (\S+) (\d+) ([\d.]+)', line)
-            if m:
-                self.cost.setdefault(m.group(1), {})[int(m.group(2))] = float(m.group(3))
-            m = re.search(r'kovan-bench: latency (\S+) ((?:\d+ ){5}\d+)', line)
-            if m:
-                v = [int(x) for x in m.group(2).split()]
-                self.latency[m.group(1)] = dict(zip(PERCENTILES, v[:5]), n=v[5])
-            m = re.search(r'kovan-bench: churn (\S+) (\d+) (\d+) (\d+) (\d+)', line)
-            if m:
-                self.churn.setdefault(m.group(1), {})[int(m.group(2))] = \
-                    tuple(int(x) for x in m.group(3, 4, 5))
-            m = re.search(r'kovan-bench: stalled (\S+) (\d+) (-?\d+)', line)
-            if m:
-                self.stalled.setdefault(m.group(1), []).append((int(m.group(2)), int(m.group(3))))
-            m = re.search(r'kovan-hash-bench: tput (\S+) (\d+) (\d+)T (\d+) (\d+)', line)
-            if m:
-                key = (m.group(1), int(m.group(2)), int(m.group(3)))
-                self.hash.setdefault(key, {})[int(m.group(4))] = int(m.group(5))
-            m = re.search(r'kovan-hash-bench: error (.*)', line)
-            if m:
-                self.hash_errors.append(m.group(1).strip())
+        self.queue, self.dis, self.dis_latency, self.setup = {}, {}, {}, {}
+        self.hash_errors, self.queue_errors, self.dis_errors = [], [], []
 
+        def add(table, key, run, value):
+            table.setdefault(key, {})[int(run)] = value
 
-def parse_queue(console):
-    tput, errors, setup = {}, [], {}
-    for line in open(console, errors='replace'):
-        m = re.search(r'kovan-queue-bench: begin (.*)', line)
-        if m:
-            setup = dict(kv.split('=', 1) for kv in m.group(1).split())
-        m = re.search(r'kovan-queue-bench: tput (\S+) (\S+) (\d+) (\d+)', line)
-        if m:
-            tput.setdefault((m.group(1), m.group(2)), {})[int(m.group(3))] = int(m.group(4))
-        m = re.search(r'kovan-queue-bench: error (.*)', line)
-        if m:
-            errors.append(m.group(1).strip())
-    return tput, errors, setup
-
-
-def parse_disruptor(console):
-    tput, latency, errors, setup = {}, {}, [], {}
-    for line in open(console, errors='replace'):
-        m = re.search(r'kovan-disruptor-bench: begin (.*)', line)
-        if m:
-            setup = dict(kv.split('=', 1) for kv in m.group(1).split())
-        m = re.search(r'kovan-disruptor-bench: tput (\S+)/(\S+)/b(\d+) (\d+) (\d+)', line)
-        if m:
-            key = (f'{m.group(1)}/{m.group(2)}', int(m.group(3)))
-            tput.setdefault(key, {})[int(m.group(4))] = int(m.group(5))
-        m = re.search(r'kovan-disruptor-bench: latency (\S+) (\d+) (\d+) (\d+)', line)
-        if m:
-            latency[m.group(1)] = tuple(int(x) for x in m.group(2, 3, 4))
-        m = re.search(r'kovan-disruptor-bench: error (.*)', line)
-        if m:
-            errors.append(m.group(1).strip())
-    return tput, latency, errors, setup
-
-
-def spread(runs, fmt):
-    v = list(runs.values())
-    return f'{fmt(statistics.median(v))} ({fmt(min(v))}-{fmt(max(v))})'
-
-
-def run_ratios(mine, anchor):
-    """kovan/anchor for each run both have: runs are interleaved, so run i
-    of one queue and of its anchor saw the same host conditions."""
-    return [mine[r] / anchor[r] for r in sorted(mine) if r in anchor and anchor[r]]
+        scan(console, [
+            (r'kovan-bench: cost (\S+) (\d+) ([\d.]+)',
+             lambda n, r, v: add(self.cost, n, r, float(v))),
+            (r'kovan-bench: latency (\S+) ((?:\d+ ){5}\d+)',
+             lambda n, v: self.latency.__setitem__(n, dict(
+                 zip(PERCENTILES + ['n'], map(int, v.split()))))),
+            (r'kovan-bench: churn (\S+) (\d+) (\d+) (\d+) (\d+)',
+             lambda n, r, *v: add(self.churn, n, r, tuple(map(int, v)))),
+            (r'kovan-bench: stalled (\S+) (\d+) (-?\d+)',
+             lambda n, t, v: self.stalled.setdefault(n, []).append((int(t), int(v)))),
+            (r'kovan-hash-bench: tput (\S+) (\d+) (\d+)T (\d+) (\d+)',
+             lambda n, pct, t, r, v: add(self.hash, (n, int(pct), int(t)), r, int(v))),
+            (r'kovan-queue-bench: tput (\S+) (\S+) (\d+) (\d+)',
+             lambda q, shape, r, v: add(self.queue, (q, shape), r, int(v))),
+            (r'kovan-disruptor-bench: tput (\S+)/(\S+)/b(\d+) (\d+) (\d+)',
+             lambda i, shape, b, r, v: add(self.dis, (f'{i}/{shape}', int(b)), r, int(v))),
+            (r'kovan-disruptor-bench: latency (\S+) (\d+) (\d+) (\d+)',
+             lambda n, *v: self.dis_latency.__setitem__(n, tuple(map(int, v)))),
+            # The "begin" lines' key=value pairs (cpus, runs, ms, size, capacity).
+            (r'kovan-(queue|disruptor)-bench: begin (.*)',
+             lambda b, kv: self.setup.__setitem__(b, dict(x.split('=', 1) for x in kv.split()))),
+            (r'kovan-hash-bench: error (.*)', lambda e: self.hash_errors.append(e.strip())),
+            (r'kovan-queue-bench: error (.*)', lambda e: self.queue_errors.append(e.strip())),
+            (r'kovan-disruptor-bench: error (.*)', lambda e: self.dis_errors.append(e.strip())),
+        ], errors='replace')
 
 
 class Platform:
@@ -212,20 +218,30 @@ class Platform:
         return targets.stable(list(per_run), self.vcpus, self.host_cpus)
 
 
-class Headline:
-    """One row of the targets table at the top of the report: a ratio judged
-    against the doc/targets.md target @tid (value is what the target compares,
-    the ratio by default; a bool for "flat")."""
+def target_row(tid, what, plat, kovan, anchor, ratio, value, stable):
+    """One row of the targets table at the top of the report, and its verdict:
+    a ratio judged against the doc/targets.md target @tid (value is what the
+    target compares, the ratio by default; a bool for "flat")."""
+    t = TARGETS[tid]
+    verdict = t.judge(value, stable)
+    return verdict, row(what, plat.where, kovan, anchor, ratio, f'{t.text} ({tid})', verdict)
 
-    def __init__(self, tid, what, plat, kovan, anchor, ratio, value, stable):
-        t = TARGETS[tid]
-        self.what, self.where, self.kovan, self.anchor = what, plat.where, kovan, anchor
-        self.ratio, self.target = ratio, f'{t.text} ({tid})'
-        self.verdict = t.judge(value, stable)
 
-    def row(self):
-        return (f'| {self.what} | {self.where} | {self.kovan} | {self.anchor} | {self.ratio} | '
-                f'{self.target} | {self.verdict} |')
+def ratio_row(tid, what, plat, kovan, anchor, compared):
+    """The target_row() of a median ratio kovan/anchor, from compare()."""
+    ratio, per_run, runs = compared
+    return target_row(tid, what, plat, kovan, anchor,
+                      f'{ratio:.2f}x (runs {runs}{unstable_note(plat, per_run)})', ratio,
+                      plat.stable(per_run))
+
+
+def compare(mine, base):
+    """The median ratio of two measurements' runs, the per-run ratios, and
+    their range as text."""
+    mb = med(base)
+    per_run = run_ratios(mine, base)
+    return (med(mine) / mb if mb else float('inf'), per_run,
+            f'{min(per_run):.2f}-{max(per_run):.2f}' if per_run else '')
 
 
 def judged(tid, plat):
@@ -240,8 +256,8 @@ def unstable_note(plat, per_run):
     return ', unstable' if not plat.stable(per_run) else ''
 
 
-def med(runs):
-    return statistics.median(runs.values())
+def mega(runs):
+    return {r: v / 1e6 for r, v in runs.items()}
 
 
 def us(ns):
@@ -251,31 +267,25 @@ def us(ns):
 def reclaim_section(boot, plat):
     """Read-side and retire costs, retire-to-free latency, churn and the
     stalled reader of one boot, and their headline rows."""
-    ns = '{:.2f}'.format
-    head = []
-    out = ['| scenario | kovan ns | anchor | anchor ns | ratio |', '|---|---|---|---|---|']
-    for title, mine, anchor in COST_ROWS:
-        if mine in boot.cost and anchor in boot.cost:
-            ratio = med(boot.cost[mine]) / med(boot.cost[anchor])
-            out.append(f'| {title} | {spread(boot.cost[mine], ns)} | {anchor} | '
-                       f'{spread(boot.cost[anchor], ns)} | {ratio:.2f} |')
+    cost, head = boot.cost, []
+    out = table(['scenario', 'kovan ns', 'anchor', 'anchor ns', 'ratio'], [
+        [title, spread(cost[mine].values(), always_range=True), anchor,
+         spread(cost[anchor].values(), always_range=True),
+         f'{med(cost[mine]) / med(cost[anchor]):.2f}']
+        for title, mine, anchor in COST_ROWS if mine in cost and anchor in cost])
     tid, anchor, name = ('read-uml', 'rcu_read_lock+deref+unlock', 'RCU') if \
         plat.where == 'UML' else ('read-tcg', 'srcu_read_lock+deref+unlock', 'SRCU')
     for title, mine in PIN_VARIANTS:
-        if mine in boot.cost and anchor in boot.cost and judged(tid, plat):
-            ratio = med(boot.cost[mine]) / med(boot.cost[anchor])
-            per_run = run_ratios(boot.cost[mine], boot.cost[anchor])
-            head.append(Headline(tid, title, plat, f'{med(boot.cost[mine]):.1f} ns',
-                                 f'{name} {med(boot.cost[anchor]):.1f} ns',
-                                 f'{ratio:.2f}x (runs {min(per_run):.2f}-{max(per_run):.2f}'
-                                 f'{unstable_note(plat, per_run)})', ratio,
-                                 plat.stable(per_run)))
+        if mine in cost and anchor in cost and judged(tid, plat):
+            head.append(ratio_row(tid, title, plat, f'{med(cost[mine]):.1f} ns',
+                                          f'{name} {med(cost[anchor]):.1f} ns',
+                                          compare(cost[mine], cost[anchor])))
     lat = boot.latency
     if lat:
         out += ['', 'Retire-to-free latency, one object retired every 10-20 us, in us',
                 '(synchronize_srcu: the time the updater waits, then frees):', '',
-                '| reclaim | ' + ' | '.join(PERCENTILES) + ' | samples | anchor / kovan_retire, '
-                'p50 and p99 (above 1: kovan frees sooner) |',
+                row('reclaim', *PERCENTILES, 'samples', 'anchor / kovan_retire, '
+                    'p50 and p99 (above 1: kovan frees sooner)'),
                 '|---|' + '---|' * len(PERCENTILES) + '---|---|']
         base = lat.get('kovan_retire')
         for name, v in lat.items():
@@ -283,19 +293,18 @@ def reclaim_section(boot, plat):
             if base and name not in KOVAN_RECLAIM:
                 versus = (f'{v["p50"] / max(base["p50"], 1):.3g}x, '
                           f'{v["p99"] / max(base["p99"], 1):.3g}x')
-            out.append(f'| {name} | ' + ' | '.join(us(v[p]) for p in PERCENTILES) +
-                       f' | {v["n"]} | {versus} |')
+            out.append(row(name, *(us(v[p]) for p in PERCENTILES), v['n'], versus))
         for anchor in LATENCY_ANCHORS:
             if base and anchor in lat and judged('latency', plat):
                 r50 = lat[anchor]['p50'] / max(base['p50'], 1)
                 r99 = lat[anchor]['p99'] / max(base['p99'], 1)
-                head.append(Headline('latency', 'retire->free latency p50 / p99', plat,
-                                     f'{us(base["p50"])} / {us(base["p99"])} us',
-                                     f'{anchor} {us(lat[anchor]["p50"])} / '
-                                     f'{us(lat[anchor]["p99"])} us',
-                                     f'{r50:.0f}x / {r99:.0f}x shorter'
-                                     f'{unstable_note(plat, [])}', min(r50, r99),
-                                     plat.stable()))
+                head.append(target_row('latency', 'retire->free latency p50 / p99', plat,
+                                       f'{us(base["p50"])} / {us(base["p99"])} us',
+                                       f'{anchor} {us(lat[anchor]["p50"])} / '
+                                       f'{us(lat[anchor]["p99"])} us',
+                                       f'{r50:.0f}x / {r99:.0f}x shorter'
+                                       f'{unstable_note(plat, [])}', min(r50, r99),
+                                       plat.stable()))
     churn = boot.churn
     if churn:
         out += ['', 'Pending objects under churn: one updater replaces a shared object as fast',
@@ -310,39 +319,36 @@ def reclaim_section(boot, plat):
             rate = {r: v[2] / 1e6 for r, v in runs.items()}
             versus = f'{med(mean) / max(med({r: v[0] for r, v in base.items()}), 1):.3f}' \
                 if base else ''
-            out.append(f'| {name} | {spread(mean, "{:.0f}".format)} | '
-                       f'{max(v[1] for v in runs.values())} | {spread(rate, "{:.2f}".format)} | '
-                       f'{versus} |')
+            out.append(row(name, spread(mean.values(), '%.0f', True),
+                           max(v[1] for v in runs.values()),
+                           spread(rate.values(), always_range=True), versus))
         if base and 'kovan_retire' in churn and judged('churn', plat):
             mine_runs = {r: v[0] for r, v in churn['kovan_retire'].items()}
             base_runs = {r: max(v[0], 1) for r, v in base.items()}
             mine, anchor = med(mine_runs), med(base_runs)
             ratio = mine / anchor
             per_run = run_ratios({r: max(v, 1) for r, v in mine_runs.items()}, base_runs)
-            head.append(Headline('churn', 'pending objects under churn', plat, f'{mine:.0f}',
-                                 f'call_rcu {anchor:.0f}', f'{ratio:.3f}x'
-                                 f'{unstable_note(plat, per_run)}', ratio,
-                                 plat.stable(per_run)))
+            head.append(target_row('churn', 'pending objects under churn', plat, f'{mine:.0f}',
+                                   f'call_rcu {anchor:.0f}', f'{ratio:.3f}x'
+                                   f'{unstable_note(plat, per_run)}', ratio,
+                                   plat.stable(per_run)))
     if boot.stalled:
         out += ['', 'Unfreed objects with one stalled reader: a reader kthread enters its',
                 'read-side section (srcu_read_lock, kovan_pin) and sleeps there while an',
                 'updater replaces the shared object every 20-40 us; unfreed = retired, not yet',
                 'freed. Plot: bench-stalled.png.', '',
-                '| reclaim | ' + ' | '.join(f'{t} ms' for t, _ in stall_marks(boot)) + ' |',
-                '|---|' + '---|' * len(stall_marks(boot))]
-        for name, series in boot.stalled.items():
-            at = dict(series)
-            out.append(f'| {name} | ' + ' | '.join(str(at.get(t, '')) for t, _ in
-                                                   stall_marks(boot)) + ' |')
+                *table(['reclaim'] + [f'{t} ms' for t in stall_marks(boot)],
+                       [[name] + [dict(series).get(t, '') for t in stall_marks(boot)]
+                        for name, series in boot.stalled.items()])]
         robust, srcu = boot.stalled.get('kovan_retire(robust)'), boot.stalled.get('call_srcu')
         if robust and srcu and judged('stalled', plat):
             flat = growth(robust) <= 0.1 * max(growth(srcu), 1)
-            head.append(Headline('stalled', 'unfreed objects, one stalled reader, robust',
-                                 plat, f'max {max(v for _, v in robust)}',
-                                 f'SRCU: {srcu[-1][1]} after {srcu[-1][0]} ms',
-                                 f'grows {growth(robust)} vs {growth(srcu)} over the 2nd half'
-                                 f'{unstable_note(plat, [])}', flat and growth(srcu) > 0,
-                                 plat.stable()))
+            head.append(target_row('stalled', 'unfreed objects, one stalled reader, robust',
+                                   plat, f'max {max(v for _, v in robust)}',
+                                   f'SRCU: {srcu[-1][1]} after {srcu[-1][0]} ms',
+                                   f'grows {growth(robust)} vs {growth(srcu)} over the 2nd half'
+                                   f'{unstable_note(plat, [])}', flat and growth(srcu) > 0,
+                                   plat.stable()))
     return out, head
 
 
@@ -350,8 +356,7 @@ def stall_marks(boot):
     """Sample times shown in the stalled-reader table: about five."""
     times = sorted({t for series in boot.stalled.values() for t, _ in series})
     step = max(1, len(times) // 4)
-    return [(t, None) for t in times[::step]] + ([(times[-1], None)] if
-                                                 (len(times) - 1) % step else [])
+    return times[::step] + ([times[-1]] if (len(times) - 1) % step else [])
 
 
 def growth(series):
@@ -365,7 +370,6 @@ def hash_section(boot, plat):
     where = plat.where
     if not boot.hash and not boot.hash_errors:
         return [], []
-    mops = '{:.2f}'.format
     head = []
     out = ['', f'### Hash table, {where}', '',
            'Lookups plus updates per second over T worker kthreads (worker i on CPU i),',
@@ -381,61 +385,59 @@ def hash_section(boot, plat):
            '(pin+load+unpin against rcu_read_lock, above).', '']
     if boot.hash_errors:
         out += [f'Measurements that failed: {"; ".join(boot.hash_errors)}', '']
-    out += ['| updates | T | ' + ' | '.join(HASH_SCHEMES) + ' | kovan/rcu | kovan/srcu |',
-            '|---|---|' + '---|' * (len(HASH_SCHEMES) + 2)]
     keys = sorted({(pct, t) for _, pct, t in boot.hash})
+    rows = []
     for pct, t in keys:
         vals = {s: boot.hash.get((s, pct, t)) for s in HASH_SCHEMES}
-        cells = [spread({r: v / 1e6 for r, v in vals[s].items()}, mops) if vals[s] else ''
-                 for s in HASH_SCHEMES]
-        ratios = [f'{med(vals["kovan"]) / med(vals[a]):.2f}' if vals['kovan'] and vals[a]
-                  else '' for a in ['rcu', 'srcu']]
-        out.append(f'| {pct}% | {t} | ' + ' | '.join(cells) + ' | ' + ' | '.join(ratios) + ' |')
+        rows.append([f'{pct}%', t] + [
+            spread(mega(vals[s]).values(), always_range=True) if vals[s] else ''
+            for s in HASH_SCHEMES] + [
+            f'{med(vals["kovan"]) / med(vals[a]):.2f}' if vals['kovan'] and vals[a] else ''
+            for a in ['rcu', 'srcu']])
+    out += table(['updates', 'T', *HASH_SCHEMES, 'kovan/rcu', 'kovan/srcu'], rows)
     # doc/targets.md "hash": 90% lookups, the most threads, against RCU.
     pct = 10
     threads = [t for p, t in keys if p == pct]
     mine = boot.hash.get(('kovan', pct, max(threads))) if threads else None
     base = boot.hash.get(('rcu', pct, max(threads))) if threads else None
     if mine and base and judged('hash', plat):
-        ratio = med(mine) / med(base)
-        per_run = run_ratios(mine, base)
-        head.append(Headline('hash', f'hash table, 90% lookups, {max(threads)} threads', plat,
-                             f'{med(mine) / 1e6:.2f} Mops/s', f'rcu {med(base) / 1e6:.2f} Mops/s',
-                             f'{ratio:.2f}x (runs {min(per_run):.2f}-{max(per_run):.2f}'
-                             f'{unstable_note(plat, per_run)})', ratio, plat.stable(per_run)))
+        head.append(ratio_row(
+            'hash', f'hash table, 90% lookups, {max(threads)} threads', plat,
+            f'{med(mine) / 1e6:.2f} Mops/s', f'rcu {med(base) / 1e6:.2f} Mops/s',
+            compare(mine, base)))
     return out, head
 
 
+def pair_cells(plat, head, tid, what, anchor, mine, base, compared, fmt):
+    """The kovan, anchor, ratio, per-run ratios and target cells of a row of
+    the queue and Disruptor tables; for a row that target @tid judges (None:
+    none does), its headline row goes to @head."""
+    ratio, per_run, runs = compared
+    goal = ''
+    if tid and judged(tid, plat):
+        head.append(ratio_row(tid, what, plat, f'{fmt % med(mine)} M/s',
+                              f'{anchor} {fmt % med(base)} M/s', compared))
+        goal = f'{TARGETS[tid].text}: {head[-1][0]}'
+    return [spread(mine.values(), fmt, True), anchor, spread(base.values(), fmt, True),
+            f'{ratio:.2f}', runs, goal]
+
+
 def queue_section(tput, plat):
-    mops = '{:.2f}'.format
     shapes = sorted({shape for _, shape in tput if 'P' in shape},
                     key=lambda s: int(s.split('P')[0]))
-    out = ['| queue | shape | kovan Mitems/s | anchor | anchor Mitems/s | ratio | '
-           'per-run ratios | target |', '|---|---|---|---|---|---|---|---|']
-    head = []
+    rows, head = [], []
     for mine, anchors, target_anchor in QUEUES:
         for shape in shapes:
-            if (mine, shape) not in tput:
-                continue
-            m = {r: v / 1e6 for r, v in tput[(mine, shape)].items()}
             for anchor in anchors:
-                if (anchor, shape) not in tput:
+                if (mine, shape) not in tput or (anchor, shape) not in tput:
                     continue
-                a = {r: v / 1e6 for r, v in tput[(anchor, shape)].items()}
-                ma = statistics.median(a.values())
-                ratio = statistics.median(m.values()) / ma if ma else float('inf')
-                per_run = run_ratios(m, a)
-                runs = f'{min(per_run):.2f}-{max(per_run):.2f}' if per_run else ''
-                goal = ''
-                if shape == TARGET_SHAPE and anchor == target_anchor and judged('arrayq', plat):
-                    h = Headline('arrayq', f'{QUEUE_TITLES[mine]} {shape}', plat,
-                                 f'{med(m):.2f} M/s', f'{anchor} {ma:.2f} M/s',
-                                 f'{ratio:.2f}x (runs {runs}{unstable_note(plat, per_run)})',
-                                 ratio, plat.stable(per_run))
-                    head.append(h)
-                    goal = f'{TARGETS["arrayq"].text}: {h.verdict}'
-                out.append(f'| {mine} | {shape} | {spread(m, mops)} | {anchor} | '
-                           f'{spread(a, mops)} | {ratio:.2f} | {runs} | {goal} |')
+                m, a = mega(tput[(mine, shape)]), mega(tput[(anchor, shape)])
+                tid = 'arrayq' if shape == TARGET_SHAPE and anchor == target_anchor else None
+                rows.append([mine, shape] + pair_cells(
+                    plat, head, tid, f'{QUEUE_TITLES[mine]} {shape}', anchor, m, a,
+                    compare(m, a), '%.2f'))
+    out = table(['queue', 'shape', 'kovan Mitems/s', 'anchor', 'anchor Mitems/s', 'ratio',
+                 'per-run ratios', 'target'], rows)
     pools = sorted({shape for q, shape in tput if q == 'objpool'}, key=lambda s: int(s[:-1]))
     if pools:
         out += ['', 'As an object pool: T kthreads each take an object and give it back,',
@@ -445,10 +447,9 @@ def queue_section(tput, plat):
         for shape in pools:
             m, a = tput.get(('arrayq-pool', shape)), tput.get(('objpool', shape))
             if m and a:
-                ratio = med(m) / med(a)
-                out.append(f'| {shape[:-1]} | {spread({r: v / 1e6 for r, v in m.items()}, mops)}'
-                           f' | {spread({r: v / 1e6 for r, v in a.items()}, mops)} | '
-                           f'{ratio:.2f} |')
+                out.append(row(shape[:-1], spread(mega(m).values(), always_range=True),
+                               spread(mega(a).values(), always_range=True),
+                               f'{med(m) / med(a):.2f}'))
     return out, head
 
 
@@ -464,24 +465,12 @@ def dis_placement(cpus):
     return '; '.join(out)
 
 
-def dis_pair(tput, impl, anchor, shape, batch):
-    """Median ratio and per-run ratios of impl against anchor, or None."""
-    mine, base = tput.get((f'{impl}/{shape}', batch)), tput.get((f'{anchor}/{shape}', batch))
-    if not mine or not base:
-        return None
-    mb = statistics.median(base.values())
-    ratio = statistics.median(mine.values()) / mb if mb else float('inf')
-    per_run = run_ratios(mine, base)
-    return mine, base, ratio, per_run
-
-
-def dis_section(console, plat):
+def dis_section(boot, plat):
     """The Disruptor section of one boot, and its headline rows."""
-    tput, latency, errors, setup = parse_disruptor(console)
-    platform, host_cpus = plat.where, plat.host_cpus
+    tput, latency, errors = boot.dis, boot.dis_latency, boot.dis_errors
+    setup, platform, host_cpus = boot.setup.get('disruptor', {}), plat.where, plat.host_cpus
     if not tput and not latency and not errors:
         return [], []
-    mev = '{:.3f}'.format
     cpus = int(setup.get('cpus', '1'))
     out = ['', f'### Disruptor, {platform}', '',
            'Events per second that the last handler stage handled in a window of',
@@ -532,31 +521,22 @@ def dis_section(console, plat):
         out += ['']
     if errors:
         out += [f'Measurements that failed: {"; ".join(errors)}', '']
-    out += ['| shape | batch | wait strategy | Disruptor Mevents/s | anchor | anchor Mevents/s '
-            '| ratio | per-run ratios | target |', '|---|---|---|---|---|---|---|---|---|']
-    verdicts = []
+    rows, verdicts = [], []
     for shape in DIS_SHAPES:
         for batch in sorted({b for _, b in tput}):
             for wait, anchor in DIS_ANCHOR.items():
-                pair = dis_pair(tput, f'disruptor/{wait}', anchor, shape, batch)
-                if not pair:
+                mine = tput.get((f'disruptor/{wait}/{shape}', batch))
+                base = tput.get((f'{anchor}/{shape}', batch))
+                if not mine or not base:
                     continue
-                mine, base, ratio, per_run = pair
-                runs = f'{min(per_run):.2f}-{max(per_run):.2f}' if per_run else ''
-                mine = {r: v / 1e6 for r, v in mine.items()}
-                base = {r: v / 1e6 for r, v in base.items()}
-                goal = ''
-                if shape == DIS_TARGET_SHAPE and wait == DIS_TARGET_WAIT and \
-                        judged('disruptor', plat):
-                    h = Headline('disruptor', f'Disruptor {DIS_TITLES[shape]}, batch {batch}, '
-                                 f'{wait}', plat, f'{med(mine):.3f} M/s',
-                                 f'{anchor} {med(base):.3f} M/s',
-                                 f'{ratio:.2f}x (runs {runs}{unstable_note(plat, per_run)})',
-                                 ratio, plat.stable(per_run))
-                    verdicts.append(h)
-                    goal = f'{TARGETS["disruptor"].text}: {h.verdict}'
-                out.append(f'| {shape} | {batch} | {wait} | {spread(mine, mev)} | {anchor} | '
-                           f'{spread(base, mev)} | {ratio:.2f} | {runs} | {goal} |')
+                # The ratios of the counts; the cells in millions.
+                tid = 'disruptor' if (shape, wait) == (DIS_TARGET_SHAPE, DIS_TARGET_WAIT) \
+                    else None
+                rows.append([shape, batch, wait] + pair_cells(
+                    plat, verdicts, tid, f'Disruptor {DIS_TITLES[shape]}, batch {batch}, {wait}',
+                    anchor, mega(mine), mega(base), compare(mine, base), '%.3f'))
+    out += table(['shape', 'batch', 'wait strategy', 'Disruptor Mevents/s', 'anchor',
+                  'anchor Mevents/s', 'ratio', 'per-run ratios', 'target'], rows)
     if latency:
         out += ['', f'Publish-to-handle latency per hop, {platform}: one producer publishes an',
                 'event every 10-20 us stamped with ktime_get_ns() (batch 1, same placement);',
@@ -575,7 +555,7 @@ def dis_section(console, plat):
                 anchor = DIS_ANCHOR.get(impl.split('/', 1)[1]) if impl.startswith('disruptor') else None
                 if anchor and f'{anchor}/{shape}' in latency and mean:
                     versus = f'{latency[f"{anchor}/{shape}"][0] / mean:.2f}x ({anchor})'
-                out.append(f'| {shape} | {impl} | {mean} | {p99} | {n} | {versus} |')
+                out.append(row(shape, impl, mean, p99, n, versus))
     return out, verdicts
 
 
@@ -593,16 +573,12 @@ PLATFORM_NOTE = [
 ]
 
 
-def save(fig, outdir, name, title):
+def save_titled(fig, outdir, name, title):
     """Legends where there are lines, a title, the PNG; returns its name."""
-    plt = pyplot()
     for ax in fig.axes:
         if ax.lines:
             ax.legend(fontsize='small')
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, name), dpi=80)
-    plt.close(fig)
+    save(fig, os.path.join(outdir, name), 80, title)
     return name
 
 
@@ -631,27 +607,26 @@ def plot_all(outdir, boots):
                     linestyle='-' if queue in QUEUE_TITLES else '--')
     ax.set(title=f'queues, P producers + P consumers ({title})', xlabel='threads (P+C)',
            ylabel='M items/s')
-    names.append(save(fig, outdir, 'bench-throughput.png',
-                      'Throughput against threads; QEMU TCG: compare lines, not absolute values'))
+    names = [save_titled(fig, outdir, 'bench-throughput.png', 'Throughput against threads; '
+                         'QEMU TCG: compare lines, not absolute values')]
 
-    # Unfreed objects over time with a stalled reader, each platform.
+    # Per platform: unfreed objects over time with a stalled reader, and
+    # retire-to-free latency percentiles (log scale).
     fig, axes = plt.subplots(1, len(boots), figsize=(5 * len(boots), 4), squeeze=False)
     for ax, (title, boot, _) in zip(axes[0], boots):
         for name, series in boot.stalled.items():
             ax.plot(*zip(*series), label={'call_srcu': 'SRCU (call_srcu)'}.get(name, name))
         ax.set(title=title, xlabel='ms since the reader stalled', ylabel='unfreed objects')
-    names.append(save(fig, outdir, 'bench-stalled.png',
-                      'Unfreed objects with one reader stalled in its read-side section'))
-
-    # Retire-to-free latency percentiles, each platform, log scale.
+    names.append(save_titled(fig, outdir, 'bench-stalled.png',
+                             'Unfreed objects with one reader stalled in its read-side section'))
     fig, axes = plt.subplots(1, len(boots), figsize=(5 * len(boots), 4), squeeze=False)
     for ax, (title, boot, _) in zip(axes[0], boots):
         for name, v in boot.latency.items():
             ax.plot(PERCENTILES, [max(v[p], 1) / 1000 for p in PERCENTILES], marker='o',
                     label=name)
         ax.set(title=title, xlabel='percentile', ylabel='retire to free, us', yscale='log')
-    names.append(save(fig, outdir, 'bench-latency.png',
-                      'Retire-to-free latency, one object every 10-20 us'))
+    names.append(save_titled(fig, outdir, 'bench-latency.png',
+                             'Retire-to-free latency, one object every 10-20 us'))
     return names
 
 
@@ -666,14 +641,11 @@ def host_line(host_cpus):
 def kernel_main(argv):
     """make bench's report."""
     ap = argparse.ArgumentParser(prog='bench_report.py kernel')
-    ap.add_argument('--out', required=True)
-    ap.add_argument('--version', required=True)
-    ap.add_argument('--params', required=True)
+    for opt in ('--out', '--version', '--params', '--uml'):
+        ap.add_argument(opt, required=True)
     ap.add_argument('--host-cpus', type=int, required=True)
-    ap.add_argument('--configs', default='')
-    ap.add_argument('--commit', default='unknown')
-    ap.add_argument('--qemu-version', default='')
-    ap.add_argument('--uml', required=True)
+    for opt, default in (('--configs', ''), ('--commit', 'unknown'), ('--qemu-version', '')):
+        ap.add_argument(opt, default=default)
     ap.add_argument('--qemu', action='append', default=[], metavar='SMP:CONSOLE')
     args = ap.parse_args(argv)
 
@@ -698,33 +670,30 @@ def kernel_main(argv):
             'and its unlock are inline (a preempt count, or nothing). Every loop runs in',
             'a module. On UML this_cpu_inc() saves and restores the emulated interrupt',
             'state around its add, for kovan and SRCU alike.', '']
-    rows, head = reclaim_section(uml, uml_plat)
-    body += rows
-    rows, more = hash_section(uml, uml_plat)
-    body += rows
-    head += more
-    rows, more = dis_section(args.uml, uml_plat)
-    body += rows
-    head += more
+    head = []
+
+    def add(section):
+        """A section's lines, for the body; its rows go to the headline."""
+        rows, more = section
+        head.extend(more)
+        return rows
+
+    body += add(reclaim_section(uml, uml_plat)) + add(hash_section(uml, uml_plat)) + \
+        add(dis_section(uml, uml_plat))
 
     for spec in args.qemu:
         smp, console = spec.split(':', 1)
         where = f'-smp {smp}'
         plat = Platform(where, int(smp), args.host_cpus)
         boot = Boot(console)
-        tput, errors, setup = parse_queue(console)
-        boots.append((f'QEMU TCG {where}', boot, tput))
+        boots.append((f'QEMU TCG {where}', boot, boot.queue))
+        setup = boot.setup.get('queue', {})
         cap, ms = setup.get('capacity', '?'), setup.get('ms', '?')
         body += ['', f'## QEMU x86_64 TCG, -smp {smp} on a {args.host_cpus}-CPU host', '',
                  f'### Read-side and retire costs, -smp {smp}', '',
                  'As in the UML section, one thread, in ns of the emulated machine: real',
                  'LOCK-prefixed atomics and fences, emulated; ratios only.', '']
-        rows, more = reclaim_section(boot, plat)
-        body += rows
-        head += more
-        rows, more = hash_section(boot, plat)
-        body += rows
-        head += more
+        body += add(reclaim_section(boot, plat)) + add(hash_section(boot, plat))
         body += ['', f'### Queue throughput, -smp {smp}', '',
                  'Items moved per second by P producer and C consumer kthreads (producer i on',
                  'CPU 2i, consumer i on CPU 2i+1, modulo the vCPUs), median (min-max) of the',
@@ -741,18 +710,13 @@ def kernel_main(argv):
                  'queue waiting for a peer between claim and publish) leaves translated code',
                  "and retakes QEMU's global lock, so contended spinning costs microseconds to",
                  'milliseconds.', '']
-        if errors:
-            body += [f'Measurements that failed: {"; ".join(errors)}', '']
-        rows, more = queue_section(tput, plat)
-        body += rows
-        head += more
-        rows, more = dis_section(console, plat)
-        body += rows
-        head += more
+        if boot.queue_errors:
+            body += [f'Measurements that failed: {"; ".join(boot.queue_errors)}', '']
+        body += add(queue_section(boot.queue, plat)) + add(dis_section(boot, plat))
 
     plots = plot_all(os.path.dirname(os.path.abspath(args.out)), boots)
-    met = sum(h.verdict == 'met' for h in head)
-    unstable = sum(h.verdict == 'unstable' for h in head)
+    met = sum(verdict == 'met' for verdict, _ in head)
+    unstable = sum(verdict == 'unstable' for verdict, _ in head)
     missed = len(head) - met - unstable
     consoles = [args.uml] + [spec.split(':', 1)[1] for spec in args.qemu]
     failures = sum(len(re.findall(r'kovan-[a-z-]+bench: error ', open(c, errors='replace').read()))
@@ -766,15 +730,13 @@ def kernel_main(argv):
         summary += [f'**{failures} measurements failed their checks** (lost or duplicated items,',
                     'a damaged hash table, a Disruptor that did not drain): their sections say',
                     'which; their numbers are left out.', '']
-    summary += ['| what | where | kovan | anchor | ratio | target | verdict |',
-                '|---|---|---|---|---|---|---|']
-    summary += [h.row() for h in head]
+    summary += table(['what', 'where', 'kovan', 'anchor', 'ratio', 'target', 'verdict'], []) + \
+        [line for _, line in head]
     summary += ['', 'Plots: ' + ', '.join(f'[{p}]({p})' for p in plots), '']
     summary += PLATFORM_NOTE + ['']
 
     write_report(args.out, header + summary + body)
     print('\n'.join(summary))
-
 
 
 # make bench-native: bench_native's and bench-crossbeam's lines.
@@ -843,13 +805,13 @@ INCLUDES = {
              'is monomorphised per queue.',
 }
 # kovan's rows and the anchors they are compared to, per scenario.
+RETIRE_PAIRS = [(k, a) for k in ('kovan', 'kovan(robust)')
+                for a in ('call_rcu(memb)', 'ck_epoch_call', 'crossbeam-epoch')]
 PAIRS = {
     'read': [(k, a) for k in ('kovan', 'kovan(robust)', 'kovan(fenceless)')
              for a in ('urcu-memb', 'urcu-qsbr', 'ck_epoch', 'crossbeam-epoch')],
-    'retire': [(k, a) for k in ('kovan', 'kovan(robust)')
-               for a in ('call_rcu(memb)', 'ck_epoch_call', 'crossbeam-epoch')],
-    'retire+drain': [(k, a) for k in ('kovan', 'kovan(robust)')
-                     for a in ('call_rcu(memb)', 'ck_epoch_call', 'crossbeam-epoch')],
+    'retire': RETIRE_PAIRS,
+    'retire+drain': RETIRE_PAIRS,
     'hash': [(k, a) for k in ('kovan', 'kovan(fenceless)')
              for a in ('urcu-memb', 'ck_epoch', 'crossbeam-epoch', 'rwlock')],
     'queue': [('kovan-arrayq', a) for a in ('crossbeam-arrayq', 'ck_ring', 'mutex-ring')] +
@@ -876,10 +838,8 @@ MEASURED = {
                          ('retire+drain', 'kovan', 'plain', 'call_rcu(memb)', [2, 4])],
     'queue-native': [('queue', 'kovan-arrayq', '-', 'crossbeam-arrayq', None),
                      ('queue', 'kovan-segq', '-', 'crossbeam-segq', None)],
-}
-# The Disruptor targets: 1P1C throughput against the crossbeam handoff, at
-# the two threads of its topology.
-MEASURED.update({
+    # The Disruptor targets: 1P1C throughput against the crossbeam handoff,
+    # at the two threads of its topology.
     'disruptor-native-b64': [('disruptor-1p1c-b64', 'kovan-disruptor', 'busy spin',
                               'crossbeam-arrayq-chain', [2]),
                              ('disruptor-1p1c-b64', 'kovan-disruptor(gathering)',
@@ -888,7 +848,7 @@ MEASURED.update({
                              'crossbeam-arrayq-chain', [2]),
                             ('disruptor-1p1c-b1', 'kovan-disruptor(gathering)',
                              'busy spin, gathering', 'crossbeam-arrayq-chain', [2])],
-})
+}
 # Targets that are reported, not judged: their scenarios, whose p99 per hop
 # the headline prints for kovan and the anchor.
 REPORTED = {
@@ -901,8 +861,6 @@ REPORTED = {
                                  ('disruptor-1p3c-b64', 'kovan-disruptor(gathering)',
                                   'busy spin, gathering', 'crossbeam-arrayq-chain')],
 }
-# Targets without a measurement, and why.
-NOT_MEASURED = {}
 # Rows whose pending counts (retired - freed when the clock stopped) the
 # headline shows: the retire+drain rows come from the retire runs.
 PENDING_OF = {'retire+drain': 'retire'}
@@ -937,50 +895,30 @@ def is_dis(scen):
 
 def parse_native(path):
     results = OrderedDict()   # (scenario, impl) -> {threads: {run: value}}
-    pending = OrderedDict()
-    replaced = OrderedDict()
+    pending, replaced = OrderedDict(), OrderedDict()
     latency = OrderedDict()   # (scenario, impl) -> {hop: {run: (p50, p99, p99.9, max)}}
-    errors = []
-    cpus = set()
-    run = 0
-    for line in open(path):
-        line = line.rstrip('\n')
-        m = re.match(r'^run (\d+)$', line)
-        if m:
-            run = int(m.group(1))
-            continue
-        m = re.match(r'^result (\S+) (\S+) (\d+) ([-\d.]+) (\S+)$', line)
-        if m:
-            s, i, t, v = m.group(1), m.group(2), int(m.group(3)), float(m.group(4))
-            results.setdefault((s, i), {}).setdefault(t, {})[run] = v
-            continue
-        m = re.match(r'^(pending|replaced) (\S+) (\S+) (\d+) (\d+)$', line)
-        if m:
-            s, i, t, v = m.group(2), m.group(3), int(m.group(4)), int(m.group(5))
-            into = pending if m.group(1) == 'pending' else replaced
-            into.setdefault((s, i), {}).setdefault(t, {})[run] = v
-            continue
-        m = re.match(r'^latency (\S+) (\S+) (\S+) (\d+) (\d+) (\d+) (\d+) \d+$', line)
-        if m:
-            per_hop = latency.setdefault((m.group(1), m.group(2)), OrderedDict())
-            per_hop.setdefault(m.group(3), {})[run] = tuple(int(m.group(i)) for i in range(4, 8))
-            continue
-        m = re.match(r'^cpus \S+ \d+ (owned|shared)$', line)
-        if m:
-            cpus.add(m.group(1))
-            continue
-        if line.startswith('error'):
-            errors.append(line)
+    errors, cpus, run = [], set(), [0]
+
+    def add(table, s, i, t, value):
+        table.setdefault((s, i), {}).setdefault(int(t), {})[run[0]] = value
+
+    def hop(s, i, h, *pct):
+        per_hop = latency.setdefault((s, i), OrderedDict())
+        per_hop.setdefault(h, {})[run[0]] = tuple(map(int, pct))
+
+    # Whole lines only: every kind starts with its own word.
+    scan(path, [
+        (r'^run (\d+)$', lambda r: run.__setitem__(0, int(r))),
+        (r'^result (\S+) (\S+) (\d+) ([-\d.]+) (\S+)$',
+         lambda s, i, t, v, _: add(results, s, i, t, float(v))),
+        (r'^(pending|replaced) (\S+) (\S+) (\d+) (\d+)$',
+         lambda kind, s, i, t, v: add(pending if kind == 'pending' else replaced, s, i, t,
+                                      int(v))),
+        (r'^latency (\S+) (\S+) (\S+) (\d+) (\d+) (\d+) (\d+) \d+$', hop),
+        (r'^cpus \S+ \d+ (owned|shared)$', cpus.add),
+        (r'^(error.*)', errors.append),
+    ])
     return results, pending, replaced, latency, errors, cpus
-
-
-def summary(values, fmt='%.2f'):
-    if not values:
-        return '-'
-    med = statistics.median(values)
-    if len(values) == 1:
-        return fmt % med
-    return '%s (%s-%s)' % (fmt % med, fmt % min(values), fmt % max(values))
 
 
 def ratios(results, scen, kovan, anchor, t):
@@ -1007,17 +945,14 @@ def judge_row(tgt, results, scen, k, a, threads, judged, ran):
         cells.append('%.2fx%s' % (statistics.median(r), ' unstable' if v == 'unstable' else ''))
     if all(v == 'not measured' for v in verdicts):
         return cells, 'not measured'
-    if 'unstable' in verdicts:
-        return cells, 'unstable'
-    if all(v == 'met' for v in verdicts):
-        return cells, 'met'
-    return cells, 'not met'
+    return cells, ('unstable' if 'unstable' in verdicts else
+                   'met' if all(v == 'met' for v in verdicts) else 'not met')
 
 
 def dis_cell(latency, scen, impl, hop, pct):
     """Median (min-max) over the runs of one percentile of one hop, in ns."""
     runs = latency.get((scen, impl), {}).get(hop, {})
-    return summary([v[DIS_PERCENTILES.index(pct)] for v in runs.values()], '%d')
+    return spread([v[DIS_PERCENTILES.index(pct)] for v in runs.values()], '%d')
 
 
 def reported_row(ident, tgt, latency, scen, k, mode, a, threads):
@@ -1027,10 +962,9 @@ def reported_row(ident, tgt, latency, scen, k, mode, a, threads):
         hops = latency.get((scen, impl), {})
         notes.append('%s %s' % (impl, ', '.join(
             '%s %s' % (hop, dis_cell(latency, scen, impl, hop, 'p99')) for hop in hops) or '-'))
-    return '| %s | %s | %s | %s | %s | %s | %s | %s: p99 per hop, ns: %s |' % (
-        ident, k, mode, a, ' | '.join('' for _ in threads), tgt.text,
-        'reported' if any((scen, i) in latency for i in (k, a)) else 'not measured',
-        scen, '; '.join(notes))
+    return row(ident, k, mode, a, ' | '.join('' for _ in threads), tgt.text,
+               'reported' if any((scen, i) in latency for i in (k, a)) else 'not measured',
+               '%s: p99 per hop, ns: %s' % (scen, '; '.join(notes)))
 
 
 def headline(results, pending, latency, threads, ran):
@@ -1045,15 +979,13 @@ def headline(results, pending, latency, threads, ran):
         legend.append('- %s: %s; anchor %s; target %s' % (ident, tgt.what, tgt.anchor, tgt.text))
         if ident in REPORTED:
             for scen, k, mode, a in REPORTED[ident]:
-                row = reported_row(ident, tgt, latency, scen, k, mode, a, threads)
-                tally['reported' if '| reported |' in row else 'not measured'] += 1
-                out.append(row)
+                line = reported_row(ident, tgt, latency, scen, k, mode, a, threads)
+                tally['reported' if '| reported |' in line else 'not measured'] += 1
+                out.append(line)
             continue
         if ident not in MEASURED:
-            k, mode, why = NOT_MEASURED.get(ident, ('kovan', '-', 'make bench-native has no '
-                                                    'measurement for it'))
-            out.append('| %s | %s | %s | %s | %s | %s | not measured | %s |' % (
-                ident, k, mode, tgt.anchor, ' | '.join('' for _ in threads), tgt.text, why))
+            out.append(row(ident, 'kovan', '-', tgt.anchor, ' | '.join('' for _ in threads),
+                           tgt.text, 'not measured', 'make bench-native has no measurement for it'))
             tally['not measured'] += 1
             continue
         for scen, k, mode, a, judged in MEASURED[ident]:
@@ -1061,16 +993,13 @@ def headline(results, pending, latency, threads, ran):
             tally[verdict] += 1
             notes = ''
             if scen in PENDING_OF:
-                pend = []
-                for impl in (k, a):
-                    per_t = pending.get((PENDING_OF[scen], impl), {})
-                    pend.append('%s %s' % (impl, ', '.join(
-                        '%d' % statistics.median(per_t[t].values()) if per_t.get(t) else '-'
-                        for t in (judged or threads))))
-                notes = 'pending when the clock stopped (median): ' + '; '.join(pend)
-            out.append('| %s | %s | %s | %s | %s | %s | %s | %s |' % (
-                ident, k, mode, a, ' | '.join(cells), tgt.text,
-                '**not met**' if verdict == 'not met' else verdict, notes))
+                per_impl = {i: pending.get((PENDING_OF[scen], i), {}) for i in (k, a)}
+                notes = 'pending when the clock stopped (median): ' + '; '.join(
+                    '%s %s' % (i, ', '.join('%d' % med(per_t[t]) if per_t.get(t) else '-'
+                                            for t in (judged or threads)))
+                    for i, per_t in per_impl.items())
+            out.append(row(ident, k, mode, a, ' | '.join(cells), tgt.text,
+                           '**not met**' if verdict == 'not met' else verdict, notes))
     head = ['## Headline: kovan against its targets (targets from doc/targets.md)', '',
             '%s. A row is met when the median per-run ratio kovan/anchor reaches the '
             'target at every thread count it judges and the runs agree (largest per-run '
@@ -1081,16 +1010,15 @@ def headline(results, pending, latency, threads, ran):
             % (', '.join('%d row%s %s' % (n, '' if n == 1 else 's', v)
                          for v, n in tally.items()), targets.UNSTABLE),
             '',
-            '| target | kovan | mode | anchor | ' +
-            ' | '.join('%d thread%s' % (t, '' if t == 1 else 's') for t in threads) +
-            ' | target | verdict | notes |',
+            row('target', 'kovan', 'mode', 'anchor',
+                ' | '.join('%d thread%s' % (t, '' if t == 1 else 's') for t in threads),
+                'target', 'verdict', 'notes'),
             '|---|---|---|---|' + '---|' * len(threads) + '---|---|---|']
     return head + out + ['', 'The targets (doc/targets.md):', ''] + legend + ['']
 
 
 def dpkg_version(pkg):
-    v = cmd('dpkg-query', '-W', '-f=${Version}', pkg)
-    return v or 'not installed'
+    return cmd('dpkg-query', '-W', '-f=${Version}', pkg) or 'not installed'
 
 
 def plot(results, scen, threads, out):
@@ -1106,49 +1034,36 @@ def plot(results, scen, threads, out):
         hi = [max(per_t[t].values()) - m for m, t in zip(med, ts)]
         style = '-o' if impl.startswith('kovan') else '--s'
         ax.errorbar(ts, med, yerr=[lo, hi], fmt=style, capsize=3, label=impl)
-    ax.set_xlabel('threads')
-    ax.set_ylabel(unit)
-    ax.set_xticks(threads)
+    ax.set(xlabel='threads', ylabel=unit, xticks=threads, title='%s (median, min-max)' % title)
     if scen == 'read':
         ax.set_yscale('log')
-    ax.set_title('%s (median, min-max)' % title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
+    save(fig, out, 100)
 
 
-def dis_runs(results, scen, impl):
-    """The per-run values of a Disruptor scenario, which runs at one thread count."""
-    return [v for per_run in results.get((scen, impl), {}).values() for v in per_run.values()]
-
-
-def dis_plots(results, latency, outdir, base):
+def dis_plots(results, latency, scens, impls, outdir, base):
     """Two plots: throughput per scenario, and p50 (dots) and p99 (bars) per
     hop of each scenario. Returns their file names."""
     plt = pyplot()
-    scens = [s for s in DIS_SCENARIOS if any((s, i) in results for i in DIS_IMPLS)]
-    impls = [i for i in DIS_IMPLS if any((s, i) in results for s in scens)]
     names = ['%s-disruptor.png' % base, '%s-disruptor-latency.png' % base]
     fig, ax = plt.subplots(figsize=(9, 4.5))
     width = 0.8 / max(len(impls), 1)
     for j, impl in enumerate(impls):
-        vals = [dis_runs(results, s, impl) for s in scens]
+        # A Disruptor scenario runs at one thread count: all its runs.
+        vals = [[v for per_run in results.get((s, impl), {}).values()
+                 for v in per_run.values()] for s in scens]
         med = [statistics.median(v) if v else 0 for v in vals]
         err = [[m - min(v) if v else 0 for m, v in zip(med, vals)],
                [max(v) - m if v else 0 for m, v in zip(med, vals)]]
         ax.bar([x + j * width for x in range(len(scens))], med, width, yerr=err, capsize=3,
                label=impl)
-    ax.set_xticks([x + width * (len(impls) - 1) / 2 for x in range(len(scens))])
-    ax.set_xticklabels([s[len('disruptor-'):] for s in scens])
-    ax.set_ylabel('Mevents/s')
-    ax.set_title('Disruptor vs crossbeam ArrayQueue chain: throughput (median, min-max)')
+    ax.set(xticks=[x + width * (len(impls) - 1) / 2 for x in range(len(scens))],
+           xticklabels=[s[len('disruptor-'):] for s in scens], ylabel='Mevents/s',
+           title='Disruptor vs crossbeam ArrayQueue chain: throughput (median, min-max)')
     ax.grid(True, axis='y', alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, names[0]), dpi=100)
-    plt.close(fig)
+    save(fig, os.path.join(outdir, names[0]), 100)
 
     fig, axes = plt.subplots(len(DIS_TOPOLOGIES), 2, figsize=(11, 3.2 * len(DIS_TOPOLOGIES)),
                              squeeze=False)
@@ -1165,16 +1080,12 @@ def dis_plots(results, latency, outdir, base):
                            for h in hops if h in per_hop] for i, p in enumerate(DIS_PERCENTILES)}
                 ax.bar(xs, med['p99'], width, label=impl)
                 ax.plot(xs, med['p50'], 'o', color='black', markersize=3)
-            ax.set_xticks([x + width * (len(impls) - 1) / 2 for x in range(len(hops))])
-            ax.set_xticklabels(hops)
-            ax.set_yscale('log')
-            ax.set_ylabel('ns')
+            ax.set(xticks=[x + width * (len(impls) - 1) / 2 for x in range(len(hops))],
+                   xticklabels=hops, yscale='log', ylabel='ns')
             ax.set_title('%s: p99 per hop (bars), p50 (dots)' % scen, fontsize=9)
             ax.grid(True, axis='y', alpha=0.3)
             ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(os.path.join(outdir, names[1]), dpi=100)
-    plt.close(fig)
+    save(fig, os.path.join(outdir, names[1]), 100)
     return names
 
 
@@ -1185,7 +1096,7 @@ def dis_sections(results, latency, outdir, base):
     if not scens:
         return []
     impls = [i for i in DIS_IMPLS if any((s, i) in results for s in scens)]
-    names = dis_plots(results, latency, outdir, base)
+    names = dis_plots(results, latency, scens, impls, outdir, base)
     L = ['## Disruptor against a crossbeam ArrayQueue chain (Mevents/s)', '',
          'Topologies: %s. The producer claims and publishes 1 or 64 events at a time '
          '(kovan_disruptor_next(d, 64) and one kovan_disruptor_publish() of the range); every '
@@ -1212,10 +1123,10 @@ def dis_sections(results, latency, outdir, base):
     for scen in scens:
         ts = sorted({t for i in impls for t in results.get((scen, i), {})})
         for t in ts:
-            cells = [summary(list(results.get((scen, i), {}).get(t, {}).values())) for i in impls]
-            cells += [summary(ratios(results, scen, k, CHAIN, t))
-                      for k in DIS_KOVAN if k in impls]
-            L.append('| %s | %d | %s |' % (scen, t, ' | '.join(cells)))
+            L.append(row(scen, t, *[spread(results.get((scen, i), {}).get(t, {}).values())
+                                    for i in impls],
+                         *[spread(ratios(results, scen, k, CHAIN, t))
+                           for k in DIS_KOVAN if k in impls]))
     L += ['', '## Disruptor: latency per hop (ns)', '',
           'One event in 256 carries timestamps (clock_gettime(CLOCK_MONOTONIC), the same '
           'clock on both sides): the producer\'s when it fills the event, each handler\'s '
@@ -1227,26 +1138,26 @@ def dis_sections(results, latency, outdir, base):
           'cell: median (min-max) over the runs of that run\'s percentile.', '',
           '![Disruptor latency](%s)' % names[1], '']
     for scen in scens:
-        L += ['### %s' % scen, '',
-              '| implementation | hop | ' + ' | '.join(DIS_PERCENTILES) + ' |',
-              '|---|---|' + '---|' * len(DIS_PERCENTILES)]
-        for impl in impls:
-            for hop in latency.get((scen, impl), {}):
-                L.append('| %s | %s | %s |' % (impl, hop, ' | '.join(
-                    dis_cell(latency, scen, impl, hop, p) for p in DIS_PERCENTILES)))
-        L.append('')
+        L += ['### %s' % scen, ''] + table(['implementation', 'hop', *DIS_PERCENTILES], [
+            [impl, hop] + [dis_cell(latency, scen, impl, hop, p) for p in DIS_PERCENTILES]
+            for impl in impls for hop in latency.get((scen, impl), {})]) + ['']
     return L
+
+
+def thread_table(ran, rows):
+    """A table of a column per thread count of @ran; @rows: (label, cells)."""
+    return [row('implementation', ' | '.join('%d threads' % t for t in ran)),
+            '|---|' + '---|' * len(ran)] + [row(label, ' | '.join(cells)) for label, cells in rows]
 
 
 def native_main(argv):
     """make bench-native's report."""
     ap = argparse.ArgumentParser(prog='bench_report.py native')
-    ap.add_argument('--log', required=True)
-    ap.add_argument('--out', required=True)
-    ap.add_argument('--runs', default='?')
-    ap.add_argument('--secs', default='?')
-    ap.add_argument('--commit', default='unknown')
-    ap.add_argument('--rustc', default='unknown')
+    for opt in ('--log', '--out'):
+        ap.add_argument(opt, required=True)
+    for opt, default in (('--runs', '?'), ('--secs', '?'), ('--commit', 'unknown'),
+                         ('--rustc', 'unknown')):
+        ap.add_argument(opt, default=default)
     args = ap.parse_args(argv)
     results, pending, replaced, latency, errors, cpus = parse_native(args.log)
     # The thread counts the scenarios ran at; the Disruptor's are its topologies'.
@@ -1256,116 +1167,86 @@ def native_main(argv):
     threads = sorted(set(ran) | judged)
     outdir = os.path.dirname(os.path.abspath(args.out))
     base = os.path.splitext(os.path.basename(args.out))[0]
-    L = []
-    L.append('# kovan userspace benchmarks on real cores (make bench-native)')
-    L.append('')
-    L.append('- when: %s, kovan %s' % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), args.commit))
-    L.append('- host: %s, %d CPUs (nproc), %s' % (cpu_model(platform.processor() or 'unknown'), os.cpu_count(), platform.platform()))
-    L.append('- compilers: %s; %s' % (gcc_version(), args.rustc))
-    L.append('- anchors: liburcu %s, Concurrency Kit %s, crossbeam-epoch %s, crossbeam-queue %s '
-             '(Debian packages liburcu-dev, libck-dev, librust-crossbeam-{epoch,queue}-dev)'
-             % (dpkg_version('liburcu-dev'), dpkg_version('libck-dev'),
-                dpkg_version('librust-crossbeam-epoch-dev'),
-                dpkg_version('librust-crossbeam-queue-dev')))
-    L.append('- kovan: kovan/ and kovan_queue/ compiled unchanged against userspace/include '
-             '(the shim), -O2, without CONFIG_KOVAN_DEBUG (fault injection hooks compiled '
-             'in, never armed); us_set_quarantine(0) (frees at once); module parameters at '
-             'their defaults')
-    L.append('- shim CPUs: %s' % CPU_MODES.get(' '.join(sorted(cpus)), 'not reported'))
-    L.append('- liburcu: call_rcu() with a call_rcu thread per CPU '
-             '(create_all_cpu_call_rcu_data(0)), checked to be the calling CPU\'s; '
-             'urcu-memb and urcu-qsbr read sides inlined (_LGPL_SOURCE)')
-    L.append('- threads pinned: thread i to the i-th CPU of the affinity mask, modulo nproc; '
-             'threads above nproc share CPUs with another benchmark thread; the read '
-             'scenario\'s writer (not counted) has a CPU of its own below nproc readers, '
-             'and is unpinned from nproc readers on')
-    L.append('- runs: %s, interleaved (every scenario and implementation of run 1, then run 2, ...), '
-             '%s s per measurement; cells are median (min-max) over the runs; ratios '
-             'kovan/anchor are taken run by run, then summarised alike (> 1: kovan is faster)'
-             % (args.runs, args.secs))
-    L.append('')
+    L = ['# kovan userspace benchmarks on real cores (make bench-native)', '',
+         '- when: %s, kovan %s' % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+                                   args.commit),
+         '- host: %s, %d CPUs (nproc), %s' % (cpu_model(platform.processor() or 'unknown'),
+                                              os.cpu_count(), platform.platform()),
+         '- compilers: %s; %s' % (gcc_version(), args.rustc),
+         '- anchors: liburcu %s, Concurrency Kit %s, crossbeam-epoch %s, crossbeam-queue %s '
+         '(Debian packages liburcu-dev, libck-dev, librust-crossbeam-{epoch,queue}-dev)'
+         % (dpkg_version('liburcu-dev'), dpkg_version('libck-dev'),
+            dpkg_version('librust-crossbeam-epoch-dev'),
+            dpkg_version('librust-crossbeam-queue-dev')),
+         '- kovan: kovan/ and kovan_queue/ compiled unchanged against userspace/include '
+         '(the shim), -O2, without CONFIG_KOVAN_DEBUG (fault injection hooks compiled '
+         'in, never armed); us_set_quarantine(0) (frees at once); module parameters at '
+         'their defaults',
+         '- shim CPUs: %s' % CPU_MODES.get(' '.join(sorted(cpus)), 'not reported'),
+         '- liburcu: call_rcu() with a call_rcu thread per CPU '
+         '(create_all_cpu_call_rcu_data(0)), checked to be the calling CPU\'s; '
+         'urcu-memb and urcu-qsbr read sides inlined (_LGPL_SOURCE)',
+         '- threads pinned: thread i to the i-th CPU of the affinity mask, modulo nproc; '
+         'threads above nproc share CPUs with another benchmark thread; the read '
+         'scenario\'s writer (not counted) has a CPU of its own below nproc readers, '
+         'and is unpinned from nproc readers on',
+         '- runs: %s, interleaved (every scenario and implementation of run 1, then run 2, ...), '
+         '%s s per measurement; cells are median (min-max) over the runs; ratios '
+         'kovan/anchor are taken run by run, then summarised alike (> 1: kovan is faster)'
+         % (args.runs, args.secs), '']
     if errors:
-        L.append('## Correctness checks FAILED')
-        L.append('')
-        L.extend('    ' + e for e in errors)
-        L.append('')
+        L += ['## Correctness checks FAILED', ''] + ['    ' + e for e in errors] + ['']
     else:
-        L.append('Correctness checks: all passed (every retired object freed after the '
-                 'barrier, every queue item popped exactly once, readers read the value of '
-                 'the objects the writer published, no lookup found a freed entry, every '
-                 'Disruptor handler handled every event in sequence with the marks of the '
-                 'handlers before it); bench_native -F and bench-crossbeam -F show each '
-                 'check can fail.')
-        L.append('')
-    L.extend(headline(results, pending, latency, threads, ran))
+        L += ['Correctness checks: all passed (every retired object freed after the '
+              'barrier, every queue item popped exactly once, readers read the value of '
+              'the objects the writer published, no lookup found a freed entry, every '
+              'Disruptor handler handled every event in sequence with the marks of the '
+              'handlers before it); bench_native -F and bench-crossbeam -F show each '
+              'check can fail.', '']
+    L += headline(results, pending, latency, threads, ran)
     for scen, (title, unit, how) in SCENARIOS.items():
         impls = [i for (s, i) in results if s == scen]
         if not impls:
             continue
-        L.append('## %s (%s)' % (title, unit))
-        L.append('')
-        L.append(how)
-        L.append('')
-        L.append('![%s](%s-%s.png)' % (title, base, scen.replace('+', '-')))
-        L.append('')
-        L.append('| implementation | ' + ' | '.join('%d threads' % t for t in ran) + ' |')
-        L.append('|---|' + '---|' * len(ran))
-        for i in impls:
-            per_t = results[(scen, i)]
-            L.append('| %s | %s |' % (i, ' | '.join(summary(list(per_t.get(t, {}).values()))
-                                                    for t in ran)))
-        for k, a in PAIRS[scen]:
-            if (scen, k) not in results or (scen, a) not in results:
-                continue
-            L.append('| ratio %s/%s | %s |' % (k, a, ' | '.join(
-                summary(ratios(results, scen, k, a, t)) for t in ran)))
-        L.append('')
+        png = '%s-%s.png' % (base, scen.replace('+', '-'))
+        L += ['## %s (%s)' % (title, unit), '', how, '', '![%s](%s)' % (title, png), '']
+        L += thread_table(ran, [(i, [spread(results[(scen, i)].get(t, {}).values())
+                                     for t in ran]) for i in impls] +
+                          [('ratio %s/%s' % (k, a), [spread(ratios(results, scen, k, a, t))
+                                                     for t in ran])
+                           for k, a in PAIRS[scen]
+                           if (scen, k) in results and (scen, a) in results]) + ['']
         if scen in INCLUDES:
-            L.append(INCLUDES[scen])
-            L.append('')
+            L += [INCLUDES[scen], '']
         counts = []
         if scen == 'read':
             counts.append(('Objects the writer replaced (median (min-max)):', replaced, 'read'))
         if scen not in ('retire', 'queue'):
             counts.append(('Retired but not yet freed when the clock stopped (objects, '
                            'median (min-max)):', pending, PENDING_OF.get(scen, scen)))
-        for text, table, src in counts:
-            rows = [i for (s, i) in table if s == src and i != 'rwlock']
+        for text, counted, src in counts:
+            rows = [i for (s, i) in counted if s == src and i != 'rwlock']
             if not rows:
                 continue
-            L.append(text)
-            L.append('')
-            L.append('| implementation | ' + ' | '.join('%d threads' % t for t in ran) + ' |')
-            L.append('|---|' + '---|' * len(ran))
-            for i in rows:
-                per_t = table[(src, i)]
-                L.append('| %s | %s |' % (i, ' | '.join(
-                    summary(list(per_t.get(t, {}).values()), '%d') for t in ran)))
-            L.append('')
-        plot(results, scen, ran,
-             os.path.join(outdir, '%s-%s.png' % (base, scen.replace('+', '-'))))
-    L.extend(dis_sections(results, latency, outdir, base))
+            L += [text, ''] + thread_table(ran, [
+                (i, [spread(counted[(src, i)].get(t, {}).values(), '%d') for t in ran])
+                for i in rows]) + ['']
+        plot(results, scen, ran, os.path.join(outdir, png))
+    L += dis_sections(results, latency, outdir, base)
     # Closing note: per anchor, the ratios over its scenarios and threads.
-    L.append('## Closing note: kovan against each anchor')
-    L.append('')
-    L.append('Median ratio kovan/anchor per thread count (%s threads), every pair '
-             'measured, targets or not; > 1: kovan is faster.'
-             % ', '.join(str(t) for t in ran))
-    L.append('')
+    L += ['## Closing note: kovan against each anchor', '',
+          'Median ratio kovan/anchor per thread count (%s threads), every pair '
+          'measured, targets or not; > 1: kovan is faster.' % ', '.join(str(t) for t in ran),
+          '']
     anchors = OrderedDict()
     for scen, pairs in PAIRS.items():
         for k, a in pairs:
             if (scen, k) in results and (scen, a) in results:
                 anchors.setdefault(a, []).append((scen, k))
     for a, uses in anchors.items():
-        parts = []
-        for scen, k in uses:
-            meds = []
-            for t in ran:
-                r = ratios(results, scen, k, a, t)
-                meds.append('%.2f' % statistics.median(r) if r else '-')
-            parts.append('%s %s %sx' % (scen, k, '/'.join(meds)))
-        L.append('- **%s**: %s' % (a, '; '.join(parts)))
+        L.append('- **%s**: %s' % (a, '; '.join('%s %s %sx' % (scen, k, '/'.join(
+            '%.2f' % statistics.median(r) if r else '-'
+            for r in (ratios(results, scen, k, a, t) for t in ran))) for scen, k in uses)))
     parts = []
     for scen in DIS_SCENARIOS:
         for k in DIS_KOVAN:
@@ -1375,9 +1256,7 @@ def native_main(argv):
                 parts.append('%s %s %.2fx' % (scen, k, statistics.median(r)))
     if parts:
         L.append('- **%s** (at the topology\'s threads): %s' % (CHAIN, '; '.join(parts)))
-    L.append('')
-    write_report(args.out, L)
-
+    write_report(args.out, L + [''])
 
 
 if __name__ == '__main__':

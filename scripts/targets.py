@@ -23,17 +23,16 @@ class Target:
         """Whether the target judges the platform @where ('UML', '-smp 2', 'real cores')."""
         return 'every platform' in self.where or where in self.where
 
-    def met(self, ratio):
-        """Whether @ratio reaches the target (for "flat" targets: a bool)."""
-        if self.value is None:
-            return bool(ratio)
-        return ratio >= self.value if self.op == '>=' else ratio <= self.value
-
     def judge(self, ratio, stable=True):
-        """'met', '**not met**' or 'unstable' (which counts as not met)."""
+        """'met', '**not met**' or 'unstable' (which counts as not met); for
+        "flat" targets @ratio is a bool."""
         if not stable:
             return 'unstable'
-        return 'met' if self.met(ratio) else '**not met**'
+        if self.value is None:
+            met = bool(ratio)
+        else:
+            met = ratio >= self.value if self.op == '>=' else ratio <= self.value
+        return 'met' if met else '**not met**'
 
 
 def targets(path=TARGETS):
